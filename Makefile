@@ -1,0 +1,67 @@
+# echolab: what a user types. `make run` and `make test` work on a fresh
+# Debian machine: missing packages are installed first (apt-get, once).
+
+BUILD      ?= build
+JOBS       ?= $(shell nproc)
+BUILD_TYPE ?= Release
+# An interpreter that can import matplotlib (Debian's python3-matplotlib
+# installs for /usr/bin/python3, which may not be the python3 on PATH).
+PYTHON     ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import matplotlib' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev libbenchmark-dev \
+              libgtest-dev liburing-dev python3-matplotlib
+CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
+SPEC       ?= experiments/forum-threadpool.json
+
+.PHONY: all deps build test test-fast test-asan test-tsan run speed clean format
+
+all: build
+
+# Installs only what is missing; does nothing (and needs no network) otherwise.
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) -DECHOLAB_PYTHON=$(PYTHON) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Unit + loopback tests, Python tests of plot/, then the same C++ tests
+# under ASan+UBSan and under TSan.
+test: test-fast test-asan test-tsan
+
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
+
+test-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=address $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON) >/dev/null
+	@cmake --build build-asan -j$(JOBS) --target echolab_tests echolab
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure --timeout 300 -E '^python'
+
+test-tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON) >/dev/null
+	@cmake --build build-tsan -j$(JOBS) --target echolab_tests echolab
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir build-tsan --output-on-failure --timeout 300 -E '^python'
+
+# The default trial on the canonical set-up: server on PU 1, client on PU 0.
+run: build
+	$(BUILD)/echolab trial --model single_thread --server-cpus pu:1 --client-cpus pu:0 --duration 3
+
+# Issue 2's speed check: echolab vs iperf3 and Node.js, interleaved.
+speed: build
+	@command -v iperf3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iperf3; }
+	bash experiments/speed-baseline.sh
+
+format:
+	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*.h harness/*.cc tests/*.cc
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

@@ -1,0 +1,151 @@
+#include "core/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/socket_util.h"
+
+namespace echolab {
+
+std::string_view to_string(ReadMode mode) { return mode == ReadMode::kOnce ? "once" : "drain"; }
+std::string_view to_string(WriteInterest interest) {
+  return interest == WriteInterest::kAlways ? "always" : "on_demand";
+}
+
+Connection::Connection(Poller& poller, UniqueFd fd, const EchoOptions& options, CloseCallback on_close)
+    : poller_(poller), fd_(std::move(fd)), options_(options), on_close_(std::move(on_close)) {}
+
+void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) {
+  counters_ = counters;
+  scratch_ = scratch;
+}
+
+void Connection::start() {
+  if (options_.nodelay) set_nodelay(fd_.get(), true);
+  registered_ = wanted_events();
+  poller_.add(fd_.get(), registered_, this);
+}
+
+uint32_t Connection::wanted_events() const {
+  uint32_t events = 0;
+  bool paused = pending_bytes() >= options_.max_pending;
+  if (!peer_eof_ && !paused) events |= EPOLLIN | EPOLLRDHUP;
+  if (pending_bytes() > 0 || options_.write_interest == WriteInterest::kAlways) events |= EPOLLOUT;
+  events = with_trigger(events, options_.trigger);
+  if (options_.oneshot) events |= EPOLLONESHOT;
+  return events;
+}
+
+void Connection::update_interest() {
+  uint32_t wanted = wanted_events();
+  // A one-shot registration is disarmed after every event: always re-arm.
+  if (wanted == registered_ && !options_.oneshot) return;
+  poller_.modify(fd_.get(), wanted, this);
+  registered_ = wanted;
+}
+
+void Connection::on_events(uint32_t events) {
+  if (closed()) return;
+  if (events & EPOLLERR) {
+    close_now(true);
+    return;
+  }
+  if ((events & EPOLLOUT) && pending_bytes() > 0 && !flush()) return;
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
+    if (!read_pass()) return;
+  }
+  if (peer_eof_ && pending_bytes() == 0) {
+    close_now(false);
+    return;
+  }
+  update_interest();
+}
+
+bool Connection::read_pass() {
+  while (!peer_eof_ && pending_bytes() < options_.max_pending) {
+    ssize_t n = ::read(fd_.get(), scratch_.data(), scratch_.size());
+    if (n > 0) {
+      bump(counters_->bytes_in, static_cast<uint64_t>(n));
+      bump(counters_->reads);
+      if (!echo(scratch_.data(), static_cast<size_t>(n))) return false;
+      if (options_.read == ReadMode::kOnce) break;
+    } else if (n == 0) {
+      peer_eof_ = true;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      break;
+    } else {
+      close_now(true);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Connection::echo(const char* data, size_t length) {
+  if (pending_bytes() == 0) {
+    pending_.clear();
+    pending_head_ = 0;
+    while (length > 0) {
+      ssize_t n = ::send(fd_.get(), data, length, MSG_NOSIGNAL);
+      if (n > 0) {
+        bump(counters_->bytes_out, static_cast<uint64_t>(n));
+        bump(counters_->writes);
+        data += n;
+        length -= static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        break;
+      } else {
+        close_now(true);
+        return false;
+      }
+    }
+  }
+  pending_.insert(pending_.end(), data, data + length);
+  return true;
+}
+
+bool Connection::flush() {
+  while (pending_bytes() > 0) {
+    ssize_t n = ::send(fd_.get(), pending_.data() + pending_head_, pending_bytes(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bump(counters_->bytes_out, static_cast<uint64_t>(n));
+      bump(counters_->writes);
+      pending_head_ += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      close_now(true);
+      return false;
+    }
+  }
+  if (pending_head_ == pending_.size()) {
+    pending_.clear();
+    pending_head_ = 0;
+  } else if (pending_head_ > pending_.size() / 2) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
+  return true;
+}
+
+void Connection::close_now(bool error) {
+  if (closed()) return;
+  poller_.remove(fd_.get());
+  fd_.reset();
+  if (counters_) {
+    bump(counters_->closed);
+    if (error) bump(counters_->errors);
+  }
+  if (on_close_) on_close_(this);
+}
+
+}  // namespace echolab

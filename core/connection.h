@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "core/echo_options.h"
+#include "core/event_loop.h"
+#include "core/thread_counters.h"
+#include "core/unique_fd.h"
+
+namespace echolab {
+
+/// Echo state machine of one accepted socket: owns the fd and its bounded
+/// pending output. Called by one thread at a time: its loop's thread, or
+/// (dispatch_pool) whichever pool thread holds its EPOLLONESHOT event.
+class Connection : public EventHandler {
+ public:
+  using CloseCallback = std::function<void(Connection*)>;
+
+  Connection(Poller& poller, UniqueFd fd, const EchoOptions& options, CloseCallback on_close);
+
+  /// Which thread's counters and read buffer the next events use.
+  void bind_thread(ThreadCounters* counters, std::span<char> scratch);
+  /// Registers the socket with the poller; throws if it cannot.
+  void start();
+  void on_events(uint32_t events) override;
+
+  int fd() const { return fd_.get(); }
+  bool closed() const { return !fd_.valid(); }
+  size_t pending_bytes() const { return pending_.size() - pending_head_; }
+  /// Thread that served the previous event (dispatch_pool counts hops).
+  int last_server_index = -1;
+
+ private:
+  bool read_pass();
+  bool echo(const char* data, size_t length);
+  bool flush();
+  void update_interest();
+  uint32_t wanted_events() const;
+  void close_now(bool error);
+
+  Poller& poller_;
+  UniqueFd fd_;
+  EchoOptions options_;
+  CloseCallback on_close_;
+  ThreadCounters* counters_ = nullptr;
+  std::span<char> scratch_;
+  std::vector<char> pending_;
+  size_t pending_head_ = 0;
+  bool peer_eof_ = false;
+  uint32_t registered_ = 0;
+};
+
+}  // namespace echolab

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/poller.h"
+
+namespace echolab {
+
+enum class ReadMode { kOnce, kDrain };
+enum class WriteInterest { kOnDemand, kAlways };
+
+/// The per-connection axes shared by every epoll model; a plain value.
+struct EchoOptions {
+  Trigger trigger = Trigger::kEdge;
+  ReadMode read = ReadMode::kDrain;
+  WriteInterest write_interest = WriteInterest::kOnDemand;
+  size_t read_buffer = 65536;
+  /// Bytes of echo output a connection may hold while its peer is not
+  /// reading; past this it stops reading until the socket drains.
+  size_t max_pending = 256 * 1024;
+  bool nodelay = false;
+  /// Register with EPOLLONESHOT and re-arm after each event (dispatch_pool).
+  bool oneshot = false;
+};
+
+std::string_view to_string(ReadMode mode);
+std::string_view to_string(WriteInterest interest);
+
+}  // namespace echolab

@@ -1,0 +1,34 @@
+#include "core/echo_worker.h"
+
+#include <system_error>
+
+namespace echolab {
+
+EchoWorker::EchoWorker(EventLoop& loop, const EchoOptions& options, ThreadCounters& counters)
+    : loop_(loop), options_(options), counters_(counters), scratch_(options.read_buffer) {}
+
+EchoWorker::~EchoWorker() {
+  for (auto& [raw, connection] : connections_) {
+    if (!connection->closed()) loop_.remove(connection->fd());
+  }
+}
+
+void EchoWorker::adopt(UniqueFd fd) {
+  loop_.assert_in_loop_thread("EchoWorker::adopt");
+  auto connection = std::make_unique<Connection>(loop_.poller(), std::move(fd), options_, [this](Connection* done) {
+    // Deleting now would free the object whose handler is still running.
+    loop_.defer([this, done] { connections_.erase(done); });
+  });
+  connection->bind_thread(&counters_, scratch_);
+  try {
+    connection->start();
+  } catch (const std::system_error&) {
+    bump(counters_.errors);
+    return;
+  }
+  bump(counters_.accepted);
+  Connection* raw = connection.get();
+  connections_.emplace(raw, std::move(connection));
+}
+
+}  // namespace echolab

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/connection.h"
+#include "core/echo_options.h"
+#include "core/event_loop.h"
+#include "core/thread_counters.h"
+#include "core/unique_fd.h"
+
+namespace echolab {
+
+/// Owns the echo connections of one EventLoop and the read buffer they
+/// share; loop thread only (others hand it sockets through loop().post).
+class EchoWorker {
+ public:
+  EchoWorker(EventLoop& loop, const EchoOptions& options, ThreadCounters& counters);
+  ~EchoWorker();
+
+  /// Takes ownership of an accepted socket and starts echoing on it.
+  void adopt(UniqueFd fd);
+  size_t open_connections() const { return connections_.size(); }
+  EventLoop& loop() { return loop_; }
+  ThreadCounters& counters() { return counters_; }
+
+ private:
+  EventLoop& loop_;
+  EchoOptions options_;
+  ThreadCounters& counters_;
+  std::vector<char> scratch_;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace echolab

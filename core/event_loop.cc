@@ -1,0 +1,108 @@
+#include "core/event_loop.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+namespace echolab {
+
+EventLoop::EventLoop(ThreadCounters* counters)
+    : owner_(std::this_thread::get_id()),
+      counters_(counters),
+      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
+  // The wake fd's tag is null: the loop recognises it without a handler.
+  poller_.add(wake_fd_.get(), EPOLLIN, nullptr);
+}
+
+EventLoop::~EventLoop() = default;
+
+void EventLoop::assert_in_loop_thread(const char* what) const {
+  if (!in_loop_thread()) {
+    std::fprintf(stderr, "echolab: EventLoop::%s called off the loop's owner thread\n", what);
+    std::abort();
+  }
+}
+
+void EventLoop::run() {
+  assert_in_loop_thread("run");
+  std::array<epoll_event, kBatch> events;
+  while (!stopping_.load(std::memory_order_acquire)) {
+    int n = poller_.wait(events, -1);
+    if (counters_ && n > 0) {
+      bump(counters_->wakeups);
+      bump(counters_->events, static_cast<uint64_t>(n));
+      if ((counters_->wakeups.load(std::memory_order_relaxed) & 63) == 0) counters_->note_cpu();
+    }
+    for (int i = 0; i < n; ++i) {
+      auto* handler = static_cast<EventHandler*>(events[i].data.ptr);
+      if (handler) {
+        handler->on_events(events[i].events);
+      } else {
+        uint64_t value;
+        while (::read(wake_fd_.get(), &value, sizeof value) < 0 && errno == EINTR) {
+        }
+        run_posted_tasks();
+      }
+    }
+    if (!deferred_.empty()) {
+      auto batch = std::move(deferred_);
+      deferred_.clear();
+      for (auto& task : batch) task();
+    }
+  }
+  run_posted_tasks();
+}
+
+void EventLoop::stop() {
+  stopping_.store(true, std::memory_order_release);
+  uint64_t one = 1;
+  while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void EventLoop::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(tasks_mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  uint64_t one = 1;
+  while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void EventLoop::defer(std::function<void()> task) {
+  assert_in_loop_thread("defer");
+  deferred_.push_back(std::move(task));
+}
+
+void EventLoop::run_posted_tasks() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(tasks_mutex_);
+    batch.swap(tasks_);
+  }
+  for (auto& task : batch) task();
+}
+
+void EventLoop::add(int fd, uint32_t events, EventHandler* handler) {
+  assert_in_loop_thread("add");
+  poller_.add(fd, events, handler);
+}
+
+void EventLoop::modify(int fd, uint32_t events, EventHandler* handler) {
+  assert_in_loop_thread("modify");
+  poller_.modify(fd, events, handler);
+}
+
+void EventLoop::remove(int fd) {
+  assert_in_loop_thread("remove");
+  poller_.remove(fd);
+}
+
+}  // namespace echolab

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/poller.h"
+#include "core/thread_counters.h"
+
+namespace echolab {
+
+/// Receives the epoll events of one registered fd; called on the loop thread.
+class EventHandler {
+ public:
+  virtual ~EventHandler() = default;
+  virtual void on_events(uint32_t events) = 0;
+};
+
+/// Owns a Poller, a wake-up eventfd and a task queue. Created, run and
+/// changed only on its owner thread (the constructing thread: enforced);
+/// post() and stop() may be called from any thread.
+class EventLoop {
+ public:
+  explicit EventLoop(ThreadCounters* counters = nullptr);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  /// Runs until stop(); owner thread only.
+  void run();
+  /// Any thread: the loop returns from run() after its current batch.
+  void stop();
+  /// Any thread: queue a task to run on the loop thread and wake it.
+  void post(std::function<void()> task);
+  /// Owner thread: run `task` after the current event batch (safe deletion).
+  void defer(std::function<void()> task);
+
+  void add(int fd, uint32_t events, EventHandler* handler);
+  void modify(int fd, uint32_t events, EventHandler* handler);
+  void remove(int fd);
+
+  bool in_loop_thread() const { return std::this_thread::get_id() == owner_; }
+  /// Aborts with a message naming `what` when called off the owner thread.
+  void assert_in_loop_thread(const char* what) const;
+
+  Poller& poller() { return poller_; }
+  ThreadCounters* counters() const { return counters_; }
+  /// Max events per epoll_wait.
+  static constexpr int kBatch = 256;
+
+ private:
+  class Waker;
+  void run_posted_tasks();
+
+  const std::thread::id owner_;
+  ThreadCounters* counters_;
+  Poller poller_;
+  UniqueFd wake_fd_;
+  std::atomic<bool> stopping_{false};
+  std::mutex tasks_mutex_;
+  std::vector<std::function<void()>> tasks_;
+  std::vector<std::function<void()>> deferred_;
+};
+
+}  // namespace echolab

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/unique_fd.h"
+
+namespace echolab {
+
+enum class Trigger { kLevel, kEdge };
+std::string_view to_string(Trigger trigger);
+
+/// Adds EPOLLET to an event mask when the trigger is edge.
+inline uint32_t with_trigger(uint32_t events, Trigger trigger) {
+  return trigger == Trigger::kEdge ? (events | EPOLLET) : events;
+}
+
+/// Owns one epoll instance. epoll_ctl/epoll_wait are thread-safe syscalls, so
+/// any thread may call; EventLoop restricts its own use to its owner thread.
+class Poller {
+ public:
+  Poller();
+  int fd() const { return epoll_.get(); }
+
+  void add(int fd, uint32_t events, void* tag);
+  void modify(int fd, uint32_t events, void* tag);
+  /// Removing an fd that is already closed or absent is not an error.
+  void remove(int fd);
+  /// Waits up to timeout_ms (-1 forever); EINTR returns 0 events.
+  int wait(std::span<epoll_event> out, int timeout_ms);
+
+ private:
+  UniqueFd epoll_;
+};
+
+}  // namespace echolab

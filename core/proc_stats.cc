@@ -1,0 +1,93 @@
+#include "core/proc_stats.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace echolab {
+namespace {
+
+std::string task_dir(pid_t pid, pid_t tid) {
+  std::string base = pid == 0 ? "/proc/self" : "/proc/" + std::to_string(pid);
+  return base + "/task/" + std::to_string(tid);
+}
+
+}  // namespace
+
+OsThreadStats OsThreadStats::minus(const OsThreadStats& earlier) const {
+  OsThreadStats d = *this;
+  d.cpu_user_s -= earlier.cpu_user_s;
+  d.cpu_sys_s -= earlier.cpu_sys_s;
+  d.ctx_voluntary -= earlier.ctx_voluntary;
+  d.ctx_involuntary -= earlier.ctx_involuntary;
+  d.migrations -= earlier.migrations;
+  return d;
+}
+
+std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid) {
+  const std::string dir = task_dir(pid, tid);
+  OsThreadStats stats;
+  stats.tid = tid;
+  {
+    std::ifstream in(dir + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return std::nullopt;
+    // The command name may contain spaces; fields resume after the last ')'.
+    auto close = line.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    // Field 3 is state; utime is field 14, stime 15, processor 39.
+    for (int number = 3; fields >> field; ++number) {
+      if (number == 14) stats.cpu_user_s = std::stod(field) / ticks;
+      if (number == 15) stats.cpu_sys_s = std::stod(field) / ticks;
+      if (number == 39) {
+        stats.last_cpu = std::stoi(field);
+        break;
+      }
+    }
+  }
+  {
+    std::ifstream in(dir + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) stats.ctx_voluntary = std::stoull(line.substr(24));
+      if (line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) stats.ctx_involuntary = std::stoull(line.substr(27));
+    }
+  }
+  {
+    // se.nr_migrations exists when the kernel has CONFIG_SCHED_DEBUG.
+    std::ifstream in(dir + "/sched");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("se.nr_migrations", 0) == 0) {
+        auto colon = line.find(':');
+        if (colon != std::string::npos) {
+          stats.migrations = std::stoull(line.substr(colon + 1));
+          stats.migrations_known = true;
+        }
+        break;
+      }
+    }
+  }
+  return stats;
+}
+
+std::vector<OsThreadStats> read_process_threads(pid_t pid) {
+  std::vector<OsThreadStats> result;
+  std::string path = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = opendir(path.c_str());
+  if (!dir) return result;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    if (auto stats = read_thread_stats(pid, std::stoi(entry->d_name))) result.push_back(*stats);
+  }
+  closedir(dir);
+  return result;
+}
+
+}  // namespace echolab

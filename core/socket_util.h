@@ -1,0 +1,49 @@
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/unique_fd.h"
+
+namespace echolab {
+
+/// A resolved IPv4/IPv6 socket address; a plain value, any thread.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  /// Parses "HOST:PORT", "[V6]:PORT" or (with default_port) a bare host.
+  /// Numeric addresses and "localhost" only; throws std::invalid_argument.
+  static SocketAddress parse(const std::string& text, int default_port = -1);
+  static SocketAddress from_host_port(const std::string& host, int port);
+  int port() const;
+  std::string to_string() const;
+  int family() const { return storage.ss_family; }
+};
+
+struct ListenOptions {
+  int backlog = 1024;
+  bool reuse_port = false;
+  bool nonblocking = true;
+};
+
+/// Creates a bound, listening TCP socket with SO_REUSEADDR; throws
+/// std::system_error naming the address on failure (e.g. port in use).
+UniqueFd listen_tcp(const SocketAddress& address, const ListenOptions& options);
+/// Connects within timeout_ms; returns a non-blocking socket. Throws
+/// std::system_error naming the address (refused, unreachable, timed out).
+UniqueFd connect_tcp(const SocketAddress& address, int timeout_ms = 5000);
+/// The address a socket is bound to (after port 0 was chosen).
+SocketAddress local_address(int fd);
+
+void set_nonblocking(int fd, bool on);
+void set_nodelay(int fd, bool on);
+/// SIGPIPE is ignored process-wide once; sends also use MSG_NOSIGNAL.
+void ignore_sigpipe();
+/// Makes close() send an RST instead of a FIN (SO_LINGER 0), for tests.
+void set_linger_reset(int fd);
+
+}  // namespace echolab

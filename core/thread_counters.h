@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace echolab {
+
+/// Adds n to a counter that only one thread writes: a relaxed load + store,
+/// which is a plain add on x86 (no lock prefix) yet race-free for readers.
+inline void bump(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+/// Plain copy of one thread's counters, taken by a sampler; any thread.
+struct CounterSnapshot {
+  uint64_t bytes_in = 0, bytes_out = 0, reads = 0, writes = 0, wakeups = 0, events = 0;
+  uint64_t accepted = 0, closed = 0, spurious_wakeups = 0, errors = 0, hops = 0, dropped = 0;
+  uint64_t handoffs = 0, handoff_ns = 0;
+  int tid = 0;
+  std::vector<int> cpus_seen;
+  uint64_t connections_open() const { return accepted >= closed ? accepted - closed : 0; }
+};
+
+/// Hot-path counters of one thread, written only by that thread (bump) and
+/// read by any thread (snapshot) with relaxed atomics; one cache line apart.
+struct alignas(64) ThreadCounters {
+  static constexpr int kMaxCpus = 1024;
+
+  std::string role;  // "server", "acceptor", "dispatcher", "client"; set before start
+  int index = 0;
+
+  std::atomic<uint64_t> bytes_in{0}, bytes_out{0}, reads{0}, writes{0};
+  std::atomic<uint64_t> wakeups{0}, events{0};
+  std::atomic<uint64_t> accepted{0}, closed{0}, spurious_wakeups{0}, errors{0};
+  std::atomic<uint64_t> hops{0}, dropped{0}, handoffs{0}, handoff_ns{0};
+  std::atomic<int> tid{0};
+  std::atomic<uint64_t> cpus_seen[kMaxCpus / 64] = {};
+
+  /// Called by the owning thread when it starts: records its tid and CPU.
+  void attach_current_thread();
+  /// Records the CPU the calling (owning) thread runs on now; cheap (vDSO).
+  void note_cpu();
+  CounterSnapshot snapshot() const;
+};
+
+}  // namespace echolab

@@ -1,0 +1,36 @@
+#include "models/listening_loops.h"
+
+namespace echolab {
+
+void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sockets sockets) {
+  SocketAddress where = SocketAddress::from_host_port(config.bind_address, config.port);
+  ListenOptions listen_options{config.backlog, sockets == Sockets::kPerThread, true};
+  listen_fds_.push_back(listen_tcp(where, listen_options));
+  address_ = local_address(listen_fds_.front().get());
+  if (sockets == Sockets::kPerThread) {
+    // The later sockets join the first one's port (chosen when port was 0).
+    for (int i = 1; i < config.threads; ++i) listen_fds_.push_back(listen_tcp(address_, listen_options));
+  }
+  try {
+    for (int i = 0; i < config.threads; ++i) {
+      ThreadCounters& counters = counters_.add("server", i);
+      loops_.push_back(std::make_unique<LoopThread>(counters, plan.cpus("server", i), config.echo));
+      int listen_fd = listen_fds_[sockets == Sockets::kShared ? 0 : static_cast<size_t>(i)].get();
+      ListenerOptions listener = config.listener;
+      loops_.back()->start([listen_fd, listener, &counters](EchoWorker& worker) -> std::shared_ptr<void> {
+        return std::make_shared<Listener>(worker.loop(), listen_fd, listener, counters,
+                                          [&worker](UniqueFd fd) { worker.adopt(std::move(fd)); });
+      });
+    }
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+void ListeningLoops::stop() {
+  for (auto& loop : loops_) loop->stop();
+  listen_fds_.clear();
+}
+
+}  // namespace echolab

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/loop_thread.h"
+#include "core/unique_fd.h"
+#include "models/server_model.h"
+
+namespace echolab {
+
+/// N loop threads that each accept on a listening socket registered in their
+/// own epoll and echo what they accept: either one socket shared by all
+/// (single_thread, shared_listener) or one SO_REUSEPORT socket per thread
+/// (reuseport). Owns the sockets and threads; controlling thread only.
+class ListeningLoops {
+ public:
+  enum class Sockets { kShared, kPerThread };
+
+  void start(const ServerConfig& config, const CpuPlan& plan, Sockets sockets);
+  void stop();
+  SocketAddress address() const { return address_; }
+  std::vector<ServerThreadReport> threads() const { return counters_.reports(); }
+  /// The listening sockets (one when shared).
+  const std::vector<UniqueFd>& sockets() const { return listen_fds_; }
+
+ private:
+  CounterSet counters_;
+  std::vector<UniqueFd> listen_fds_;
+  std::vector<std::unique_ptr<LoopThread>> loops_;
+  SocketAddress address_;
+};
+
+}  // namespace echolab

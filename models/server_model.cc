@@ -1,0 +1,20 @@
+#include "models/server_model.h"
+
+namespace echolab {
+
+ThreadCounters& CounterSet::add(const std::string& role, int index) {
+  counters_.push_back(std::make_unique<ThreadCounters>());
+  counters_.back()->role = role;
+  counters_.back()->index = index;
+  return *counters_.back();
+}
+
+std::vector<ServerThreadReport> CounterSet::reports() const {
+  std::vector<ServerThreadReport> out;
+  for (const auto& counters : counters_) {
+    out.push_back({counters->role, counters->index, counters->snapshot(), true});
+  }
+  return out;
+}
+
+}  // namespace echolab

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/cpu_binding.h"
+#include "core/echo_options.h"
+#include "core/listener.h"
+#include "core/socket_util.h"
+#include "core/thread_counters.h"
+
+namespace echolab {
+
+/// Everything a model needs to start; a plain value built by the harness.
+struct ServerConfig {
+  std::string model = "single_thread";
+  int threads = 1;
+  EchoOptions echo;
+  std::string bind_address = "127.0.0.1";
+  int port = 0;
+  int backlog = 1024;
+  ListenerOptions listener;          // shared_listener: trigger + exclusive
+  std::string dispatch = "round_robin";  // acceptor_workers
+  int queue_capacity = 256;          // acceptor_workers: per-worker queue
+  bool steer_cbpf = false;           // reuseport
+  std::vector<std::string> command;  // external: argv with {port}
+  double start_timeout_s = 5;
+};
+
+/// One server thread's identity and counters at the moment of reading.
+struct ServerThreadReport {
+  std::string role;  // "server" for threads that serve connections
+  int index = 0;
+  CounterSnapshot counters;
+  bool has_counters = true;  // false for external servers (OS figures only)
+};
+
+/// A model could not run here (e.g. io_uring refused): the trial is skipped.
+class ModelUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The one interface every server architecture implements. The controlling
+/// thread calls start(), then stop(); threads() may be called from any
+/// thread while running (counters are read with relaxed atomics).
+class ServerModel {
+ public:
+  virtual ~ServerModel() = default;
+  /// Returns once the server accepts connections; throws on failure.
+  virtual void start(const ServerConfig& config, const CpuPlan& plan) = 0;
+  virtual SocketAddress address() const = 0;
+  /// Stops and joins every thread, closing open connections; idempotent.
+  virtual void stop() = 0;
+  virtual std::vector<ServerThreadReport> threads() const = 0;
+  /// Process whose threads' /proc figures belong to the server (0 = self).
+  virtual int pid() const { return 0; }
+};
+
+/// Per-thread counters for a fixed set of threads, with stable addresses;
+/// created by the controlling thread before the threads start.
+class CounterSet {
+ public:
+  ThreadCounters& add(const std::string& role, int index);
+  std::vector<ServerThreadReport> reports() const;
+  size_t size() const { return counters_.size(); }
+  ThreadCounters& at(size_t i) { return *counters_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<ThreadCounters>> counters_;
+};
+
+}  // namespace echolab

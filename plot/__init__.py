@@ -1,0 +1,13 @@
+"""echolab plot/: charts, REPORT.md and run comparison from result files.
+
+Reads only files that `echolab run` and `echolab micro` wrote (see
+DESIGN.md, "Results (contract)"), never the C++ code. Entry points:
+
+    python3 plot/report.py RUN_DIR [--out DIR]     charts + REPORT.md for a run
+    python3 plot/report.py --all results/          the `latest` of every experiment
+    python3 plot/compare.py RUN_A RUN_B [--out DIR] B against A, with p-values
+    python3 plot/micro.py RESULT_JSON [--out DIR]  Google Benchmark JSON -> chart
+
+`python3 -m plot {report,compare,micro} ...` runs the same commands.
+Needs only the standard library, numpy and matplotlib (Agg backend).
+"""

@@ -1,0 +1,238 @@
+"""Shared chart machinery: figures, saving PNG + SVG, captions, spread bars.
+
+Every chart module draws through these helpers so that all charts share one
+look: the same caption, the same way of showing a median with its spread,
+the same colour per model.
+"""
+from __future__ import annotations
+
+import os
+import textwrap
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import matplotlib
+
+from plot.naming import point_display_name
+
+matplotlib.use("Agg")  # never needs a display
+from matplotlib.figure import Figure  # noqa: E402  (after choosing Agg)
+
+matplotlib.rcParams.update({
+    "svg.hashsalt": "echolab",   # stable SVG ids: re-rendering diffs cleanly
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.axisbelow": True,
+})
+
+PNG_DPI = 130
+LINE_STYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+
+
+@dataclass
+class ChartResult:
+    """A chart written to disk and the numbers it drew (for tests/report)."""
+    stem: str
+    title: str
+    description: str
+    files: List[str] = field(default_factory=list)
+    data: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def png(self) -> str:
+        return next(f for f in self.files if f.endswith(".png"))
+
+
+def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1,
+               **subplot_kw: Any) -> Tuple[Figure, Any]:
+    """A constrained-layout figure and its axes (squeezed like pyplot)."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=True,
+                           **subplot_kw)
+    return figure, axes
+
+
+def save_figure(figure: Figure, out_dir: str, stem: str,
+                caption: str = "") -> List[str]:
+    """Write `stem`.png and `stem`.svg into out_dir, caption underneath."""
+    os.makedirs(out_dir, exist_ok=True)
+    if caption:
+        width_chars = max(60, int(figure.get_figwidth() * 15))
+        figure.text(0.005, 0.0, textwrap.fill(caption, width_chars),
+                    ha="left", va="top", fontsize=7, color="#444444")
+    paths = []
+    for extension in ("png", "svg"):
+        path = os.path.join(out_dir, f"{stem}.{extension}")
+        metadata = {"Date": None} if extension == "svg" else {"Software": None}
+        figure.savefig(path, dpi=PNG_DPI, bbox_inches="tight", pad_inches=0.1,
+                       metadata=metadata)
+        paths.append(path)
+    return paths
+
+
+def placement_text(points: Sequence[Any], side: str) -> str:
+    """`cpus pu:1, bind thread`, or the distinct settings with their points."""
+    settings: "OrderedDict[str, List[str]]" = OrderedDict()
+    for point in points:
+        text = (f"cpus {point.value(side + '.cpus') or '?'}, "
+                f"bind {point.value(side + '.bind') or '?'}")
+        settings.setdefault(text, []).append(point.name)
+    if len(settings) == 1:
+        return next(iter(settings))
+    parts = []
+    for text, names in settings.items():
+        who = ", ".join(names) if len(names) <= 2 else f"{len(names)} points"
+        parts.append(f"{text} ({who})")
+    return "; ".join(parts)
+
+
+def machine_text(meta: Dict[str, Any]) -> str:
+    """`host, CPU, topology, kernel` from meta.json, skipping what is absent."""
+    parts = [str(meta[k]) for k in ("host", "cpu_model", "topology", "kernel")
+             if meta.get(k)]
+    return ", ".join(parts) if parts else "machine unknown (no meta.json)"
+
+
+def caption_for(run: Any, points: Optional[Sequence[Any]] = None) -> str:
+    """Machine and placement caption shown under every run chart."""
+    points = list(points if points is not None else run.points)
+    return (f"Machine: {machine_text(run.meta)}. "
+            f"Server: {placement_text(points, 'server')}. "
+            f"Client: {placement_text(points, 'load')}. "
+            f"Run: {run.name}/{run.stamp}.")
+
+
+MODEL_KEY = "server.model"
+
+
+@dataclass
+class BarLayout:
+    """Where each point's bar goes: grouped by model when the model varies."""
+    points: List[Any]
+    xs: List[float]
+    labels: List[str]
+    spans: List[Tuple[float, float]]
+    legend: Optional[Dict[str, str]]  # model -> colour, when grouped
+
+
+def _bar_label(point: Any, grouped_by_model: bool) -> str:
+    """A bar's x label: its name, minus the model when bars are grouped."""
+    if not grouped_by_model or point.label:
+        return point.name
+    rest = {k: v for k, v in point.varied.items() if k != MODEL_KEY}
+    return point_display_name("", rest) or point.model
+
+
+def layout_by_model(points: Sequence[Any], colours: Callable[[str], str],
+                    gap: float = 0.8) -> BarLayout:
+    """One bar slot per point; models in groups separated by `gap`."""
+    groups: "OrderedDict[str, List[Any]]" = OrderedDict()
+    for point in points:
+        groups.setdefault(point.model, []).append(point)
+    grouped = len(groups) > 1
+    if not grouped:
+        groups = OrderedDict([("", list(points))])
+    layout = BarLayout([], [], [], [], None)
+    x = 0.0
+    for members in groups.values():
+        start = x
+        for point in members:
+            layout.points.append(point)
+            layout.xs.append(x)
+            layout.labels.append(_bar_label(point, grouped))
+            x += 1.0
+        layout.spans.append((start, x - 1.0))
+        x += gap
+    if grouped:
+        layout.legend = OrderedDict((m, colours(m)) for m in groups)
+    return layout
+
+
+def draw_spread(ax: Any, x: float, stats: Dict[str, Optional[float]],
+                repetitions: Sequence[float], colour: str,
+                width: float = 0.7, horizontal: bool = False) -> bool:
+    """A bar at the median, p25-p75 as a thick bar, min-max as a whisker,
+    and one dot per repetition. Returns False (draws 'no data') when there
+    is no median."""
+    median = stats.get("median")
+    if median is None:
+        ax.annotate("no data", (x, 0), ha="center", va="bottom",
+                    fontsize=7, color="#888888")
+        return False
+    ax.bar(x, median, width=width, color=colour, alpha=0.55,
+           edgecolor=colour, linewidth=1)
+    low, high = stats.get("min"), stats.get("max")
+    if low is not None and high is not None:
+        ax.vlines(x, low, high, color="black", linewidth=0.9)
+        ax.hlines([low, high], x - width * 0.15, x + width * 0.15,
+                  color="black", linewidth=0.9)
+    p25, p75 = stats.get("p25"), stats.get("p75")
+    if p25 is not None and p75 is not None:
+        ax.vlines(x, p25, p75, color="black", linewidth=4.5)
+    if repetitions:
+        offsets = _jitter(len(repetitions), width * 0.3)
+        ax.scatter([x + o for o in offsets], repetitions, s=11, zorder=3,
+                   color="white", edgecolors="black", linewidths=0.7)
+    return True
+
+
+def _jitter(count: int, spread: float) -> List[float]:
+    """Evenly spaced, deterministic horizontal offsets for repetition dots."""
+    if count == 1:
+        return [0.0]
+    return [-spread + 2 * spread * i / (count - 1) for i in range(count)]
+
+
+def spread_legend(ax: Any, colours: Optional[Dict[str, str]] = None,
+                  show_spread: bool = True) -> None:
+    """One legend right of the plot: colour per model (if given) and, when
+    `show_spread`, the median/p25-p75/min-max/repetition encoding."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    handles = [Patch(facecolor=colour, alpha=0.55, edgecolor=colour,
+                     label=name) for name, colour in (colours or {}).items()]
+    if show_spread:
+        handles += [
+            Line2D([], [], color="black", linewidth=4.5, label="p25-p75"),
+            Line2D([], [], color="black", linewidth=0.9, label="min-max"),
+            Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                   markeredgecolor="black", markersize=4, label="repetition"),
+        ]
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize=7, framealpha=0.85)
+
+
+def wrap_label(label: str, width: int = 16) -> str:
+    """Break `a=1, b=2, c=3` at its commas into lines of about `width`."""
+    lines: List[str] = []
+    for part in label.split(", "):
+        if lines and len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += ", " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+def label_bars(ax: Any, xs: Sequence[float], labels: Sequence[str],
+               spans: Sequence[Tuple[float, float]]) -> None:
+    """Bar labels on the x axis (wrapped when long), groups split by lines."""
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels([wrap_label(label) for label in labels], fontsize=7)
+    ax.grid(False, axis="x")
+    for (_, left_end), (right_start, _) in zip(spans, spans[1:]):
+        ax.axvline((left_end + right_start) / 2.0, color="#bbbbbb",
+                   linewidth=0.8)
+
+
+def format_number(value: Optional[float], digits: int = 3) -> str:
+    """Human number: 3 significant digits, thousands kept whole."""
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"

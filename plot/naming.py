@@ -1,0 +1,90 @@
+"""Names shown to people: point names, metric titles and units, axis labels."""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+SHORT_PREFIXES = ("server.", "load.")
+
+# metric -> (title, unit); MB = 10^6 bytes, GB = 10^9 bytes (DESIGN.md).
+METRICS: Dict[str, Tuple[str, str]] = {
+    "throughput_mb_s": ("Throughput", "MB/s"),
+    "msgs_per_s": ("Messages per second", "msg/s"),
+    "server_cpu_s": ("Server CPU time", "s"),
+    "client_cpu_s": ("Client CPU time", "s"),
+    "server_cpu_per_gb": ("Server CPU per GB echoed", "s/GB"),
+    "ctx_switches_voluntary": ("Voluntary context switches", "count"),
+    "ctx_switches_involuntary": ("Involuntary context switches", "count"),
+    "migrations": ("CPU migrations", "count"),
+    "spurious_wakeups": ("Spurious wake-ups", "count"),
+    "fairness_jain": ("Jain's fairness index", "1 = even"),
+    "interval_cv": ("Interval throughput CV", "ratio"),
+}
+
+# Swept keys whose values carry a unit.
+KEY_UNITS = {"read_buffer": "bytes", "message_bytes": "bytes",
+             "duration_s": "s", "warmup_s": "s", "interval_ms": "ms"}
+
+
+def short_key(key: str) -> str:
+    """`server.threads` -> `threads`; other prefixes (timing.) are kept."""
+    for prefix in SHORT_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def format_value(value: Any) -> str:
+    """A config value as a person writes it: true, 4, 0.5, pu:1."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def format_axis_value(key: str, value: Any) -> str:
+    """Tick text for a swept value: byte sizes as KiB/MiB when exact."""
+    if KEY_UNITS.get(key.rsplit(".", 1)[-1]) == "bytes" and \
+            isinstance(value, (int, float)) and value >= 1024:
+        for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+            if value % size == 0:
+                return f"{int(value // size)} {unit}"
+    return format_value(value)
+
+
+def point_display_name(label: str, varied: Mapping[str, Any]) -> str:
+    """The label if set, else `key=value, key=value` of the varied keys."""
+    if label:
+        return label
+    return ", ".join(f"{short_key(k)}={format_value(v)}"
+                     for k, v in varied.items())
+
+
+def metric_title(metric: str) -> str:
+    """`server_cpu_per_gb` -> `Server CPU per GB echoed`."""
+    return METRICS.get(metric, (metric.replace("_", " "), ""))[0]
+
+
+def metric_axis_label(metric: str) -> str:
+    """`throughput_mb_s` -> `Throughput (MB/s)`."""
+    title, unit = METRICS.get(metric, (metric.replace("_", " "), ""))
+    return f"{title} ({unit})" if unit else title
+
+
+def key_axis_label(key: str) -> str:
+    """`server.read_buffer` -> `server read_buffer (bytes)`."""
+    text = key.replace(".", " ")
+    unit = KEY_UNITS.get(key.rsplit(".", 1)[-1])
+    return f"{text} ({unit})" if unit else text
+
+
+def lookup(tree: Mapping[str, Any], dotted_key: str) -> Optional[Any]:
+    """`lookup(config, "server.threads")`; None when any part is missing."""
+    node: Any = tree
+    for part in dotted_key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node

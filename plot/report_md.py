@@ -1,0 +1,172 @@
+"""REPORT.md: the question, the machine, the numbers, the charts, the failures.
+
+Plain GitHub-flavoured Markdown with relative links, so the file renders as it
+is in the repository browser.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from typing import Any, List, Optional, Sequence
+
+from plot.chartkit import ChartResult, format_number, placement_text
+from plot.charts_detail import percent
+from plot.naming import format_value
+
+
+def cell(text: Any) -> str:
+    """Text safe inside a Markdown table cell."""
+    value = " ".join(str(text).split())
+    return value.replace("|", "\\|").replace("<", "&lt;") or " "
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+          left_columns: int = 1) -> List[str]:
+    """A Markdown table: the first `left_columns` left-aligned (text), the
+    rest right-aligned (numbers)."""
+    aligns = [":--" if i < left_columns else "--:" for i in range(len(header))]
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+             "| " + " | ".join(aligns) + " |"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def _spread(point: Any, metric: str) -> str:
+    low, high = point.stat(metric, "p25"), point.stat(metric, "p75")
+    if low is None or high is None:
+        return "-"
+    return f"{format_number(low)}–{format_number(high)}"
+
+
+def _trial_counts(run: Any) -> str:
+    counts = Counter(t.status for t in run.trials)
+    ok = counts.pop("ok", 0)
+    text = f"{ok} ok of {len(run.trials)}"
+    if counts:
+        text += " (" + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) \
+            + ")"
+    return text
+
+
+def _commit(meta: dict) -> Optional[str]:
+    commit = meta.get("git_commit")
+    if not commit:
+        return None
+    return f"`{commit}`" + (" (dirty tree)" if meta.get("git_dirty") else "")
+
+
+def machine_section(run: Any) -> List[str]:
+    """Key facts about where and how the run was made."""
+    meta = run.meta
+    build = " ".join(str(meta[k]) for k in ("compiler", "build_type")
+                     if meta.get(k))
+    swept = "; ".join(
+        f"{key} ({', '.join(format_value(v) for v in run.distinct_values(key))})"
+        for key in run.varied_keys)
+    facts = [
+        ("Run directory", f"`{run.path}`"),
+        ("Host", meta.get("host")), ("CPU", meta.get("cpu_model")),
+        ("Topology", meta.get("topology")), ("Kernel", meta.get("kernel")),
+        ("Build", build or None), ("Commit", _commit(meta)),
+        ("echolab", meta.get("echolab_version")),
+        ("Varied", swept or None),
+        ("Server placement", placement_text(run.points, "server")),
+        ("Client placement", placement_text(run.points, "load")),
+        ("Trials", _trial_counts(run)),
+        ("Statistics from", run.summary_source),
+    ]
+    lines = ["## Machine and run", "", "| | |", "| :-- | :-- |"]
+    lines += [f"| {label} | {cell(value)} |" for label, value in facts
+              if value not in (None, "")]
+    if not meta:
+        lines += ["", "meta.json was missing or unreadable: machine unknown."]
+    return lines + [""]
+
+
+def _summary_row(point: Any) -> List[str]:
+    def median(metric: str) -> str:
+        return format_number(point.stat(metric, "median"))
+    return [point.name, f"{len(point.ok_trials)}/{len(point.trials)}",
+            median("throughput_mb_s"), _spread(point, "throughput_mb_s"),
+            percent(point.stat("throughput_mb_s", "cv")),
+            median("server_cpu_per_gb"),
+            f"{median('ctx_switches_voluntary')} / "
+            f"{median('ctx_switches_involuntary')}",
+            median("spurious_wakeups"),
+            percent(point.stat("interval_cv", "median"))]
+
+
+def summary_section(run: Any) -> List[str]:
+    """One row per point, the numbers behind the charts."""
+    header = ["Point", "ok/n", "Throughput MB/s (median)", "p25–p75", "CV",
+              "Server CPU s/GB", "Ctx switches vol / invol",
+              "Spurious wake-ups", "Interval CV"]
+    rows = [_summary_row(point) for point in run.points]
+    lines = ["## Summary", ""]
+    if not run.ok_points:
+        lines += ["**No successful trial**: every trial failed, timed out or "
+                  "was skipped, so there is nothing to chart. The failures "
+                  "are listed below.", ""]
+    lines += ["Medians over repetitions; CV is the coefficient of variation "
+              "of throughput across repetitions, interval CV the median "
+              "fluctuation within a repetition.", ""]
+    return lines + table(header, rows) + [""]
+
+
+def charts_section(charts: Sequence[ChartResult], out_dir: str) -> List[str]:
+    """Each chart embedded with a relative link and a one-line reading."""
+    if not charts:
+        return []
+    lines = ["## Charts", ""]
+    for chart in charts:
+        png = os.path.relpath(chart.png, out_dir).replace(os.sep, "/")
+        svg = png[:-4] + ".svg"
+        lines += [f"### {chart.title}", "", f"![{chart.title}]({png})", "",
+                  f"{chart.description} ([SVG]({svg}))", ""]
+    return lines
+
+
+def failures_section(run: Any) -> List[str]:
+    """Trials that did not finish with status ok, with their error."""
+    by_id = {p.config_id: p.name for p in run.points}
+    failed = [t for t in run.trials if t.status != "ok"]
+    if not failed:
+        return []
+    rows = [[by_id.get(t.config_id, t.config_id), t.repetition, t.status,
+             t.error or "(no error message)"] for t in failed]
+    return (["## Trials that did not succeed", ""]
+            + table(["Point", "Status", "Error", "Repetition"],
+                    [[r[0], r[2], r[3], r[1]] for r in rows], left_columns=3)
+            + [""])
+
+
+def findings_section(findings: str) -> List[str]:
+    """findings.md under a Findings heading (its own top heading dropped)."""
+    text = findings.strip("\n")
+    if not text.strip():
+        return []
+    text = re.sub(r"\A\s*#+\s*findings\s*\n", "", text, flags=re.IGNORECASE)
+    return ["## Findings", "", text.strip("\n"), ""]
+
+
+def notes_section(notes: Sequence[str]) -> List[str]:
+    """Warnings met while reading the run (torn lines, stale summary)."""
+    if not notes:
+        return []
+    return ["## Notes", ""] + [f"- {cell(n)}" for n in notes] + [""]
+
+
+def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str) -> str:
+    """The whole REPORT.md text."""
+    lines = [f"# {run.name}", ""]
+    description = run.spec.get("description")
+    if isinstance(description, str) and description.strip():
+        lines += [f"> {' '.join(description.split())}", ""]
+    lines += machine_section(run)
+    lines += findings_section(run.findings)
+    lines += summary_section(run)
+    lines += charts_section(charts, out_dir)
+    lines += failures_section(run)
+    lines += notes_section(run.notes)
+    return "\n".join(lines).rstrip("\n") + "\n"

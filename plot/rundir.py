@@ -1,0 +1,322 @@
+"""Load a run directory (spec.json, meta.json, trials.jsonl, summary.csv).
+
+Result: a `Run` with its `Point`s (one per config_id) and their `Trial`s, and
+each point's summary statistics: taken from summary.csv when it is present and
+agrees with trials.jsonl, recomputed from the trials otherwise. Problems the
+user should know about but that do not stop a report (torn last line, stale
+summary.csv, unreadable meta.json) become warnings in `Run.notes`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from plot.cli_support import BadInput, warn
+from plot.jsonc import load_jsonc_file
+from plot.naming import lookup, point_display_name
+from plot.summarize import (SummaryRow, as_number, read_summary_csv,
+                            summarize_trials)
+
+SUPPORTED_SCHEMA = 1
+
+
+def _mapping(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class Trial:
+    """One line of trials.jsonl (unknown keys dropped)."""
+    config_id: str
+    repetition: int
+    label: str
+    varied: Dict[str, Any]
+    config: Dict[str, Any]
+    status: str
+    error: str
+    placement: Dict[str, Any]
+    metrics: Dict[str, Any]
+    series: Dict[str, Any]
+    source: str = ""
+
+    @classmethod
+    def from_json(cls, record: Dict[str, Any], source: str) -> "Trial":
+        """Build from a parsed line; tolerate missing optional parts."""
+        repetition = record.get("repetition")
+        return cls(
+            config_id=str(record["config_id"]),
+            repetition=repetition if isinstance(repetition, int) else 0,
+            label=str(record.get("label") or ""),
+            varied=_mapping(record.get("varied")),
+            config=_mapping(record.get("config")),
+            status=str(record.get("status") or "unknown"),
+            error=str(record.get("error") or ""),
+            placement=_mapping(record.get("placement")),
+            metrics=_mapping(record.get("metrics")),
+            series=_mapping(record.get("series")),
+            source=source)
+
+    def metric(self, name: str) -> Optional[float]:
+        """A numeric metric, or None when absent."""
+        return as_number(self.metrics.get(name))
+
+
+@dataclass
+class Point:
+    """All repetitions of one configuration, plus its summary row."""
+    config_id: str
+    label: str
+    varied: Dict[str, Any]
+    config: Dict[str, Any]
+    trials: List[Trial]
+    summary: SummaryRow
+    name: str = ""
+
+    @property
+    def ok_trials(self) -> List[Trial]:
+        return [t for t in self.trials if t.status == "ok"]
+
+    @property
+    def model(self) -> str:
+        return str(self.value("server.model") or "unknown")
+
+    def value(self, dotted_key: str) -> Any:
+        """This point's value of a key: from `varied`, else the config."""
+        if dotted_key in self.varied:
+            return self.varied[dotted_key]
+        return lookup(self.config, dotted_key)
+
+    def stat(self, metric: str, name: str) -> Optional[float]:
+        """A summary statistic (median, p25, ...) of a metric."""
+        return self.summary.stat(metric, name)
+
+    def repetition_values(self, metric: str) -> List[float]:
+        """The metric of each successful repetition, in repetition order."""
+        values = (t.metric(metric) for t in self.ok_trials)
+        return [v for v in values if v is not None]
+
+    def median_trial(self, metric: str = "throughput_mb_s") -> Optional[Trial]:
+        """The successful repetition whose `metric` is nearest the median."""
+        candidates = [t for t in self.ok_trials if t.metric(metric) is not None]
+        if not candidates:
+            return self.ok_trials[0] if self.ok_trials else None
+        median = self.stat(metric, "median")
+        if median is None:
+            ordered = sorted(candidates, key=lambda t: t.metric(metric))
+            return ordered[(len(ordered) - 1) // 2]
+        return min(candidates, key=lambda t: (abs(t.metric(metric) - median),
+                                              t.repetition))
+
+
+@dataclass
+class Run:
+    """A run directory as read from disk."""
+    path: str
+    spec: Dict[str, Any]
+    meta: Dict[str, Any]
+    trials: List[Trial]
+    points: List[Point]
+    varied_keys: List[str]
+    summary_source: str
+    notes: List[str] = field(default_factory=list)
+    findings: str = ""
+
+    @property
+    def name(self) -> str:
+        spec_name = self.spec.get("name")
+        if isinstance(spec_name, str) and spec_name:
+            return spec_name
+        return os.path.basename(os.path.dirname(os.path.realpath(self.path)))
+
+    @property
+    def stamp(self) -> str:
+        """The run's directory name (its UTC time stamp), symlinks resolved."""
+        return os.path.basename(os.path.realpath(self.path))
+
+    @property
+    def ok_points(self) -> List[Point]:
+        return [p for p in self.points if p.ok_trials]
+
+    def distinct_values(self, dotted_key: str) -> List[Any]:
+        """The different values the points take for a key, in point order."""
+        seen: List[Any] = []
+        for point in self.points:
+            value = point.value(dotted_key)
+            if value is not None and value not in seen:
+                seen.append(value)
+        return seen
+
+
+def _read_optional_json(path: str, notes: List[str]) -> Dict[str, Any]:
+    if not os.path.exists(path):
+        warn(f"{path} is missing; continuing without it", notes)
+        return {}
+    try:
+        data = load_jsonc_file(path)
+    except BadInput as error:
+        warn(f"{error}; continuing without it", notes)
+        return {}
+    if not isinstance(data, dict):
+        warn(f"{path} is not a JSON object; continuing without it", notes)
+        return {}
+    return data
+
+
+def read_trials(path: str, notes: List[str]) -> List[Trial]:
+    """Parse trials.jsonl; drop a torn last line, refuse other schemas."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().split("\n")
+    except OSError as error:
+        raise BadInput(f"cannot read {path}: {error.strerror}") from None
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+    last_number = numbered[-1][0] if numbered else 0
+    by_key: Dict[tuple, Trial] = {}
+    for number, line in numbered:
+        source = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            what = ("dropped a torn last line (the run was probably killed "
+                    "while writing it)" if number == last_number
+                    else "skipped a line that is not a JSON object")
+            warn(f"{source}: {what}", notes)
+            continue
+        schema = record.get("schema")
+        if schema != SUPPORTED_SCHEMA:
+            raise BadInput(f"unsupported schema {schema} in {source} "
+                           f"(this plot/ reads schema {SUPPORTED_SCHEMA})")
+        if "config_id" not in record:
+            warn(f"{source}: skipped a trial without config_id", notes)
+            continue
+        trial = Trial.from_json(record, source)
+        key = (trial.config_id, trial.repetition)
+        if key in by_key:
+            warn(f"{source}: repetition {trial.repetition} of "
+                 f"{trial.config_id} appears again; keeping this later one",
+                 notes)
+            del by_key[key]
+        by_key[key] = trial
+    return list(by_key.values())
+
+
+def _summary_rows(run_dir: str, trials: List[Trial], notes: List[str]):
+    """Rows by config_id (csv where valid, else computed) and their source."""
+    computed = {row.config_id: row for row in summarize_trials(trials)}
+    csv_path = os.path.join(run_dir, "summary.csv")
+    if not os.path.exists(csv_path):
+        warn(f"{csv_path} is missing (killed run?); statistics computed from "
+             "trials.jsonl", notes)
+        return computed, list(computed), "trials.jsonl"
+    try:
+        csv_rows, _ = read_summary_csv(csv_path)
+    except BadInput as error:
+        warn(f"{error}; statistics computed from trials.jsonl", notes)
+        return computed, list(computed), "trials.jsonl"
+    rows, order = dict(computed), []
+    for row in csv_rows:
+        if row.config_id not in computed:
+            warn(f"{csv_path}: point {row.config_id} has no trial in "
+                 "trials.jsonl; ignored", notes)
+        elif row.n_trials != computed[row.config_id].n_trials:
+            mine = computed[row.config_id]
+            name = point_display_name(mine.label, mine.varied)
+            warn(f"{csv_path}: point {name} counts {row.n_trials} "
+                 f"trials but trials.jsonl has "
+                 f"{computed[row.config_id].n_trials}; using trials.jsonl",
+                 notes)
+        else:
+            rows[row.config_id] = row
+        if row.config_id in computed:
+            order.append(row.config_id)
+    order += [cid for cid in computed if cid not in order]
+    return rows, order, "summary.csv"
+
+
+def _varied_keys(trials: List[Trial], spec: Dict[str, Any]) -> List[str]:
+    keys: Dict[str, None] = {}
+    for trial in trials:
+        for key in trial.varied:
+            keys.setdefault(key, None)
+    if not keys:
+        for key in _mapping(spec.get("matrix")):
+            keys.setdefault(key, None)
+        for case in spec.get("cases") or []:
+            for key in _mapping(case):
+                if key != "label":
+                    keys.setdefault(key, None)
+    return list(keys)
+
+
+def _name_points(points: List[Point]) -> None:
+    """Give every point a display name, unique within the run."""
+    for point in points:
+        point.name = (point_display_name(point.label, point.varied)
+                      or point.model or point.config_id)
+    counts: Dict[str, int] = {}
+    for point in points:
+        counts[point.name] = counts.get(point.name, 0) + 1
+    for point in points:
+        if counts[point.name] > 1:
+            point.name = f"{point.name} [{point.config_id[:6]}]"
+
+
+def resolve_run_dir(path: str) -> str:
+    """Accept results/<name> for results/<name>/latest; else `path` as is."""
+    latest = os.path.join(path, "latest")
+    if path and not os.path.exists(os.path.join(path, "trials.jsonl")) \
+            and os.path.isdir(latest):
+        return latest
+    return path
+
+
+def _check_run_dir(run_dir: str) -> str:
+    if not run_dir or not os.path.exists(run_dir):
+        raise BadInput(f"run directory {run_dir or '(empty path)'} does not "
+                       "exist")
+    if not os.path.isdir(run_dir):
+        raise BadInput(f"{run_dir} is not a directory")
+    if not os.listdir(run_dir):
+        raise BadInput(f"run directory {run_dir} is empty (no spec.json, "
+                       "meta.json or trials.jsonl)")
+    trials_path = os.path.join(run_dir, "trials.jsonl")
+    if not os.path.isfile(trials_path):
+        raise BadInput(f"{trials_path} is missing (is {run_dir} a run "
+                       "directory written by `echolab run`?)")
+    return trials_path
+
+
+def load_run(run_dir: str) -> Run:
+    """Read a run directory (or results/<name>, meaning its latest run);
+    raise BadInput when it cannot be plotted."""
+    run_dir = resolve_run_dir(run_dir)
+    trials_path = _check_run_dir(run_dir)
+    notes: List[str] = []
+    trials = read_trials(trials_path, notes)
+    if not trials:
+        raise BadInput(f"{trials_path} holds no trial (the run finished none)")
+    spec = _read_optional_json(os.path.join(run_dir, "spec.json"), notes)
+    meta = _read_optional_json(os.path.join(run_dir, "meta.json"), notes)
+    rows, order, source = _summary_rows(run_dir, trials, notes)
+    grouped: Dict[str, List[Trial]] = {}
+    for trial in trials:
+        grouped.setdefault(trial.config_id, []).append(trial)
+    points = []
+    for config_id in order:
+        group = sorted(grouped[config_id], key=lambda t: t.repetition)
+        points.append(Point(config_id=config_id, label=group[0].label,
+                            varied=group[0].varied, config=group[0].config,
+                            trials=group, summary=rows[config_id]))
+    _name_points(points)
+    findings_path = os.path.join(run_dir, "findings.md")
+    findings = ""
+    if os.path.isfile(findings_path):
+        with open(findings_path, encoding="utf-8", errors="replace") as handle:
+            findings = handle.read()
+    return Run(path=run_dir, spec=spec, meta=meta, trials=trials,
+               points=points, varied_keys=_varied_keys(trials, spec),
+               summary_source=source, notes=notes, findings=findings)

@@ -1,0 +1,185 @@
+#include "core/connection.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/socket_util.h"
+#include "tests/test_support.h"
+
+namespace echolab {
+namespace {
+
+/// A Connection on one end of a socketpair, driven by the test thread.
+class ConnectionHarness {
+ public:
+  explicit ConnectionHarness(EchoOptions options) : options_(options), scratch_(options.read_buffer) {
+    int pair[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
+    peer_.reset(pair[1]);
+    connection_ = std::make_unique<Connection>(poller_, UniqueFd(pair[0]), options_,
+                                               [this](Connection*) { closed_ = true; });
+    connection_->bind_thread(&counters_, scratch_);
+    connection_->start();
+  }
+
+  /// Dispatches whatever is ready now (or within timeout_ms); returns the
+  /// number of events handled.
+  int pump(int timeout_ms = 0) {
+    epoll_event events[8];
+    int n = poller_.wait(events, timeout_ms);
+    for (int i = 0; i < n; ++i) static_cast<EventHandler*>(events[i].data.ptr)->on_events(events[i].events);
+    return n;
+  }
+
+  /// Writes as much of `data` as the peer socket takes now.
+  size_t peer_write(const std::vector<char>& data, size_t from) {
+    ssize_t n = ::send(peer_.get(), data.data() + from, data.size() - from, MSG_NOSIGNAL);
+    return n > 0 ? static_cast<size_t>(n) : 0;
+  }
+  void peer_read_available(std::vector<char>& into) {
+    char buffer[65536];
+    for (;;) {
+      ssize_t n = ::read(peer_.get(), buffer, sizeof buffer);
+      if (n <= 0) return;
+      into.insert(into.end(), buffer, buffer + n);
+    }
+  }
+
+  Connection& connection() { return *connection_; }
+  ThreadCounters& counters() { return counters_; }
+  UniqueFd& peer() { return peer_; }
+  bool closed() const { return closed_; }
+
+ private:
+  EchoOptions options_;
+  Poller poller_;
+  std::vector<char> scratch_;
+  ThreadCounters counters_;
+  UniqueFd peer_;
+  std::unique_ptr<Connection> connection_;
+  bool closed_ = false;
+};
+
+EchoOptions small_options(Trigger trigger, ReadMode read, WriteInterest interest) {
+  EchoOptions options;
+  options.trigger = trigger;
+  options.read = read;
+  options.write_interest = interest;
+  options.read_buffer = 4096;
+  options.max_pending = 16384;
+  return options;
+}
+
+class ConnectionModes : public ::testing::TestWithParam<std::tuple<Trigger, ReadMode, WriteInterest>> {};
+
+TEST_P(ConnectionModes, EchoesLargePayloadExactlyThroughPartialWrites) {
+  auto [trigger, read, interest] = GetParam();
+  EchoOptions options = small_options(trigger, read, interest);
+  // Edge + once moves only when new data arrives (legal but starving): it
+  // keeps up only when one read takes everything outstanding.
+  const auto payload = testing::random_payload(1 << 20, 7);
+  if (trigger == Trigger::kEdge && read == ReadMode::kOnce) options.read_buffer = payload.size();
+  ConnectionHarness harness(options);
+  // A small send buffer on the server side forces partial writes.
+  int small = 4096;
+  setsockopt(harness.connection().fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  std::vector<char> received;
+  size_t sent = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (received.size() < payload.size() && std::chrono::steady_clock::now() < deadline) {
+    if (sent < payload.size()) sent += harness.peer_write(payload, sent);
+    harness.pump(1);
+    harness.peer_read_available(received);
+  }
+  ASSERT_EQ(received.size(), payload.size());
+  EXPECT_TRUE(received == payload);
+  EXPECT_FALSE(harness.closed());
+  EXPECT_EQ(harness.counters().bytes_out.load(), payload.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllAxes, ConnectionModes,
+                         ::testing::Combine(::testing::Values(Trigger::kLevel, Trigger::kEdge),
+                                            ::testing::Values(ReadMode::kOnce, ReadMode::kDrain),
+                                            ::testing::Values(WriteInterest::kOnDemand, WriteInterest::kAlways)));
+
+TEST(Connection, StopsReadingWhenPeerNeverReadsAndResumesAfter) {
+  EchoOptions options = small_options(Trigger::kEdge, ReadMode::kDrain, WriteInterest::kOnDemand);
+  ConnectionHarness harness(options);
+  const auto payload = testing::random_payload(4 << 20, 11);
+  size_t sent = 0;
+  // Push until neither side takes more: the server must stop reading.
+  for (int idle_rounds = 0; idle_rounds < 50;) {
+    size_t wrote = harness.peer_write(payload, sent);
+    sent += wrote;
+    int events = harness.pump(1);
+    idle_rounds = (wrote == 0 && events == 0) ? idle_rounds + 1 : 0;
+  }
+  EXPECT_LT(sent, payload.size()) << "the server kept reading a peer that never reads";
+  EXPECT_LE(harness.connection().pending_bytes(), options.max_pending + options.read_buffer);
+  EXPECT_FALSE(harness.closed());
+  // The peer starts reading: everything comes back, in order.
+  std::vector<char> received;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (received.size() < payload.size() && std::chrono::steady_clock::now() < deadline) {
+    harness.peer_read_available(received);
+    if (sent < payload.size()) sent += harness.peer_write(payload, sent);
+    harness.pump(1);
+  }
+  ASSERT_EQ(received.size(), payload.size());
+  EXPECT_TRUE(received == payload);
+}
+
+TEST(Connection, HalfCloseEchoesTheRestThenCloses) {
+  ConnectionHarness harness(small_options(Trigger::kLevel, ReadMode::kOnce, WriteInterest::kOnDemand));
+  const auto payload = testing::random_payload(10000, 3);
+  size_t sent = 0;
+  while (sent < payload.size()) sent += harness.peer_write(payload, sent);
+  ASSERT_EQ(::shutdown(harness.peer().get(), SHUT_WR), 0);
+  std::vector<char> received;
+  EXPECT_TRUE(testing::wait_until([&] {
+    harness.pump(1);
+    harness.peer_read_available(received);
+    return harness.closed();
+  }));
+  harness.peer_read_available(received);
+  EXPECT_TRUE(received == payload);
+  EXPECT_EQ(harness.counters().errors.load(), 0u);
+}
+
+TEST(Connection, PeerResetClosesAndCountsAnError) {
+  // RST needs TCP: build a loopback pair.
+  UniqueFd listener = listen_tcp(SocketAddress::from_host_port("127.0.0.1", 0), {});
+  UniqueFd client = connect_tcp(local_address(listener.get()));
+  UniqueFd accepted;
+  ASSERT_TRUE(testing::wait_until([&] {
+    int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK);
+    if (fd >= 0) accepted.reset(fd);
+    return accepted.valid();
+  }));
+  Poller poller;
+  ThreadCounters counters;
+  std::vector<char> scratch(4096);
+  bool closed = false;
+  Connection connection(poller, std::move(accepted), small_options(Trigger::kEdge, ReadMode::kDrain,
+                                                                   WriteInterest::kOnDemand),
+                        [&](Connection*) { closed = true; });
+  connection.bind_thread(&counters, scratch);
+  connection.start();
+  ASSERT_EQ(::send(client.get(), "hello", 5, MSG_NOSIGNAL), 5);
+  set_linger_reset(client.get());
+  client.reset();
+  EXPECT_TRUE(testing::wait_until([&] {
+    epoll_event events[4];
+    int n = poller.wait(events, 1);
+    for (int i = 0; i < n; ++i) connection.on_events(events[i].events);
+    return closed;
+  }));
+  EXPECT_TRUE(connection.closed());
+  EXPECT_EQ(counters.errors.load(), 1u);
+}
+
+}  // namespace
+}  // namespace echolab

@@ -1,0 +1,249 @@
+"""Synthetic run directories for the plot/ tests.
+
+Builds spec.json, meta.json, trials.jsonl and summary.csv the way DESIGN.md
+describes them, with deterministic made-up numbers. summary.csv is computed
+here with numpy (np.percentile, np.std / np.mean), independently of
+plot/summarize.py, so tests can check the two agree.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+import os
+import random
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+MAIN_METRICS = (
+    "throughput_mb_s", "msgs_per_s", "server_cpu_s", "client_cpu_s",
+    "server_cpu_per_gb", "ctx_switches_voluntary", "ctx_switches_involuntary",
+    "migrations", "spurious_wakeups", "fairness_jain", "interval_cv",
+)
+MODEL_SPEED = {"single_thread": 750.0, "shared_listener": 400.0,
+               "acceptor_workers": 900.0, "reuseport": 1000.0,
+               "my_model": 300.0}
+
+DEFAULT_CONFIG = {
+    "server": {"model": "single_thread", "threads": 1, "trigger": "edge",
+               "read": "drain", "write_interest": "on_demand",
+               "read_buffer": 65536, "cpus": "pu:1", "bind": "thread"},
+    "load": {"workload": "stream", "connections": 4, "threads": 1,
+             "message_bytes": 4096, "cpus": "pu:0", "bind": "thread"},
+    "timing": {"warmup_s": 1, "duration_s": 2, "interval_ms": 100},
+}
+META = {"host": "testbox", "cpu_model": "Test CPU 9000",
+        "kernel": "6.1.0-test", "topology": "1 package, 2 cores, 2 PUs",
+        "compiler": "g++ 12.2", "build_type": "Release",
+        "git_commit": "0123abcd", "git_dirty": True,
+        "echolab_version": "0.1.0"}
+
+
+def resolve(varied: Dict[str, Any]) -> Dict[str, Any]:
+    """The default config with the dotted `varied` keys applied."""
+    config = json.loads(json.dumps(DEFAULT_CONFIG))
+    for key, value in varied.items():
+        section, name = key.split(".", 1)
+        config[section][name] = value
+    return config
+
+
+def config_id(config: Dict[str, Any]) -> str:
+    """A stable 16-hex-digit id of a resolved config."""
+    text = json.dumps(config, sort_keys=True).encode()
+    return hashlib.sha1(text).hexdigest()[:16]
+
+
+def default_throughput(config: Dict[str, Any], repetition: int,
+                       rng: random.Random) -> float:
+    """Made-up MB/s: model speed, mild thread scaling, +-3 % noise."""
+    server = config["server"]
+    base = MODEL_SPEED.get(server["model"], 500.0)
+    scale = 1.0 + 0.1 * (server["threads"] - 1)
+    return base * scale * (1.0 + rng.uniform(-0.03, 0.03))
+
+
+def make_metrics(config: Dict[str, Any], throughput: float,
+                 rng: random.Random, latency: bool) -> Dict[str, Any]:
+    """Every metric of the contract, consistent with `throughput`."""
+    threads = config["server"]["threads"]
+    connections = config["load"]["connections"]
+    duration = config["timing"]["duration_s"]
+    total_bytes = throughput * 1e6 * duration
+    shares = [1.0 + 0.3 * i for i in range(threads)]
+    per_thread = []
+    for index, share in enumerate(shares):
+        per_thread.append({
+            "role": "server", "index": index, "cpus_observed": [1],
+            "connections": connections // threads + (
+                1 if index < connections % threads else 0),
+            "bytes": int(total_bytes * share / sum(shares)),
+            "wakeups": 100 + index, "cpu_user_s": 0.2, "cpu_sys_s": 0.8,
+            "ctx_voluntary": 5, "ctx_involuntary": 2, "migrations": 0})
+    per_thread.append({"role": "client", "index": 0, "cpus_observed": [0],
+                       "connections": connections, "bytes": int(total_bytes)})
+    byte_list = [t["bytes"] for t in per_thread if t["role"] == "server"]
+    jain = sum(byte_list) ** 2 / (len(byte_list) * sum(b * b for b in byte_list))
+    server_cpu = duration * min(threads, 2) * rng.uniform(0.8, 0.95)
+    metrics = {
+        "throughput_mb_s": throughput,
+        "msgs_per_s": throughput * 1e6 / config["load"]["message_bytes"],
+        "server_cpu_s": server_cpu, "client_cpu_s": duration * 0.9,
+        "server_cpu_per_gb": server_cpu / (total_bytes / 1e9),
+        "ctx_switches_voluntary": rng.randint(10, 100) * threads,
+        "ctx_switches_involuntary": rng.randint(0, 20),
+        "migrations": rng.randint(0, 3), "spurious_wakeups": rng.randint(0, 9),
+        "fairness_jain": jain, "threads": per_thread,
+    }
+    if latency:
+        base = 20.0 + 1000.0 / throughput
+        cdf = [[base * (1 + i * 0.25), round((i + 1) / 10, 2)]
+               for i in range(10)]
+        metrics["latency_us"] = {"p50": cdf[4][0], "p90": cdf[8][0],
+                                 "p99": cdf[9][0], "cdf": cdf}
+    return metrics
+
+
+def make_series(throughput: float, config: Dict[str, Any],
+                rng: random.Random) -> Dict[str, Any]:
+    """Per-interval throughput samples around `throughput`."""
+    interval = config["timing"]["interval_ms"]
+    count = int(config["timing"]["duration_s"] * 1000 / interval)
+    values = [throughput * (1 + rng.uniform(-0.1, 0.1)) for _ in range(count)]
+    return {"interval_ms": interval,
+            "t_s": [round((i + 1) * interval / 1000, 3) for i in range(count)],
+            "throughput_mb_s": values}
+
+
+def expand_points(matrix: Dict[str, List[Any]],
+                  cases: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Matrix product plus cases -> [{"label", "varied"}] (varied: all keys)."""
+    keys = list(matrix) + [k for case in cases for k in case
+                           if k != "label" and k not in matrix]
+    keys = list(dict.fromkeys(keys))
+    points = []
+    for values in itertools.product(*matrix.values()):
+        points.append({"label": "", "varied": dict(zip(matrix, values))})
+    for case in cases:
+        points.append({"label": case.get("label", ""),
+                       "varied": {k: v for k, v in case.items()
+                                  if k != "label"}})
+    for point in points:  # every varied key, with defaults filled in
+        config = resolve(point["varied"])
+        point["varied"] = {k: config[k.split(".")[0]][k.split(".", 1)[1]]
+                           for k in keys}
+    return points
+
+
+def make_run_dir(root: str, name: str = "synthetic",
+                 matrix: Optional[Dict[str, List[Any]]] = None,
+                 cases: Sequence[Dict[str, Any]] = (), repetitions: int = 3,
+                 throughput: Callable[..., float] = default_throughput,
+                 latency: bool = False, series: bool = True,
+                 fail: Callable[[Dict[str, Any], int], Optional[str]] =
+                 lambda varied, rep: None,
+                 write_summary: bool = True, seed: int = 1,
+                 stamp: str = "20240101T000000Z") -> str:
+    """Write results/<name>/<stamp>/ under `root`; return its path.
+
+    `fail(varied, repetition)` returns a status ("failed", "timeout",
+    "skipped") to make that trial fail, or None.
+    """
+    matrix = matrix if matrix is not None else {
+        "server.model": ["single_thread", "shared_listener"]}
+    rng = random.Random(seed)
+    run_dir = os.path.join(root, name, stamp)
+    os.makedirs(run_dir)
+    spec = {"name": name, "description": f"Synthetic test run {name}?",
+            "defaults": {k: v for k, v in DEFAULT_CONFIG.items()},
+            "matrix": matrix, "cases": list(cases), "exclude": []}
+    with open(os.path.join(run_dir, "spec.json"), "w") as handle:
+        handle.write("// made by tests/python/synth.py\n"
+                     + json.dumps(spec, indent=2))
+    with open(os.path.join(run_dir, "meta.json"), "w") as handle:
+        json.dump(META, handle)
+    records = []
+    points = expand_points(matrix, cases)
+    for repetition in range(1, repetitions + 1):
+        for point in points:
+            config = resolve(point["varied"])
+            records.append(_trial_record(point, config, repetition, rng,
+                                         throughput, latency, series, fail))
+    write_trials(run_dir, records)
+    if write_summary:
+        write_numpy_summary(run_dir, records)
+    os.symlink(stamp, os.path.join(root, name, "latest"))
+    return run_dir
+
+
+def _trial_record(point, config, repetition, rng, throughput, latency,
+                  series, fail) -> Dict[str, Any]:
+    status = fail(point["varied"], repetition)
+    record = {
+        "schema": 1, "config_id": config_id(config), "repetition": repetition,
+        "label": point["label"], "varied": point["varied"], "config": config,
+        "status": status or "ok",
+        "error": f"synthetic {status}: server exited" if status else "",
+        "placement": {"threads": [], "warnings": []},
+        "metrics": {}, "unknown_future_key": {"ignored": True}}
+    if status:
+        return record
+    value = throughput(config, repetition, rng)
+    record["metrics"] = make_metrics(config, value, rng, latency)
+    if series:
+        record["series"] = make_series(value, config, rng)
+        samples = np.array(record["series"]["throughput_mb_s"])
+        record["metrics"]["interval_cv"] = float(samples.std() / samples.mean())
+    else:
+        record["metrics"]["interval_cv"] = 0.0
+    return record
+
+
+def write_trials(run_dir: str, records: Sequence[Dict[str, Any]],
+                 tail: str = "") -> str:
+    """Write trials.jsonl (one record per line) plus an optional raw tail."""
+    path = os.path.join(run_dir, "trials.jsonl")
+    with open(path, "w") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+        handle.write(tail)
+    return path
+
+
+def numpy_stats(values: List[float]) -> List[Any]:
+    """median,p25,p75,min,max,cv with numpy; empty cells when no values."""
+    if not values:
+        return [""] * 6
+    array = np.array(values, dtype=float)
+    mean = array.mean()
+    cells = [repr(float(x)) for x in (
+        np.percentile(array, 50), np.percentile(array, 25),
+        np.percentile(array, 75), array.min(), array.max())]
+    return cells + [repr(float(array.std() / mean)) if mean != 0 else ""]
+
+
+def write_numpy_summary(run_dir: str, records: Sequence[Dict[str, Any]]
+                        ) -> str:
+    """summary.csv as the C++ runner would write it (computed with numpy)."""
+    groups: Dict[str, List[Dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(record["config_id"], []).append(record)
+    keys = list(records[0]["varied"])
+    header = ["config_id", "label", *keys, "n_ok", "n_trials"] + [
+        f"{m}_{s}" for m in MAIN_METRICS
+        for s in ("median", "p25", "p75", "min", "max", "cv")]
+    path = os.path.join(run_dir, "summary.csv")
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for cid, group in groups.items():
+            ok = [r for r in group if r["status"] == "ok"]
+            row = [cid, group[0]["label"]] + [
+                group[0]["varied"][k] for k in keys] + [len(ok), len(group)]
+            for metric in MAIN_METRICS:
+                row += numpy_stats([r["metrics"][metric] for r in ok
+                                    if metric in r["metrics"]])
+            writer.writerow(row)
+    return path

@@ -1,0 +1,100 @@
+#include "tests/test_support.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace echolab::testing {
+
+bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>& received,
+                     std::chrono::milliseconds timeout) {
+  received.clear();
+  received.reserve(payload.size());
+  size_t sent = 0;
+  std::vector<char> buffer(64 * 1024);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (received.size() < payload.size()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd waiter{fd, static_cast<short>(POLLIN | (sent < payload.size() ? POLLOUT : 0)), 0};
+    if (::poll(&waiter, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return false;
+    if (sent < payload.size() && (waiter.revents & POLLOUT)) {
+      ssize_t n = ::send(fd, payload.data() + sent, payload.size() - sent, MSG_NOSIGNAL);
+      if (n > 0) sent += static_cast<size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+    }
+    if (waiter.revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ::read(fd, buffer.data(), buffer.size());
+      if (n > 0) received.insert(received.end(), buffer.data(), buffer.data() + n);
+      else if (n == 0) return false;
+      else if (errno != EAGAIN && errno != EINTR) return false;
+    }
+  }
+  return true;
+}
+
+std::string check_echo(const SocketAddress& address, const std::vector<size_t>& sizes, uint32_t seed) {
+  UniqueFd fd;
+  try {
+    fd = connect_tcp(address);
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  for (size_t size : sizes) {
+    auto payload = random_payload(size, seed++);
+    std::vector<char> received;
+    if (!echo_round_trip(fd.get(), payload, received)) {
+      return "round trip of " + std::to_string(size) + " bytes failed after " + std::to_string(received.size());
+    }
+    if (received != payload) return "payload of " + std::to_string(size) + " bytes came back different";
+  }
+  return "";
+}
+
+CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s) {
+  std::vector<std::string> argv_storage = {"timeout", std::to_string(timeout_s), ECHOLAB_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    execvp("timeout", argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  CommandResult result;
+  std::array<pollfd, 2> fds = {pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
+  int open_pipes = 2;
+  char buffer[4096];
+  while (open_pipes > 0) {
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_pipes;
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace echolab::testing

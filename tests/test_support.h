@@ -1,0 +1,57 @@
+#pragma once
+
+// Helpers shared by the tests: waiting on conditions with a deadline (never
+// sleeping as synchronisation), random payloads, a checked echo client and
+// running the echolab binary.
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/socket_util.h"
+#include "core/unique_fd.h"
+
+namespace echolab::testing {
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+inline bool wait_until(const std::function<bool()>& condition,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // poll interval
+  }
+  return condition();
+}
+
+inline std::vector<char> random_payload(size_t size, uint32_t seed) {
+  std::mt19937 engine(seed);
+  std::vector<char> data(size);
+  for (auto& byte : data) byte = static_cast<char>(engine());
+  return data;
+}
+
+/// Sends `payload` on a (non-blocking) socket and reads back exactly as many
+/// bytes, interleaving both directions so large payloads cannot deadlock on
+/// full buffers; fails (returns false) on error or after `timeout`.
+bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>& received,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+/// Connects to `address` and checks a random payload of each size comes back
+/// byte-exact; returns "" or a description of the first mismatch.
+std::string check_echo(const SocketAddress& address, const std::vector<size_t>& sizes, uint32_t seed);
+
+/// Runs the echolab binary with arguments; returns its exit code and output.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s = 60);
+
+}  // namespace echolab::testing
