@@ -26,7 +26,7 @@ void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) 
 void Connection::start() {
   if (options_.nodelay) set_nodelay(fd_.get(), true);
   registered_ = wanted_events();
-  poller_.add(fd_.get(), registered_, this);
+  poller_.add(fd_.get(), registered_, tag_);
 }
 
 uint32_t Connection::wanted_events() const {
@@ -43,7 +43,7 @@ void Connection::update_interest() {
   uint32_t wanted = wanted_events();
   // A one-shot registration is disarmed after every event: always re-arm.
   if (wanted == registered_ && !options_.oneshot) return;
-  poller_.modify(fd_.get(), wanted, this);
+  poller_.modify(fd_.get(), wanted, tag_);
   registered_ = wanted;
 }
 
@@ -61,7 +61,7 @@ void Connection::on_events(uint32_t events) {
     close_now(false);
     return;
   }
-  update_interest();
+  if (!options_.oneshot) update_interest();
 }
 
 bool Connection::read_pass() {

@@ -21,11 +21,18 @@ class Connection : public EventHandler {
 
   Connection(Poller& poller, UniqueFd fd, const EchoOptions& options, CloseCallback on_close);
 
+  /// Registers the fd with `tag` as its epoll data instead of this
+  /// connection (dispatch_pool routes events through a queue); before start().
+  void set_registration_tag(EventHandler* tag) { tag_ = tag; }
   /// Which thread's counters and read buffer the next events use.
   void bind_thread(ThreadCounters* counters, std::span<char> scratch);
   /// Registers the socket with the poller; throws if it cannot.
   void start();
+  /// Handles events; with options.oneshot the caller re-arms afterwards
+  /// (rearm()), so it can order the re-arm with its own synchronisation.
   void on_events(uint32_t events) override;
+  /// Updates (or, one-shot, re-arms) the epoll registration.
+  void rearm() { update_interest(); }
 
   int fd() const { return fd_.get(); }
   bool closed() const { return !fd_.valid(); }
@@ -51,6 +58,7 @@ class Connection : public EventHandler {
   size_t pending_head_ = 0;
   bool peer_eof_ = false;
   uint32_t registered_ = 0;
+  EventHandler* tag_ = this;
 };
 
 }  // namespace echolab

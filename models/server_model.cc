@@ -3,6 +3,7 @@
 namespace echolab {
 
 ThreadCounters& CounterSet::add(const std::string& role, int index) {
+  std::lock_guard lock(mutex_);
   counters_.push_back(std::make_unique<ThreadCounters>());
   counters_.back()->role = role;
   counters_.back()->index = index;
@@ -10,6 +11,7 @@ ThreadCounters& CounterSet::add(const std::string& role, int index) {
 }
 
 std::vector<ServerThreadReport> CounterSet::reports() const {
+  std::lock_guard lock(mutex_);
   std::vector<ServerThreadReport> out;
   for (const auto& counters : counters_) {
     out.push_back({counters->role, counters->index, counters->snapshot(), true});

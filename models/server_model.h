@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,16 +60,15 @@ class ServerModel {
   virtual int pid() const { return 0; }
 };
 
-/// Per-thread counters for a fixed set of threads, with stable addresses;
-/// created by the controlling thread before the threads start.
+/// Per-thread counters with stable addresses. add() and reports() may be
+/// called from any thread (a mutex guards the list, never the counters).
 class CounterSet {
  public:
   ThreadCounters& add(const std::string& role, int index);
   std::vector<ServerThreadReport> reports() const;
-  size_t size() const { return counters_.size(); }
-  ThreadCounters& at(size_t i) { return *counters_[i]; }
 
  private:
+  mutable std::mutex mutex_;
   std::vector<std::unique_ptr<ThreadCounters>> counters_;
 };
 

@@ -1,0 +1,83 @@
+#include "models/acceptor_workers.h"
+
+#include <stdexcept>
+
+namespace echolab {
+
+void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& plan) {
+  config_ = config;
+  if (config.dispatch != "round_robin" && config.dispatch != "least_connections") {
+    throw std::invalid_argument("acceptor_workers: unknown dispatch '" + config.dispatch + "'");
+  }
+  listen_fd_ = listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port),
+                          {config.backlog, false, true});
+  address_ = local_address(listen_fd_.get());
+  assigned_.assign(static_cast<size_t>(config.threads), 0);
+  try {
+    for (int i = 0; i < config.threads; ++i) {
+      ThreadCounters& counters = counters_.add("server", i);
+      worker_counters_.push_back(&counters);
+      queues_.push_back(std::make_unique<HandoffQueue>(static_cast<size_t>(config.queue_capacity)));
+      workers_.push_back(std::make_unique<LoopThread>(counters, plan.cpus("server", i), config.echo));
+      HandoffQueue* queue = queues_.back().get();
+      workers_.back()->start([queue](EchoWorker& worker) -> std::shared_ptr<void> {
+        queue->attach(worker);
+        return std::shared_ptr<void>(queue, [](HandoffQueue* q) { q->detach(); });
+      });
+    }
+    ThreadCounters& acceptor_counters = counters_.add("acceptor", 0);
+    acceptor_ = std::make_unique<LoopThread>(acceptor_counters, plan.cpus("acceptor", 0), config.echo);
+    const int listen_fd = listen_fd_.get();
+    ListenerOptions listener{Trigger::kLevel, false};
+    acceptor_->start([this, listen_fd, listener, &acceptor_counters](EchoWorker& worker) -> std::shared_ptr<void> {
+      return std::make_shared<Listener>(worker.loop(), listen_fd, listener, acceptor_counters,
+                                        [this, &acceptor_counters](UniqueFd fd) {
+                                          bump(acceptor_counters.accepted);
+                                          dispatch(std::move(fd), acceptor_counters);
+                                        });
+    });
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+size_t AcceptorWorkersServer::pick_worker() {
+  if (config_.dispatch == "least_connections") {
+    size_t best = 0;
+    uint64_t best_open = UINT64_MAX;
+    for (size_t i = 0; i < worker_counters_.size(); ++i) {
+      // Sockets handed to the worker minus those it closed (a relaxed read
+      // of its own counter: a hint, never a lock).
+      uint64_t open = assigned_[i] - worker_counters_[i]->closed.load(std::memory_order_relaxed);
+      if (open < best_open) {
+        best_open = open;
+        best = i;
+      }
+    }
+    return best;
+  }
+  return next_worker_++ % queues_.size();
+}
+
+void AcceptorWorkersServer::dispatch(UniqueFd fd, ThreadCounters& acceptor_counters) {
+  const uint64_t accepted_at = HandoffQueue::now_ns();
+  const size_t first = pick_worker();
+  // The chosen worker's queue first, then the others; drop if all are full.
+  for (size_t attempt = 0; attempt < queues_.size(); ++attempt) {
+    const size_t worker = (first + attempt) % queues_.size();
+    if (queues_[worker]->push(fd, accepted_at)) {
+      ++assigned_[worker];
+      return;
+    }
+  }
+  bump(acceptor_counters.dropped);
+}
+
+void AcceptorWorkersServer::stop() {
+  if (acceptor_) acceptor_->stop();
+  for (auto& worker : workers_) worker->stop();
+  listen_fd_.reset();
+}
+
+}  // namespace echolab

@@ -1,0 +1,133 @@
+#include "models/external_server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/proc_stats.h"
+
+namespace echolab {
+namespace {
+
+/// A free port on `host`: bind port 0, read it, release it.
+int pick_free_port(const std::string& host) {
+  UniqueFd probe = listen_tcp(SocketAddress::from_host_port(host, 0), {1, false, true});
+  return local_address(probe.get()).port();
+}
+
+bool exited(int pid, int* status) { return waitpid(pid, status, WNOHANG) == pid; }
+
+}  // namespace
+
+void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
+  if (config.command.empty()) throw std::invalid_argument("external: server.command is empty (argv with {port})");
+  const int port = config.port != 0 ? config.port : pick_free_port(config.bind_address);
+  address_ = SocketAddress::from_host_port(config.bind_address, port);
+  std::vector<std::string> argv_text;
+  for (std::string arg : config.command) {
+    for (size_t at; (at = arg.find("{port}")) != std::string::npos;) arg.replace(at, 6, std::to_string(port));
+    argv_text.push_back(arg);
+  }
+  char log_template[] = "/tmp/echolab-external-XXXXXX";
+  int log_fd = mkstemp(log_template);
+  if (log_fd < 0) throw std::runtime_error("external: cannot create a log file in /tmp");
+  log_path_ = log_template;
+  std::vector<char*> argv;
+  for (auto& arg : argv_text) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("external: fork failed");
+  if (pid_ == 0) {
+    // Own process group (so stop() reaches its children too), and die with
+    // the harness so a server is never left behind.
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  ::close(log_fd);
+  setpgid(pid_, pid_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(config.start_timeout_s);
+  for (;;) {
+    int status = 0;
+    if (exited(pid_, &status)) {
+      pid_ = 0;
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      throw std::runtime_error("external: '" + argv_text[0] + "' exited with code " + std::to_string(code) +
+                               " before listening" + output_tail());
+    }
+    try {
+      connect_tcp(address_, 200);
+      break;  // it accepts connections
+    } catch (const std::system_error&) {
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      stop();
+      throw std::runtime_error("external: '" + argv_text[0] + "' did not listen on " + address_.to_string() +
+                               " within " + std::to_string(config.start_timeout_s) + " s" + output_tail());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval while it starts
+  }
+  try {
+    bind_process(pid_, plan.role_union("server"));
+  } catch (const std::exception&) {
+    stop();
+    throw;
+  }
+}
+
+std::string ExternalServer::output_tail() const {
+  std::ifstream in(log_path_);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last.empty() ? "" : " (its output: " + last + ")";
+}
+
+void ExternalServer::stop() {
+  if (pid_ > 0) {
+    ::kill(-pid_, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!exited(pid_, &status) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval while it exits
+    }
+    ::kill(-pid_, SIGKILL);  // the group may hold children even after the leader exited
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+  }
+  if (!log_path_.empty()) {
+    ::unlink(log_path_.c_str());
+    log_path_.clear();
+  }
+}
+
+std::vector<ServerThreadReport> ExternalServer::threads() const {
+  std::vector<ServerThreadReport> reports;
+  if (pid_ <= 0) return reports;
+  int index = 0;
+  for (const auto& thread : read_process_threads(pid_)) {
+    ServerThreadReport report{"server", index++, {}, false};
+    report.counters.tid = thread.tid;
+    if (thread.last_cpu >= 0) report.counters.cpus_seen = {thread.last_cpu};
+    reports.push_back(report);
+  }
+  return reports;
+}
+
+}  // namespace echolab

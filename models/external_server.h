@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/server_model.h"
+
+namespace echolab {
+
+/// Any echo server started from an argv template ({port} replaced): waits
+/// until it accepts, binds its process to the server CPUs, and always stops
+/// it (SIGTERM, then SIGKILL to its process group). Owns the child process;
+/// controlling thread calls start/stop, threads() from any thread.
+class ExternalServer : public ServerModel {
+ public:
+  ~ExternalServer() override { stop(); }
+  void start(const ServerConfig& config, const CpuPlan& plan) override;
+  SocketAddress address() const override { return address_; }
+  void stop() override;
+  std::vector<ServerThreadReport> threads() const override;
+  int pid() const override { return pid_; }
+
+ private:
+  std::string output_tail() const;
+
+  int pid_ = 0;
+  SocketAddress address_;
+  std::string log_path_;
+};
+
+}  // namespace echolab

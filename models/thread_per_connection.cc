@@ -1,0 +1,119 @@
+#include "models/thread_per_connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace echolab {
+
+void ThreadPerConnectionServer::start(const ServerConfig& config, const CpuPlan& plan) {
+  config_ = config;
+  plan_ = plan;
+  listen_fd_ = listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port),
+                          {config.backlog, false, /*nonblocking=*/false});
+  address_ = local_address(listen_fd_.get());
+  ThreadCounters& acceptor_counters = counters_.add("acceptor", 0);
+  acceptor_ = std::thread([this, &acceptor_counters, cpus = plan.cpus("acceptor", 0)] {
+    accept_loop(acceptor_counters, cpus);
+  });
+}
+
+void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cpus) {
+  try {
+    bind_current_thread(cpus);
+  } catch (const std::exception&) {
+    bump(counters.errors);
+  }
+  counters.attach_current_thread();
+  for (int index = 0; !stopping_.load();) {
+    int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (stopping_.load()) return;
+      bump(counters.errors);  // e.g. EMFILE: keep serving the others
+      std::this_thread::yield();
+      continue;
+    }
+    bump(counters.wakeups);
+    bump(counters.accepted);
+    if (config_.echo.nodelay) set_nodelay(fd, true);
+    // Connection threads take the server CPU slots round-robin.
+    CpuList slot = plan_.cpus("server", index % config_.threads);
+    ThreadCounters& connection_counters = counters_.add("server", index++);
+    std::lock_guard lock(mutex_);
+    if (stopping_.load()) {
+      ::close(fd);
+      return;
+    }
+    auto& entry = connections_.emplace_back();
+    entry.fd = fd;
+    entry.thread = std::thread([this, fd, &connection_counters, slot] { serve(fd, connection_counters, slot); });
+  }
+}
+
+void ThreadPerConnectionServer::serve(int fd, ThreadCounters& counters, CpuList cpus) {
+  try {
+    bind_current_thread(cpus);
+  } catch (const std::exception&) {
+    bump(counters.errors);
+  }
+  counters.attach_current_thread();
+  bump(counters.accepted);
+  std::vector<char> buffer(config_.echo.read_buffer);
+  bool open = true;
+  while (open) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n < 0) bump(counters.errors);
+      break;
+    }
+    bump(counters.wakeups);
+    bump(counters.reads);
+    bump(counters.bytes_in, static_cast<uint64_t>(n));
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::send(fd, buffer.data() + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        bump(counters.errors);
+        open = false;
+        break;
+      }
+      done += w;
+      bump(counters.writes);
+      bump(counters.bytes_out, static_cast<uint64_t>(w));
+    }
+    if ((counters.wakeups.load(std::memory_order_relaxed) & 63) == 0) counters.note_cpu();
+  }
+  bump(counters.closed);
+  // The fd is closed by stop() (or here when the peer left first), under
+  // the mutex, so stop() never shuts down a number reused by another socket.
+  std::lock_guard lock(mutex_);
+  for (auto& entry : connections_) {
+    if (entry.fd == fd) {
+      ::close(fd);
+      entry.fd = -1;
+    }
+  }
+}
+
+void ThreadPerConnectionServer::stop() {
+  stopping_.store(true);
+  // shutdown() wakes a thread blocked in accept() or read().
+  if (listen_fd_) ::shutdown(listen_fd_.get(), SHUT_RDWR);
+  if (acceptor_.joinable()) acceptor_.join();
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& entry : connections_) {
+      if (entry.fd >= 0) ::shutdown(entry.fd, SHUT_RDWR);
+    }
+  }
+  for (auto& entry : connections_) {
+    if (entry.thread.joinable()) entry.thread.join();
+  }
+  connections_.clear();
+  listen_fd_.reset();
+}
+
+}  // namespace echolab
