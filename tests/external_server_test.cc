@@ -1,0 +1,66 @@
+// The external model: a user's server joins the sweep, fails clearly when
+// it cannot start, and is never left behind.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "models/external_server.h"
+#include "tests/test_support.h"
+
+namespace echolab {
+namespace {
+
+bool have_program(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+ServerConfig external(std::vector<std::string> command, double timeout_s = 10) {
+  ServerConfig config;
+  config.model = "external";
+  config.command = std::move(command);
+  config.start_timeout_s = timeout_s;
+  return config;
+}
+
+TEST(ExternalServer, NodeEchoServerEchoesAndEchoLabLoadDrivesIt) {
+  if (!have_program("node")) GTEST_SKIP() << "node not installed";
+  ExternalServer server;
+  server.start(external({"node", ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js", "{port}"}), CpuPlan{});
+  EXPECT_EQ(testing::check_echo(server.address(), {1, 4096, 262144}, 5), "");
+  auto load = testing::run_echolab({"load", "--target", server.address().to_string(), "--client-cpus", "all",
+                                    "--load.bind", "set", "--duration", "0.5", "--warmup", "0.1", "--json"});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_GT(nlohmann::json::parse(load.out)["metrics"]["throughput_mb_s"].get<double>(), 0);
+  const int pid = server.pid();
+  EXPECT_FALSE(server.threads().empty());
+  server.stop();
+  EXPECT_NE(kill(pid, 0), 0) << "the external server outlived stop()";
+}
+
+TEST(ExternalServer, CommandThatDoesNotStartFailsClearly) {
+  ExternalServer server;
+  try {
+    server.start(external({"/nonexistent/echo-server", "{port}"}), CpuPlan{});
+    FAIL() << "start() should have thrown";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("exited with code 127 before listening"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(ExternalServer, CommandThatNeverListensTimesOutAndIsKilled) {
+  ExternalServer server;
+  try {
+    server.start(external({"sleep", "30"}, 0.3), CpuPlan{});
+    FAIL() << "start() should have thrown";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("did not listen"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(server.pid(), 0);
+  // No `sleep 30` of ours is left: its process group was killed.
+  EXPECT_NE(std::system("pgrep -f '^sleep 30$' >/dev/null"), 0);
+}
+
+}  // namespace
+}  // namespace echolab
