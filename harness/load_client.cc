@@ -23,7 +23,9 @@ class StreamConnection : public EventHandler {
         scratch_(scratch),
         counters_(counters),
         error_(error),
-        inflight_cap_(static_cast<uint64_t>(config.inflight_messages) * config.message_bytes) {}
+        inflight_cap_(config.inflight_messages == 0
+                          ? UINT64_MAX / 2
+                          : static_cast<uint64_t>(config.inflight_messages) * config.message_bytes) {}
 
   int fd() const { return fd_.get(); }
   void start(EventLoop& loop) {

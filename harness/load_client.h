@@ -17,7 +17,7 @@ struct LoadConfig {
   int connections = 2;
   int threads = 1;
   size_t message_bytes = 4096;
-  int inflight_messages = 64;
+  int inflight_messages = 0;  // 0: no cap
   int connect_timeout_ms = 5000;
 };
 
