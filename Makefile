@@ -13,7 +13,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan run speed clean format
+.PHONY: all deps build test test-fast test-asan test-tsan run speed micro plot compare clean format
 
 all: build
 
@@ -59,6 +59,16 @@ run: build
 speed: build
 	@command -v iperf3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iperf3; }
 	bash experiments/speed-baseline.sh
+
+# Mechanism micro-benchmarks (harness/micro/README.md): JSON, chart and MICRO.md
+# in results/micro/<UTC stamp>/, results/micro/latest pointing there (~1 min).
+MICRO_FLAGS ?= --benchmark_min_time=0.2 --benchmark_repetitions=5
+
+micro: build
+	@stamp=$$(date -u +%Y%m%dT%H%M%SZ); dir=results/micro/$$stamp; mkdir -p $$dir && \
+	$(BUILD)/echolab-micro $(MICRO_FLAGS) --benchmark_out=$$dir/micro.json --benchmark_out_format=json && \
+	ln -sfn $$stamp results/micro/latest && \
+	$(PYTHON) plot/micro.py $$dir/micro.json
 
 format:
 	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*.h harness/*.cc tests/*.cc
