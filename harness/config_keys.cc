@@ -59,7 +59,9 @@ std::vector<KeySpec> build_keys() {
       {"load.connections", KeyType::kInt, 2, "client connections", "connections", {}, 1, 100000},
       {"load.threads", KeyType::kInt, 1, "client threads", "client-threads", {}, 1, 1024},
       {"load.message_bytes", KeyType::kInt, 4096, "bytes per client write", "message-bytes", {}, 1, 64 << 20},
-      {"load.inflight_messages", KeyType::kInt, 64, "messages a connection may have in flight", "", {}, 1, 1 << 20},
+      {"load.inflight_messages", KeyType::kInt, 0,
+       "messages a connection may have in flight (0: no cap, write whenever writable, as the forum's client)", "",
+       {}, 0, 1 << 20},
       {"load.cpus", KeyType::kString, "pu:0", "where client threads run (hwloc-calc location)", "client-cpus"},
       {"load.bind", KeyType::kEnum, "thread", "thread: one PU per thread; set: float over the set", "",
        {"thread", "set"}},
@@ -162,6 +164,19 @@ std::string nearest_key(const std::string& wrong) {
         best_distance = distance;
         best = candidate;
       }
+    }
+  }
+  return best_distance <= std::max<size_t>(2, wrong.size() / 3) ? best : "";
+}
+
+std::string nearest_word(const std::string& wrong, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const auto& candidate : candidates) {
+    size_t distance = edit_distance(wrong, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
     }
   }
   return best_distance <= std::max<size_t>(2, wrong.size() / 3) ? best : "";

@@ -40,6 +40,10 @@ const KeySpec* find_alias(const std::string& alias);
 /// The closest key path or alias to a misspelt one, for "did you mean".
 std::string nearest_key(const std::string& wrong);
 
+/// The candidate closest to a misspelt word (same distance rule as
+/// nearest_key), or "" when none is close; for spec sections and flags.
+std::string nearest_word(const std::string& wrong, const std::vector<std::string>& candidates);
+
 /// A nested config object {"server":{...},"load":{...},"timing":{...}}
 /// holding every key's default.
 Json default_config();

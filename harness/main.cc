@@ -8,6 +8,7 @@
 #include "harness/cli_args.h"
 #include "harness/commands.h"
 #include "harness/placement.h"
+#include "harness/sweep_commands.h"
 #include "harness/topo_command.h"
 
 namespace {
@@ -20,6 +21,10 @@ const char* const kUsage =
     "                                 one trial in this process: server + load\n"
     "  serve [options]                server only, until SIGINT/SIGTERM\n"
     "  load --target HOST:PORT [...]  load only, against any echo server\n"
+    "  plan SPEC.json [--topology SRC] [--filter KEY=VALUE]\n"
+    "                                 expanded matrix + placement, runs nothing\n"
+    "  run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--dry-run] [--plot]\n"
+    "                                 run a sweep into results/NAME/STAMP/\n"
     "options: `echolab help keys` lists every --KEY; see README.md\n";
 
 int dispatch(const std::string& command, const std::vector<std::string>& args) {
@@ -29,6 +34,8 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   if (command == "serve") return run_serve_command(args);
   if (command == "load") return run_load_command(args);
   if (command == "topo") return run_topo_command(args);
+  if (command == "plan") return run_plan_command(args);
+  if (command == "run") return run_run_command(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
     if (!args.empty() && args[0] == "keys") std::cout << "\nkeys:\n" << describe_keys();

@@ -1,0 +1,270 @@
+// Experiment specs in process: matrix expansion, cases, exclude, the
+// interleaved trial order, config_id stability, --filter, the error
+// locator, and the summary statistics.
+#include "harness/spec.h"
+
+#include <gtest/gtest.h>
+
+#include "harness/cli_args.h"
+#include "harness/json_locator.h"
+#include "harness/point_filter.h"
+#include "harness/sweep_runner.h"
+#include "harness/sweep_summary.h"
+
+namespace echolab {
+namespace {
+
+std::vector<std::string> names_of(const Spec& spec) {
+  std::vector<std::string> names;
+  for (const auto& point : spec.points()) names.push_back(point.display_name());
+  return names;
+}
+
+// The message of the SpecError that parsing `text` throws ("" if none).
+std::string spec_error(const std::string& text) {
+  try {
+    Spec::parse(text, "t.json");
+  } catch (const SpecError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(SpecExpansion, MatrixIsACartesianProductWithTheFirstKeySlowest) {
+  const Spec spec = Spec::parse(R"({
+    "name": "m",
+    "matrix": {"server.model": ["single_thread", "shared_listener"], "server.read": ["once", "drain"]}
+  })",
+                                "m.json");
+  EXPECT_EQ(names_of(spec),
+            (std::vector<std::string>{"model=single_thread, read=once", "model=single_thread, read=drain",
+                                      "model=shared_listener, read=once", "model=shared_listener, read=drain"}));
+  EXPECT_EQ(spec.varied_keys(), (std::vector<std::string>{"server.model", "server.read"}));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(spec.points()[i].number, i + 1);
+  EXPECT_EQ(spec.repetitions(), 1);
+}
+
+TEST(SpecExpansion, DefaultsResolveEveryKeyAndValuesOverrideThem) {
+  const Spec spec = Spec::parse(R"({
+    // comments are allowed
+    "name": "d",
+    "defaults": {"server": {"model": "reuseport", "threads": 3, "read_buffer": 4096}, "timing": {"duration_s": 2},
+                 "repetitions": 4},
+    "matrix": {"server.read_buffer": [8192]}
+  })",
+                                "d.json");
+  ASSERT_EQ(spec.points().size(), 1u);
+  const Json& config = spec.points()[0].config;
+  EXPECT_EQ(get_key(config, "server.threads"), 3);
+  EXPECT_EQ(get_key(config, "server.read_buffer"), 8192);
+  EXPECT_EQ(get_key(config, "timing.duration_s"), 2.0);
+  EXPECT_EQ(get_key(config, "load.message_bytes"), find_key("load.message_bytes")->default_value);
+  EXPECT_EQ(spec.repetitions(), 4);
+}
+
+TEST(SpecExpansion, CasesFollowTheMatrixWithLabelsAndWidenTheVariedKeys) {
+  const Spec spec = Spec::parse(R"({
+    "name": "c",
+    "matrix": {"server.model": ["single_thread"]},
+    "cases": [{"label": "pool", "server.model": "shared_listener", "server.threads": 4},
+              {"server.model": "reuseport", "server.threads": 2}],
+    "repetitions": 2
+  })",
+                                "c.json");
+  ASSERT_EQ(spec.points().size(), 3u);
+  EXPECT_EQ(spec.varied_keys(), (std::vector<std::string>{"server.model", "server.threads"}));
+  EXPECT_EQ(spec.points()[0].varied, Json({{"server.model", "single_thread"}, {"server.threads", 1}}));
+  EXPECT_EQ(spec.points()[1].label, "pool");
+  EXPECT_EQ(spec.points()[1].display_name(), "pool");
+  EXPECT_EQ(spec.points()[2].display_name(), "model=reuseport, threads=2");
+  EXPECT_EQ(spec.repetitions(), 2);
+}
+
+TEST(SpecExpansion, ExcludeRemovesPointsMatchingAllItsKeys) {
+  const Spec spec = Spec::parse(R"({
+    "name": "e",
+    "matrix": {"server.model": ["single_thread", "shared_listener"], "server.threads": [1, 2, 4]},
+    "exclude": [{"server.model": "single_thread", "server.threads": 2},
+                {"server.model": "single_thread", "server.threads": 4},
+                {"server.threads": 2, "server.trigger": "level"}]
+  })",
+                                "e.json");
+  EXPECT_EQ(names_of(spec),
+            (std::vector<std::string>{"model=single_thread, threads=1", "model=shared_listener, threads=1",
+                                      "model=shared_listener, threads=2", "model=shared_listener, threads=4"}));
+  ASSERT_EQ(spec.warnings().size(), 1u);  // the third exclude matches nothing
+  EXPECT_NE(spec.warnings()[0].find("exclude[2] matches no point"), std::string::npos);
+}
+
+TEST(SpecExpansion, NoMatrixAndNoCasesIsOnePointOfTheDefaults) {
+  const Spec spec = Spec::parse(R"({"name": "one"})", "one.json");
+  ASSERT_EQ(spec.points().size(), 1u);
+  EXPECT_TRUE(spec.varied_keys().empty());
+  EXPECT_EQ(spec.points()[0].config, default_config());
+}
+
+TEST(SpecExpansion, RepetitionsAreInterleavedAndDoneTrialsSkipped) {
+  const Spec spec =
+      Spec::parse(R"({"name": "i", "matrix": {"server.read_buffer": [1, 2, 3]}, "repetitions": 2})", "i.json");
+  std::vector<const SpecPoint*> points;
+  for (const auto& point : spec.points()) points.push_back(&point);
+  auto order = [](const std::vector<PlannedTrial>& trials) {
+    std::vector<std::pair<int, int>> out;
+    for (const auto& trial : trials) out.push_back({trial.point->number, trial.repetition});
+    return out;
+  };
+  EXPECT_EQ(order(interleaved_trials(points, 2, {})),
+            (std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {3, 1}, {1, 2}, {2, 2}, {3, 2}}));
+  const std::vector<Json> done = {{{"config_id", spec.points()[1].config_id}, {"repetition", 1}},
+                                  {{"config_id", spec.points()[0].config_id}, {"repetition", 2}}};
+  EXPECT_EQ(order(interleaved_trials(points, 2, done)),
+            (std::vector<std::pair<int, int>>{{1, 1}, {3, 1}, {2, 2}, {3, 2}}));
+}
+
+TEST(ConfigId, IsStableAcrossKeyOrderAndDistinguishesValues) {
+  const Spec a = Spec::parse(R"({"name": "a", "defaults": {"server": {"threads": 2, "model": "shared_listener"},
+                                 "load": {"connections": 4}}})",
+                             "a.json");
+  const Spec b = Spec::parse(R"({"name": "b", "defaults": {"load": {"connections": 4},
+                                 "server": {"model": "shared_listener", "threads": 2}}})",
+                             "b.json");
+  const Spec c = Spec::parse(R"({"name": "c", "cases": [{"server.model": "shared_listener",
+                                 "server.threads": 2, "load.connections": 5}]})",
+                             "c.json");
+  EXPECT_EQ(a.points()[0].config_id, b.points()[0].config_id);
+  EXPECT_NE(a.points()[0].config_id, c.points()[0].config_id);
+  EXPECT_EQ(a.points()[0].config_id.size(), 16u);
+  EXPECT_EQ(a.points()[0].config_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(config_id_of(default_config()), config_id_of(default_config()));
+}
+
+TEST(SpecErrors, NameFileLineColumnAndKeyPath) {
+  EXPECT_EQ(spec_error("{\n  \"name\": \"x\",\n  \"matrix\": {\"server.treads\": [1]}\n}"),
+            "t.json:3:14: matrix.server.treads: unknown key (did you mean 'server.threads'?)");
+  EXPECT_EQ(spec_error("{\"defaults\": {\"server\": {\"thread\": 2}}}"),
+            "t.json:1:26: defaults.server.thread: unknown key (did you mean 'server.threads'?)");
+  EXPECT_EQ(spec_error("{\"matirx\": {}}"), "t.json:1:2: matirx: unknown key (did you mean 'matrix'?)");
+  EXPECT_EQ(spec_error("{\"matrix\": {\"server.threads\": [1, \"2\"]}}"),
+            "t.json:1:35: matrix.server.threads[1]: expected an integer, got \"2\"");
+  EXPECT_EQ(spec_error("{\"cases\": [{\"load.connections\": 0}]}"),
+            "t.json:1:33: cases[0].load.connections: 0.0 is out of range 1..100000");
+  EXPECT_EQ(
+      spec_error("{\n\"matrix\": {\"server.model\": [\"shared_listner\"]}}"),
+      "t.json:2:29: matrix.server.model[0]: unknown model 'shared_listner' (did you mean 'shared_listener'?)"
+      " (valid: " +
+          [] {
+            std::string valid;
+            for (const auto& name : find_key("server.model")->allowed) valid += (valid.empty() ? "" : ", ") + name;
+            return valid;
+          }() +
+          ")");
+  EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": []}}"),
+            "t.json:1:29: matrix.server.model: empty list: the matrix would have zero points");
+  EXPECT_EQ(spec_error("// c\n{\"name\": \"x\",, }"),
+            "t.json:2:14: invalid JSON: syntax error while parsing object key - unexpected ','; expected string "
+            "literal");
+  EXPECT_EQ(spec_error("{\"matrix\": {\"server.threads\": [1]},\n \"matrix\": {}}"),
+            "t.json:2:2: matrix: key written twice (JSON keeps only one of them)");
+}
+
+TEST(SpecErrors, PointsAModelCannotRunAtTheKeyThatMakesThem) {
+  EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": [\"shared_listener\", \"single_thread\"],\n"
+                       " \"server.exclusive\": [true]}}"),
+            "t.json:2:23: matrix.server.exclusive[0]: not an option of model single_thread (its options: "
+            "server.listener_trigger); in point 2 (model=single_thread, exclusive=true): exclude it");
+  EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": [\"single_thread\"], \"server.threads\": [1, 4]}}"),
+            "t.json:1:70: matrix.server.threads[1]: single_thread takes at most 1 thread(s) but point 2 "
+            "(model=single_thread, threads=4) asks for 4: exclude it");
+  // An option set only in defaults is not an error for models that ignore it.
+  EXPECT_EQ(spec_error("{\"defaults\": {\"server\": {\"exclusive\": true}},"
+                       " \"matrix\": {\"server.model\": [\"single_thread\", \"shared_listener\"]}}"),
+            "");
+  EXPECT_EQ(spec_error("{\"matrix\": {\"server.threads\": [1]}, \"exclude\": [{\"server.threads\": 1}]}"),
+            "t.json:1:37: exclude: no points: every point of the matrix and cases is excluded");
+  EXPECT_NE(spec_error("{\"cases\": [{\"server.read\": \"once\"}, {\"label\": \"same\", \"server.read\": \"once\"}]}")
+                .find("t.json:1:37: cases[1]: point 2 (same) has the same configuration as point 1"),
+            std::string::npos);
+}
+
+TEST(SpecErrors, LocationsTheTopologyLacksAreFoundWhenPlanning) {
+  const Spec spec = Spec::parse("{\"cases\": [{},\n {\"load.cpus\": \"pu:5\"}]}", "t.json");
+  auto topology = Topology::load("pack:1 core:2 pu:1");
+  try {
+    spec.plan_placements(*topology);
+    FAIL() << "pu:5 accepted on a 2-PU topology";
+  } catch (const SpecError& error) {
+    EXPECT_EQ(std::string(error.what()).rfind("t.json:2:16: cases[1].load.cpus: location 'pu:5'", 0), 0u)
+        << error.what();
+  }
+  const auto plans = Spec::parse(
+                         "{\"matrix\": {\"server.threads\": [1, 2]}, \"defaults\": {\"server\": "
+                         "{\"model\": \"shared_listener\"}}}",
+                         "ok.json")
+                         .plan_placements(*topology);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[1]["threads"][1]["role"], "server");
+}
+
+TEST(JsonLocator, FindsKeysValuesAndElementsPastComments) {
+  const std::string text = "// head\n{\"a\": {\"b\": [10, /* x */ 20]},\n \"c\": \"é\", \"d\": 1}";
+  const JsonLocator locator(text);
+  EXPECT_EQ(locator.key_position({"a", "b"}).column, 8);
+  EXPECT_EQ(locator.value_position({"a", "b", "1"}).line, 2);
+  EXPECT_EQ(locator.value_position({"a", "b", "1"}).column, 26);
+  EXPECT_EQ(locator.key_position({"d"}).column, 12);            // "é" counts as one column
+  EXPECT_EQ(locator.key_position({"a", "missing"}).column, 2);  // nearest existing ancestor
+  EXPECT_EQ(describe_path({"cases", "2", "server.model"}), "cases[2].server.model");
+}
+
+TEST(PointFilterTest, SameKeyMeansAnyValueDifferentKeysMeanAll) {
+  const PointFilter filter({"server.threads=2", "threads=4", "model=shared_listener"});
+  Json config = default_config();
+  set_key(config, "server.model", "shared_listener");
+  set_key(config, "server.threads", 4);
+  EXPECT_TRUE(filter.matches(config));
+  set_key(config, "server.threads", 3);
+  EXPECT_FALSE(filter.matches(config));
+  set_key(config, "server.threads", 2);
+  set_key(config, "server.model", "reuseport");
+  EXPECT_FALSE(filter.matches(config));
+  EXPECT_THROW(PointFilter({"server.thread=2"}), UsageError);
+  EXPECT_THROW(PointFilter({"server.threads=two"}), UsageError);
+  std::vector<std::string> args = {"a.json", "--filter", "x=1", "--dry-run", "--filter=y=2"};
+  EXPECT_EQ(take_filter_args(args), (std::vector<std::string>{"x=1", "y=2"}));
+  EXPECT_EQ(args, (std::vector<std::string>{"a.json", "--dry-run"}));
+}
+
+TEST(SummaryStatistics, MatchNumpyLinearPercentilesAndPopulationCv) {
+  // numpy.percentile([4, 1, 3, 2], [50, 25, 75]) = 2.5, 1.75, 3.25
+  auto stats = summarize_values({4, 1, 3, 2});
+  ASSERT_TRUE(stats);
+  EXPECT_DOUBLE_EQ(stats->median, 2.5);
+  EXPECT_DOUBLE_EQ(stats->p25, 1.75);
+  EXPECT_DOUBLE_EQ(stats->p75, 3.25);
+  EXPECT_DOUBLE_EQ(stats->min, 1);
+  EXPECT_DOUBLE_EQ(stats->max, 4);
+  EXPECT_DOUBLE_EQ(*stats->cv, std::sqrt(1.25) / 2.5);
+  EXPECT_FALSE(summarize_values({}));
+  EXPECT_FALSE(summarize_values({0, 0})->cv);
+}
+
+TEST(SummaryStatistics, CsvHasTheColumnsPlotReads) {
+  const Spec spec = Spec::parse(
+      R"({"cases": [{"label": "a, \"quoted\"", "server.model": "reuseport", "server.threads": 2}]})", "s.json");
+  Json ok = {{"config_id", spec.points()[0].config_id},
+             {"repetition", 1},
+             {"status", "ok"},
+             {"metrics", {{"throughput_mb_s", 100.0}, {"fairness_jain", 1.0}}}};
+  Json failed = {{"config_id", spec.points()[0].config_id}, {"repetition", 2}, {"status", "timeout"}};
+  const std::string csv = SweepSummary(spec, {ok, failed}).csv();
+  const std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_EQ(header.rfind("config_id,label,server.model,server.threads,n_ok,n_trials,throughput_mb_s_median,", 0), 0u);
+  EXPECT_NE(header.find(",interval_cv_min,interval_cv_max,interval_cv_cv"), std::string::npos);
+  const std::string row = csv.substr(header.size() + 1);
+  EXPECT_EQ(row.rfind(spec.points()[0].config_id + ",\"a, \"\"quoted\"\"\",reuseport,2,1,2,100,100,100,100,100,0,", 0),
+            0u)
+      << row;
+}
+
+}  // namespace
+}  // namespace echolab

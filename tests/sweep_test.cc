@@ -1,0 +1,307 @@
+// `echolab plan` and `echolab run` as a user runs them: bad specs exit 2
+// with file:line:column and write nothing; failed, crashed and hung trials
+// are recorded and the sweep goes on; a SIGKILLed sweep resumes with exactly
+// one line per trial; Ctrl-C stops cleanly; experiments/quick.json runs.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/config_keys.h"
+#include "tests/test_support.h"
+
+namespace echolab {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_echolab;
+using testing::wait_until;
+
+/// Owns a fresh temporary directory and removes it with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "echolab-sweep-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+/// Sets an environment variable for the lifetime of the object (the
+/// echolab processes a test starts inherit it).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) { ::setenv(name, value.c_str(), 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<Json> read_trials(const std::string& run_dir) {
+  std::vector<Json> trials;
+  std::istringstream lines(read_text(run_dir + "/trials.jsonl"));
+  std::string line;
+  while (std::getline(lines, line)) trials.push_back(Json::parse(line));
+  return trials;
+}
+
+size_t complete_lines(const std::string& path) {
+  const std::string text = read_text(path);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// The one run directory under `parent` (what `latest` names).
+std::string run_dir_under(const std::string& parent) { return fs::canonical(parent + "/latest").string(); }
+
+// A tiny sweep: `points` single_thread points (read_buffer varies), trials
+// of 0.2 s without warm-up.
+std::string tiny_spec(int points, int repetitions) {
+  std::string buffers;
+  for (int i = 0; i < points; ++i) buffers += (i ? ", " : "") + std::to_string(4096 << i);
+  return "// test sweep\n{\"name\": \"tiny\",\n \"defaults\": {\"timing\": {\"warmup_s\": 0, \"duration_s\": 0.2, "
+         "\"interval_ms\": 50}, \"repetitions\": " +
+         std::to_string(repetitions) + "},\n \"matrix\": {\"server.read_buffer\": [" + buffers + "]}}\n";
+}
+
+// Starts echolab in the background, output to files in `dir`; returns its pid.
+pid_t spawn_echolab(const std::vector<std::string>& args, const TempDir& dir) {
+  std::vector<std::string> storage = {ECHOLAB_BINARY};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const std::string out = dir / "spawned.out";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execv(ECHOLAB_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit_code(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct BadSpec {
+  std::string text;
+  std::string error_start;  // after "FILE:"
+};
+
+TEST(SweepCli, BadSpecsExitTwoWithFileLineColumnAndCreateNothing) {
+  const std::vector<BadSpec> cases = {
+      {"{\"name\": \"x\",\n \"matrix\": {\"server.model\": [\"single_thread\",]}}", "2:46: invalid JSON: "},
+      {"{\"name\": \"x\",\n \"defaults\": {\"load\": {\"conections\": 4}}}",
+       "2:24: defaults.load.conections: unknown key (did you mean 'load.connections'?)"},
+      {"{\"name\": \"x\",\n \"matrix\": {\"load.connections\": [2, \"4\"]}}",
+       "2:37: matrix.load.connections[1]: expected an integer"},
+      {"{\"name\": \"x\",\n \"cases\": [{\"timing.duration_s\": -1}]}",
+       "2:34: cases[0].timing.duration_s: -1.0 is out of range"},
+      {"{\"name\": \"x\",\n \"matrix\": {\"server.model\": [\"nginx\"]}}",
+       "2:30: matrix.server.model[0]: unknown model 'nginx'"},
+      {"{\"name\": \"x\",\n \"defaults\": {\"server\": {\"cpus\": \"pu:64\"}}}",
+       "2:34: defaults.server.cpus: location 'pu:64'"},
+      {"{\"name\": \"x\",\n \"matrix\": {\"server.threads\": []}}",
+       "2:31: matrix.server.threads: empty list: the matrix would have zero points"},
+      {"{\"name\": \"x\",\n \"matrix\": {\"server.dispatch\": [\"least_connections\"]}}",
+       "2:33: matrix.server.dispatch[0]: not an option of model single_thread"},
+  };
+  TempDir dir;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string spec = dir / ("bad" + std::to_string(i) + ".json");
+    write_text(spec, cases[i].text);
+    for (const std::string command : {"run", "plan"}) {
+      std::vector<std::string> args = {command, spec};
+      if (command == "run") args.insert(args.end(), {"--out", dir / "out"});
+      const auto result = run_echolab(args);
+      EXPECT_EQ(result.exit_code, 2) << command << " " << cases[i].text << "\n" << result.err;
+      EXPECT_EQ(result.err.rfind(spec + ":" + cases[i].error_start, 0), 0u) << result.err;
+      EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+      EXPECT_TRUE(result.out.empty()) << result.out;
+    }
+    EXPECT_FALSE(fs::exists(dir / "out")) << cases[i].text;
+  }
+  // An output directory that cannot be made: one line, exit 2, nothing made.
+  const std::string good = dir / "good.json";
+  write_text(good, tiny_spec(1, 1));
+  write_text(dir / "a-file", "");
+  const auto result = run_echolab({"run", good, "--out", dir / "a-file/results"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("cannot write results under"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("is not a directory"), std::string::npos) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+TEST(SweepCli, PlanAndDryRunShowPointsTrialsDurationAndPlacementWithoutRunning) {
+  TempDir dir;
+  const std::string spec = std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json";
+  const auto plan = run_echolab({"plan", spec, "--topology", "pack:1 core:4 pu:2"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("3 points x 2 repetitions = 6 trials, about "), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("machine: 1 package, 4 cores, 8 PUs"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("  1: server#0 -> 1, client#0 -> 0"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("warning: server: 2 threads on 1 PUs"), std::string::npos) << plan.out;
+
+  const auto filtered =
+      run_echolab({"run", spec, "--dry-run", "--filter", "server.model=shared_listener", "--out", dir / "out"});
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  EXPECT_NE(filtered.out.find("2 points x 2 repetitions = 4 trials"), std::string::npos) << filtered.out;
+  EXPECT_NE(filtered.out.find("--filter keeps 2 of 3 points"), std::string::npos) << filtered.out;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+
+  const auto none = run_echolab({"plan", spec, "--filter", "server.threads=3"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("matches none of the 3 points"), std::string::npos) << none.err;
+}
+
+TEST(SweepRun, FailedCrashedAndHungTrialsAreRecordedAndTheSweepGoesOn) {
+  TempDir dir;
+  const std::string spec = dir / "faults.json";
+  write_text(spec, tiny_spec(4, 1));
+  const ScopedEnv faults("ECHOLAB_FAULT", "fail@1:1,hang@2:1,crash@3:1");
+  const ScopedEnv margin("ECHOLAB_TRIAL_MARGIN_S", "0.5");
+  const auto result = run_echolab({"run", spec, "--out", dir / "results"}, 60);
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;  // 1: some trial failed
+  const auto trials = read_trials(run_dir_under(dir / "results"));
+  ASSERT_EQ(trials.size(), 4u) << result.out;
+  EXPECT_EQ(trials[0]["status"], "failed");
+  EXPECT_NE(trials[0]["error"].get<std::string>().find("injected failure"), std::string::npos);
+  EXPECT_EQ(trials[1]["status"], "timeout");
+  EXPECT_NE(trials[1]["error"].get<std::string>().find("no result within 0.7 s"), std::string::npos)
+      << trials[1]["error"];
+  EXPECT_EQ(trials[2]["status"], "failed");
+  EXPECT_NE(trials[2]["error"].get<std::string>().find("signal 11"), std::string::npos) << trials[2]["error"];
+  EXPECT_EQ(trials[3]["status"], "ok") << trials[3]["error"];
+  for (const auto& trial : trials) {
+    for (const char* key : {"schema", "config_id", "repetition", "label", "varied", "config", "status", "error",
+                            "placement", "metrics", "series"}) {
+      EXPECT_TRUE(trial.contains(key)) << key;
+    }
+    EXPECT_FALSE(trial["placement"]["threads"].empty());  // planned even when the child wrote nothing
+  }
+  const std::string summary = read_text(run_dir_under(dir / "results") + "/summary.csv");
+  EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 5) << summary;
+}
+
+TEST(SweepRun, SigkilledSweepResumesWithExactlyOneLinePerTrial) {
+  TempDir dir;
+  const std::string spec = dir / "kill.json";
+  write_text(spec, tiny_spec(2, 3));
+  const pid_t sweep = spawn_echolab({"run", spec, "--out", dir / "results"}, dir);
+  std::string trials_path;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        if (!fs::exists(dir / "results/latest/trials.jsonl")) return false;
+        trials_path = dir / "results/latest/trials.jsonl";
+        return complete_lines(trials_path) >= 2;
+      },
+      std::chrono::seconds(30)))
+      << read_text(dir / "spawned.out");
+  kill(sweep, SIGKILL);  // mid-trial: the third trial is running
+  wait_exit_code(sweep);
+  const size_t before = complete_lines(trials_path);
+  ASSERT_LT(before, 6u);
+  // A kill during the write leaves half a line: resume must cut it.
+  std::ofstream(trials_path, std::ios::app) << "{\"schema\":1,\"config_id\":\"0123";
+
+  const auto different = run_echolab({"run", dir / "other.json", "--resume", dir / "results"});
+  EXPECT_EQ(different.exit_code, 2);  // (no such spec file)
+  write_text(dir / "other.json", tiny_spec(3, 3));
+  const auto mismatch = run_echolab({"run", dir / "other.json", "--resume", dir / "results"});
+  EXPECT_EQ(mismatch.exit_code, 2);
+  EXPECT_NE(mismatch.err.find("point 3 (read_buffer=16384) is new"), std::string::npos) << mismatch.err;
+
+  const auto resumed = run_echolab({"run", spec, "--resume", dir / "results"}, 60);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.err.find("cut a torn last line"), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.out.find(std::to_string(6 - before) + " trial(s) run"), std::string::npos) << resumed.out;
+  const auto trials = read_trials(run_dir_under(dir / "results"));
+  ASSERT_EQ(trials.size(), 6u);
+  std::set<std::pair<std::string, int>> pairs;
+  for (const auto& trial : trials) pairs.insert({trial["config_id"], trial["repetition"].get<int>()});
+  EXPECT_EQ(pairs.size(), 6u);
+  const Json meta = Json::parse(read_text(run_dir_under(dir / "results") + "/meta.json"));
+  EXPECT_EQ(meta["resumed"].size(), 1u);
+  EXPECT_TRUE(meta["end_time"].is_string());
+}
+
+TEST(SweepRun, CtrlCStopsAfterTheTrialInProgressAndLeavesAResumableRun) {
+  TempDir dir;
+  const std::string spec = dir / "interrupt.json";
+  write_text(spec, tiny_spec(2, 2));
+  const pid_t sweep = spawn_echolab({"run", spec, "--out", dir / "results"}, dir);
+  ASSERT_TRUE(
+      wait_until([&] { return complete_lines(dir / "results/latest/trials.jsonl") >= 1; }, std::chrono::seconds(30)));
+  kill(sweep, SIGINT);
+  EXPECT_EQ(wait_exit_code(sweep), 130) << read_text(dir / "spawned.out");
+  const std::string run_dir = run_dir_under(dir / "results");
+  const auto trials = read_trials(run_dir);
+  EXPECT_LE(trials.size(), 2u);
+  for (const auto& trial : trials) EXPECT_EQ(trial["status"], "ok") << trial["error"];
+  EXPECT_NE(read_text(dir / "spawned.out").find("--resume"), std::string::npos);
+  const auto resumed = run_echolab({"run", "--resume", run_dir}, 60);  // the spec comes from the run
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(read_trials(run_dir).size(), 4u);
+}
+
+TEST(SweepRun, QuickExperimentRunsEndToEnd) {
+  TempDir dir;
+  const auto result =
+      run_echolab({"run", std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json", "--out", dir / "quick"}, 60);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const std::string run_dir = run_dir_under(dir / "quick");
+  EXPECT_TRUE(fs::is_symlink(dir / "quick/latest"));
+  EXPECT_EQ(fs::read_symlink(dir / "quick/latest"), fs::path(run_dir).filename());  // relative link
+  const auto trials = read_trials(run_dir);
+  ASSERT_EQ(trials.size(), 6u);
+  for (const auto& trial : trials) {
+    EXPECT_EQ(trial["status"], "ok") << trial["error"];
+    EXPECT_GT(trial["metrics"]["throughput_mb_s"].get<double>(), 0);
+  }
+  EXPECT_EQ(trials[0]["repetition"], 1);  // interleaved: rep 1 of every point first
+  EXPECT_EQ(trials[3]["repetition"], 2);
+  EXPECT_EQ(trials[0]["config_id"], trials[3]["config_id"]);
+  EXPECT_EQ(read_text(run_dir + "/spec.json"), read_text(std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json"));
+  const Json meta = Json::parse(read_text(run_dir + "/meta.json"));
+  for (const char* key : {"host", "cpu_model", "kernel", "topology", "compiler", "compiler_flags", "build_type",
+                          "git_commit", "git_dirty", "echolab_version", "start_time", "end_time", "command_line"}) {
+    EXPECT_TRUE(meta.contains(key)) << key;
+  }
+  const std::string summary = read_text(run_dir + "/summary.csv");
+  EXPECT_EQ(summary.rfind("config_id,label,server.model,server.threads,n_ok,n_trials,throughput_mb_s_median,", 0), 0u);
+  EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 4);
+  EXPECT_NE(result.out.find("MB/s median"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("plot/report.py "), std::string::npos) << result.out;
+}
+
+}  // namespace
+}  // namespace echolab
