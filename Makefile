@@ -13,7 +13,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan run speed micro plot compare clean format
+.PHONY: all deps build test test-fast test-asan test-tsan run speed micro plot compare sweep clean format
 
 all: build
 
@@ -51,9 +51,29 @@ test-tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build-tsan --output-on-failure --timeout 300 -E '^python'
 
-# The default trial on the canonical set-up: server on PU 1, client on PU 0.
+# The default experiment: the forum's threadpool slowdown, reproduced and
+# fixed (experiments/forum-threadpool.md). 3 repetitions by default (about
+# 3 minutes); FULL=1 runs the spec's own 7.
+REPS := $(if $(FULL),,--repetitions 3)
 run: build
-	$(BUILD)/echolab trial --model single_thread --server-cpus pu:1 --client-cpus pu:0 --duration 3
+	@$(BUILD)/echolab run $(SPEC) $(REPS) --plot; rc=$$?; \
+	dir=results/$$(basename $(SPEC) .json)/latest; \
+	if [ -f $$dir/REPORT.md ]; then echo "report: $$dir/REPORT.md (charts in $$dir/charts/)"; fi; \
+	exit $$rc
+
+# Charts + REPORT.md for one run (RUN=results/NAME/STAMP) or the latest of each experiment.
+RUN ?=
+plot:
+	$(PYTHON) plot/report.py $(if $(RUN),$(RUN),--all results/)
+
+# Two runs compared point by point (ratio of medians, Mann-Whitney U).
+compare:
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=results/NAME/STAMP B=results/NAME/STAMP"; exit 2; }
+	$(PYTHON) plot/compare.py $(A) $(B)
+
+# Any experiment: make sweep SPEC=experiments/models.json
+sweep: build
+	$(BUILD)/echolab run $(SPEC) --plot
 
 # Issue 2's speed check: echolab vs iperf3 and Node.js, interleaved.
 speed: build

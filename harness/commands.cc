@@ -1,6 +1,9 @@
 #include "harness/commands.h"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <climits>
 
 #include <chrono>
 #include <iostream>
@@ -130,6 +133,26 @@ int run_serve_command(const std::vector<std::string>& args) {
                 {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}, {"metrics", metrics}};
   std::cout << stats.dump(2) << std::endl;
   return 0;
+}
+
+}  // namespace echolab
+
+namespace echolab {
+
+int run_micro_command(const std::vector<std::string>& args) {
+  char self[PATH_MAX] = {};
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = length > 0 ? std::string(self, static_cast<size_t>(length)) : std::string("echolab");
+  dir = dir.substr(0, dir.rfind('/') + 1);
+  std::string binary = dir + "echolab-micro";
+  std::vector<std::string> argv_text = {binary};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_text) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  ::execv(binary.c_str(), argv.data());
+  std::cerr << "echolab micro: cannot run " << binary << " (build it with `make`)\n";
+  return 1;
 }
 
 }  // namespace echolab

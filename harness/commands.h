@@ -12,5 +12,7 @@ int run_models_command(const std::vector<std::string>& args);
 int run_trial_command(const std::vector<std::string>& args);
 int run_load_command(const std::vector<std::string>& args);
 int run_serve_command(const std::vector<std::string>& args);
+/// Replaces this process with echolab-micro (next to this binary) and args.
+int run_micro_command(const std::vector<std::string>& args);
 
 }  // namespace echolab

@@ -23,8 +23,9 @@ const char* const kUsage =
     "  load --target HOST:PORT [...]  load only, against any echo server\n"
     "  plan SPEC.json [--topology SRC] [--filter KEY=VALUE]\n"
     "                                 expanded matrix + placement, runs nothing\n"
-    "  run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--dry-run] [--plot]\n"
-    "                                 run a sweep into results/NAME/STAMP/\n"
+    "  run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N]\n"
+    "              [--dry-run] [--plot]  run a sweep into results/NAME/STAMP/\n"
+    "  micro [Google Benchmark flags] mechanism micro-benchmarks (echolab-micro)\n"
     "options: `echolab help keys` lists every --KEY; see README.md\n";
 
 int dispatch(const std::string& command, const std::vector<std::string>& args) {
@@ -36,6 +37,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
   if (command == "topo") return run_topo_command(args);
   if (command == "plan") return run_plan_command(args);
   if (command == "run") return run_run_command(args);
+  if (command == "micro") return run_micro_command(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
     if (!args.empty() && args[0] == "keys") std::cout << "\nkeys:\n" << describe_keys();

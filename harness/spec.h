@@ -57,6 +57,9 @@ class Spec {
   const std::string& name() const { return name_; }
   const std::string& description() const { return description_; }
   int repetitions() const { return repetitions_; }
+  /// `echolab run --repetitions N`: fewer (or more) repetitions of the same
+  /// points; recorded in meta.json so --resume applies it again.
+  void override_repetitions(int repetitions) { repetitions_ = repetitions; }
   const std::vector<SpecPoint>& points() const { return points_; }
   /// Keys the matrix and cases set, matrix keys first, in order written.
   const std::vector<std::string>& varied_keys() const { return varied_keys_; }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -109,14 +110,37 @@ std::vector<std::string> command_line_of(const std::string& command, const std::
   return line;
 }
 
+// --repetitions N, or 0 when not given; throws UsageError when malformed.
+int repetitions_flag(const CommandLine& line) {
+  if (!line.has("repetitions")) return 0;
+  const std::string text = line.flag("repetitions");
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < 1 || value > 10000) {
+    throw UsageError("echolab run: --repetitions: '" + text + "' is not an integer in 1..10000");
+  }
+  return static_cast<int>(value);
+}
+
+// The repetitions override a run directory recorded in its meta.json (0: none).
+int recorded_repetitions(const std::string& dir) {
+  std::ifstream in(dir + "/meta.json");
+  Json meta = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return meta.is_object() ? meta.value("repetitions_override", 0) : 0;
+}
+
 // Opens the run directory: a new one, or the --resume one after checking
 // its spec; writes meta.json.
-ResultsDir open_results(const Sweep& sweep, const CommandLine& line, const std::vector<std::string>& command_line) {
-  const Spec& spec = *sweep.spec;
+ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector<std::string>& command_line) {
+  Spec& spec = *sweep.spec;
   if (line.has("resume")) {
     const std::string dir = ResultsDir::locate(line.flag("resume"));
     const std::string recorded_path = dir + "/spec.json";
-    const Spec recorded = Spec::load(recorded_path);
+    Spec recorded = Spec::load(recorded_path);
+    if (int override = recorded_repetitions(dir)) {
+      recorded.override_repetitions(override);
+      if (!line.has("repetitions")) spec.override_repetitions(override);
+    }
     const std::string difference = spec_difference(spec, recorded);
     if (!difference.empty()) {
       throw UsageError("echolab run: --resume " + dir + ": " + spec.file() + " differs from " + recorded_path + ": " +
@@ -143,7 +167,9 @@ ResultsDir open_results(const Sweep& sweep, const CommandLine& line, const std::
   const std::string parent = line.has("out") ? line.flag("out") : "results/" + spec.name();
   ResultsDir::check_can_create(parent);
   ResultsDir results = ResultsDir::create(parent, spec.text());
-  results.write_file("meta.json", collect_run_meta(*sweep.topology, command_line).dump(2) + "\n");
+  Json meta = collect_run_meta(*sweep.topology, command_line);
+  if (line.has("repetitions")) meta["repetitions_override"] = spec.repetitions();
+  results.write_file("meta.json", meta.dump(2) + "\n");
   results.write_file("topology.xml", sweep.topology->export_xml());  // replay with --topology
   return results;
 }
@@ -179,7 +205,7 @@ int run_sweep(const std::vector<std::string>& original_args) {
   std::vector<std::string> args = original_args;
   const std::vector<std::string> filters = take_filter_args(args);
   const CommandLine line =
-      parse_command_line("run", args, {{"dry-run", "plot"}, {"out", "resume", "topology"}, false, 1});
+      parse_command_line("run", args, {{"dry-run", "plot"}, {"out", "resume", "topology", "repetitions"}, false, 1});
   if (line.has("topology") && !line.has("dry-run")) {
     throw UsageError("echolab run: --topology plans for another machine; use it with --dry-run (or `echolab plan`)");
   }
@@ -191,9 +217,11 @@ int run_sweep(const std::vector<std::string>& original_args) {
     spec_path = ResultsDir::locate(line.flag("resume")) + "/spec.json";
   } else {
     throw UsageError(
-        "usage: echolab run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--dry-run] [--plot]");
+        "usage: echolab run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--dry-run] "
+        "[--plot]");
   }
-  const Sweep sweep = prepare_sweep("run", spec_path, line, filters);
+  Sweep sweep = prepare_sweep("run", spec_path, line, filters);
+  if (int repetitions = repetitions_flag(line)) sweep.spec->override_repetitions(repetitions);
   if (line.has("dry-run")) {
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
     return 0;
