@@ -90,43 +90,19 @@ bool Connection::echo(const char* data, size_t length) {
   if (pending_bytes() == 0) {
     pending_.clear();
     pending_head_ = 0;
-    while (length > 0) {
-      ssize_t n = ::send(fd_.get(), data, length, MSG_NOSIGNAL);
-      if (n > 0) {
-        bump(counters_->bytes_out, static_cast<uint64_t>(n));
-        bump(counters_->writes);
-        data += n;
-        length -= static_cast<size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        break;
-      } else {
-        close_now(true);
-        return false;
-      }
-    }
+    ssize_t sent = send_some(data, length);
+    if (sent < 0) return false;
+    data += sent;
+    length -= static_cast<size_t>(sent);
   }
   pending_.insert(pending_.end(), data, data + length);
   return true;
 }
 
 bool Connection::flush() {
-  while (pending_bytes() > 0) {
-    ssize_t n = ::send(fd_.get(), pending_.data() + pending_head_, pending_bytes(), MSG_NOSIGNAL);
-    if (n > 0) {
-      bump(counters_->bytes_out, static_cast<uint64_t>(n));
-      bump(counters_->writes);
-      pending_head_ += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else {
-      close_now(true);
-      return false;
-    }
-  }
+  ssize_t sent = send_some(pending_.data() + pending_head_, pending_bytes());
+  if (sent < 0) return false;
+  pending_head_ += static_cast<size_t>(sent);
   if (pending_head_ == pending_.size()) {
     pending_.clear();
     pending_head_ = 0;
@@ -135,6 +111,26 @@ bool Connection::flush() {
     pending_head_ = 0;
   }
   return true;
+}
+
+ssize_t Connection::send_some(const char* data, size_t length) {
+  size_t sent = 0;
+  while (sent < length) {
+    ssize_t n = ::send(fd_.get(), data + sent, length - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      bump(counters_->bytes_out, static_cast<uint64_t>(n));
+      bump(counters_->writes);
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      close_now(true);
+      return -1;
+    }
+  }
+  return static_cast<ssize_t>(sent);
 }
 
 void Connection::close_now(bool error) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -44,6 +46,8 @@ class Connection : public EventHandler {
   bool read_pass();
   bool echo(const char* data, size_t length);
   bool flush();
+  /// Sends until done or EAGAIN; bytes sent, or -1 after closing on error.
+  ssize_t send_some(const char* data, size_t length);
   void update_interest();
   uint32_t wanted_events() const;
   void close_now(bool error);

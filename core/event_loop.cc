@@ -12,9 +12,7 @@
 namespace echolab {
 
 EventLoop::EventLoop(ThreadCounters* counters)
-    : owner_(std::this_thread::get_id()),
-      counters_(counters),
-      wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    : owner_(std::this_thread::get_id()), counters_(counters), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   // The wake fd's tag is null: the loop recognises it without a handler.
   poller_.add(wake_fd_.get(), EPOLLIN, nullptr);

@@ -8,6 +8,7 @@
 namespace echolab {
 namespace {
 
+/// One spelling of a location type ("pu", "package"...) and its kind; constant data.
 struct TypeName {
   const char* name;
   LocationType type;

@@ -70,7 +70,8 @@ SocketAddress SocketAddress::parse(const std::string& text, int default_port) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != port_text.size()) throw std::invalid_argument("'" + text + "': port '" + port_text + "' is not a number");
+    if (used != port_text.size())
+      throw std::invalid_argument("'" + text + "': port '" + port_text + "' is not a number");
   }
   if (port < 0) throw std::invalid_argument("'" + text + "': expected HOST:PORT");
   return from_host_port(host, port);

@@ -24,6 +24,7 @@ struct SocketAddress {
   int family() const { return storage.ss_family; }
 };
 
+/// How listen_tcp() sets up a listening socket; a plain value.
 struct ListenOptions {
   int backlog = 1024;
   bool reuse_port = false;

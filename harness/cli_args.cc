@@ -54,4 +54,13 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
   return line;
 }
 
+std::unique_ptr<Topology> topology_from_flag(const CommandLine& line) {
+  if (!line.has("topology")) return Topology::load_system();
+  try {
+    return Topology::load(line.flag("topology"));
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("--topology: ") + error.what());
+  }
+}
+
 }  // namespace echolab

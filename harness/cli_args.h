@@ -1,10 +1,12 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/topology.h"
 #include "harness/config_keys.h"
 
 namespace echolab {
@@ -19,7 +21,7 @@ class UsageError : public std::runtime_error {
 /// A plain value, built and read by the main thread.
 struct CommandLine {
   Json config = default_config();
-  std::set<std::string> explicit_keys;      // dotted keys the user set
+  std::set<std::string> explicit_keys;       // dotted keys the user set
   std::map<std::string, std::string> flags;  // e.g. "json" -> "", "topology" -> SRC
   std::vector<std::string> positional;
 
@@ -32,9 +34,9 @@ struct CommandLine {
 
 /// What a command accepts besides config keys.
 struct CommandFlags {
-  std::set<std::string> switches;      // flags without a value: "json", "dry-run"
-  std::set<std::string> with_value;    // flags taking a value: "topology", "out"
-  bool config_keys = true;             // accepts --server.threads etc.
+  std::set<std::string> switches;    // flags without a value: "json", "dry-run"
+  std::set<std::string> with_value;  // flags taking a value: "topology", "out"
+  bool config_keys = true;           // accepts --server.threads etc.
   size_t max_positional = 0;
 };
 
@@ -42,5 +44,9 @@ struct CommandFlags {
 /// UsageError (unknown option, with "did you mean") or ConfigError.
 CommandLine parse_command_line(const std::string& command, const std::vector<std::string>& args,
                                const CommandFlags& accepted);
+
+/// The machine named by --topology SRC (hwloc XML or synthetic), else this
+/// one; throws UsageError naming the bad source.
+std::unique_ptr<Topology> topology_from_flag(const CommandLine& line);
 
 }  // namespace echolab

@@ -3,9 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <climits>
-
 #include <chrono>
+#include <climits>
 #include <iostream>
 #include <sstream>
 
@@ -19,15 +18,6 @@
 
 namespace echolab {
 namespace {
-
-std::unique_ptr<Topology> topology_for(const CommandLine& line) {
-  if (!line.has("topology")) return Topology::load_system();
-  try {
-    return Topology::load(line.flag("topology"));
-  } catch (const std::invalid_argument& error) {
-    throw UsageError(std::string("--topology: ") + error.what());
-  }
-}
 
 int report_trial(const CommandLine& line, const Json& result) {
   if (line.has("json")) {
@@ -47,7 +37,7 @@ int trial_or_load(const std::string& command, const std::vector<std::string>& ar
   if (!with_server && get_key(line.config, "load.target").get<std::string>().empty()) {
     throw UsageError("echolab load: --target HOST:PORT is required");
   }
-  auto topology = topology_for(line);
+  auto topology = topology_from_flag(line);
   if (line.has("dry-run")) {
     Json placement = plan_trial(line.config, *topology, with_server);
     if (line.has("json")) {
@@ -67,8 +57,8 @@ int trial_or_load(const std::string& command, const std::vector<std::string>& ar
 
 int run_models_command(const std::vector<std::string>& args) {
   parse_command_line("models", args, {{}, {}, false, 0});
-  const std::vector<std::string> common = {"threads", "trigger", "read", "write_interest", "read_buffer",
-                                           "max_pending", "nodelay"};
+  const std::vector<std::string> common = {"threads",     "trigger",     "read",   "write_interest",
+                                           "read_buffer", "max_pending", "nodelay"};
   for (const auto& model : model_registry()) {
     std::cout << model.name << "\n  " << model.description << "\n";
     std::ostringstream options;
@@ -84,7 +74,8 @@ int run_models_command(const std::vector<std::string>& args) {
     std::cout << "  options:" << options.str() << "\n";
     if (model.max_threads < 1024) std::cout << "  threads: at most " << model.max_threads << "\n";
   }
-  std::cout << "\nEvery option is --server.NAME VALUE on the command line, or \"server\": {\"NAME\": VALUE} in a spec.\n";
+  std::cout
+      << "\nEvery option is --server.NAME VALUE on the command line, or \"server\": {\"NAME\": VALUE} in a spec.\n";
   return 0;
 }
 
@@ -94,7 +85,7 @@ int run_load_command(const std::vector<std::string>& args) { return trial_or_loa
 
 int run_serve_command(const std::vector<std::string>& args) {
   CommandLine line = parse_command_line("serve", args, {{}, {"topology"}, true, 0});
-  auto topology = topology_for(line);
+  auto topology = topology_from_flag(line);
   PlacementPlan plan = plan_placement(*topology, placement_groups(line.config, true, false), true);
   for (const auto& warning : plan.warnings) std::cerr << "echolab serve: warning: " << warning << "\n";
   ServerConfig config = server_config_from(line.config);
@@ -129,8 +120,11 @@ int run_serve_command(const std::vector<std::string>& args) {
   totals.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& thread : totals.server_end) totals.echoed_bytes += thread.counters.bytes_out;
   Json metrics = compute_metrics(totals);
-  Json stats = {{"schema", kResultSchema}, {"side", "server"}, {"config", line.config},
-                {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}, {"metrics", metrics}};
+  Json stats = {{"schema", kResultSchema},
+                {"side", "server"},
+                {"config", line.config},
+                {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},
+                {"metrics", metrics}};
   std::cout << stats.dump(2) << std::endl;
   return 0;
 }

@@ -20,50 +20,134 @@ std::vector<KeySpec> build_keys() {
   return {
       {"server.model", KeyType::kEnum, "single_thread", "server architecture (see `echolab models`)", "model",
        model_names()},
-      {"server.threads", KeyType::kInt, 1, "server threads (workers for acceptor_workers / dispatch_pool)",
-       "threads", {}, 1, 1024},
-      {"server.trigger", KeyType::kEnum, "edge", "epoll trigger mode of connection sockets", "trigger",
+      {"server.threads",
+       KeyType::kInt,
+       1,
+       "server threads (workers for acceptor_workers / dispatch_pool)",
+       "threads",
+       {},
+       1,
+       1024},
+      {"server.trigger",
+       KeyType::kEnum,
+       "edge",
+       "epoll trigger mode of connection sockets",
+       "trigger",
        {"level", "edge"}},
-      {"server.read", KeyType::kEnum, "drain", "reads per wake-up: one, or until EAGAIN", "read",
-       {"once", "drain"}},
-      {"server.write_interest", KeyType::kEnum, "on_demand",
-       "EPOLLOUT only while output is pending, or registered for good", "write-interest",
+      {"server.read", KeyType::kEnum, "drain", "reads per wake-up: one, or until EAGAIN", "read", {"once", "drain"}},
+      {"server.write_interest",
+       KeyType::kEnum,
+       "on_demand",
+       "EPOLLOUT only while output is pending, or registered for good",
+       "write-interest",
        {"on_demand", "always"}},
       {"server.read_buffer", KeyType::kInt, 65536, "bytes per read() call", "read-buffer", {}, 1, 64 << 20},
-      {"server.max_pending", KeyType::kInt, 262144,
-       "echo bytes held for a peer that does not read before the server stops reading it", "", {}, 1, 1 << 30},
+      {"server.max_pending",
+       KeyType::kInt,
+       262144,
+       "echo bytes held for a peer that does not read before the server stops reading it",
+       "",
+       {},
+       1,
+       1 << 30},
       {"server.nodelay", KeyType::kBool, false, "TCP_NODELAY on accepted sockets"},
       {"server.cpus", KeyType::kString, "pu:1", "where server threads run (hwloc-calc location)", "server-cpus"},
-      {"server.bind", KeyType::kEnum, "thread", "thread: one PU per thread; set: float over the set", "",
+      {"server.bind",
+       KeyType::kEnum,
+       "thread",
+       "thread: one PU per thread; set: float over the set",
+       "",
        {"thread", "set"}},
       {"server.order", KeyType::kEnum, "compact", "PU order for bind=thread", "", {"compact", "spread"}},
       {"server.address", KeyType::kString, "127.0.0.1", "address the server binds", "bind"},
       {"server.port", KeyType::kInt, 0, "port to listen on (0: any free port)", "port", {}, 0, 65535},
       {"server.backlog", KeyType::kInt, 1024, "listen() backlog", "", {}, 1, 65535},
-      {"server.listener_trigger", KeyType::kEnum, "level", "epoll trigger mode of the listening socket", "",
-       {"level", "edge"}, 0, 0, epoll_listeners},
-      {"server.exclusive", KeyType::kBool, false, "register the shared listener with EPOLLEXCLUSIVE", "", {}, 0, 0,
+      {"server.listener_trigger",
+       KeyType::kEnum,
+       "level",
+       "epoll trigger mode of the listening socket",
+       "",
+       {"level", "edge"},
+       0,
+       0,
+       epoll_listeners},
+      {"server.exclusive",
+       KeyType::kBool,
+       false,
+       "register the shared listener with EPOLLEXCLUSIVE",
+       "",
+       {},
+       0,
+       0,
        {"shared_listener"}},
-      {"server.dispatch", KeyType::kEnum, "round_robin", "how the acceptor picks a worker", "",
-       {"round_robin", "least_connections"}, 0, 0, {"acceptor_workers"}},
-      {"server.queue_capacity", KeyType::kInt, 256, "per-worker hand-off queue slots", "", {}, 1, 1 << 20,
+      {"server.dispatch",
+       KeyType::kEnum,
+       "round_robin",
+       "how the acceptor picks a worker",
+       "",
+       {"round_robin", "least_connections"},
+       0,
+       0,
        {"acceptor_workers"}},
-      {"server.steer", KeyType::kBool, false, "SO_ATTACH_REUSEPORT_CBPF: steer to the receiving CPU's listener", "",
-       {}, 0, 0, {"reuseport"}},
-      {"server.command", KeyType::kStringList, Json::array(), "argv of an external echo server; {port} is replaced",
-       "", {}, 0, 0, {"external"}},
-      {"server.start_timeout_s", KeyType::kNumber, 5.0, "seconds an external server has to start listening", "",
-       {}, 0.1, 600, {"external"}},
-      {"load.workload", KeyType::kEnum, "stream", "stream: write whenever writable, read echoes back", "workload",
+      {"server.queue_capacity",
+       KeyType::kInt,
+       256,
+       "per-worker hand-off queue slots",
+       "",
+       {},
+       1,
+       1 << 20,
+       {"acceptor_workers"}},
+      {"server.steer",
+       KeyType::kBool,
+       false,
+       "SO_ATTACH_REUSEPORT_CBPF: steer to the receiving CPU's listener",
+       "",
+       {},
+       0,
+       0,
+       {"reuseport"}},
+      {"server.command",
+       KeyType::kStringList,
+       Json::array(),
+       "argv of an external echo server; {port} is replaced",
+       "",
+       {},
+       0,
+       0,
+       {"external"}},
+      {"server.start_timeout_s",
+       KeyType::kNumber,
+       5.0,
+       "seconds an external server has to start listening",
+       "",
+       {},
+       0.1,
+       600,
+       {"external"}},
+      {"load.workload",
+       KeyType::kEnum,
+       "stream",
+       "stream: write whenever writable, read echoes back",
+       "workload",
        {"stream"}},
       {"load.connections", KeyType::kInt, 2, "client connections", "connections", {}, 1, 100000},
       {"load.threads", KeyType::kInt, 1, "client threads", "client-threads", {}, 1, 1024},
       {"load.message_bytes", KeyType::kInt, 4096, "bytes per client write", "message-bytes", {}, 1, 64 << 20},
-      {"load.inflight_messages", KeyType::kInt, 0,
-       "messages a connection may have in flight (0: no cap, write whenever writable, as the forum's client)", "",
-       {}, 0, 1 << 20},
+      {"load.inflight_messages",
+       KeyType::kInt,
+       0,
+       "messages a connection may have in flight (0: no cap, write whenever writable, as the forum's client)",
+       "",
+       {},
+       0,
+       1 << 20},
       {"load.cpus", KeyType::kString, "pu:0", "where client threads run (hwloc-calc location)", "client-cpus"},
-      {"load.bind", KeyType::kEnum, "thread", "thread: one PU per thread; set: float over the set", "",
+      {"load.bind",
+       KeyType::kEnum,
+       "thread",
+       "thread: one PU per thread; set: float over the set",
+       "",
        {"thread", "set"}},
       {"load.order", KeyType::kEnum, "compact", "PU order for bind=thread", "", {"compact", "spread"}},
       {"load.target", KeyType::kString, "", "HOST:PORT of the echo server (load command)", "target"},
@@ -91,12 +175,18 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string type_name(KeyType type) {
   switch (type) {
-    case KeyType::kInt: return "integer";
-    case KeyType::kNumber: return "number";
-    case KeyType::kString: return "string";
-    case KeyType::kBool: return "boolean";
-    case KeyType::kEnum: return "one of";
-    case KeyType::kStringList: return "list of strings";
+    case KeyType::kInt:
+      return "integer";
+    case KeyType::kNumber:
+      return "number";
+    case KeyType::kString:
+      return "string";
+    case KeyType::kBool:
+      return "boolean";
+    case KeyType::kEnum:
+      return "one of";
+    case KeyType::kStringList:
+      return "list of strings";
   }
   return "?";
 }
@@ -126,8 +216,10 @@ bool parse_number_text(const std::string& text, bool integer, double& out) {
 
 std::string describe_range(const KeySpec& key) {
   std::ostringstream out;
-  if (key.type == KeyType::kInt) out << static_cast<long long>(key.min) << ".." << static_cast<long long>(key.max);
-  else out << key.min << ".." << key.max;
+  if (key.type == KeyType::kInt)
+    out << static_cast<long long>(key.min) << ".." << static_cast<long long>(key.max);
+  else
+    out << key.min << ".." << key.max;
   return out.str();
 }
 
@@ -197,7 +289,8 @@ Json check_value(const KeySpec& key, const Json& value) {
       double number = 0;
       if (value.is_string()) {
         if (!parse_number_text(value.get<std::string>(), integer, number)) {
-          throw ConfigError(where + "'" + value.get<std::string>() + "' is not " + (integer ? "an integer" : "a number"));
+          throw ConfigError(where + "'" + value.get<std::string>() + "' is not " +
+                            (integer ? "an integer" : "a number"));
         }
       } else if (value.is_number() && !value.is_boolean()) {
         number = value.get<double>();
@@ -222,7 +315,8 @@ Json check_value(const KeySpec& key, const Json& value) {
       if (!value.is_string()) throw ConfigError(where + "expected a string, got " + value.dump());
       return value;
     case KeyType::kEnum: {
-      if (!value.is_string()) throw ConfigError(where + "expected one of " + join(key.allowed, ", ") + ", got " + value.dump());
+      if (!value.is_string())
+        throw ConfigError(where + "expected one of " + join(key.allowed, ", ") + ", got " + value.dump());
       auto text = value.get<std::string>();
       if (std::find(key.allowed.begin(), key.allowed.end(), text) == key.allowed.end()) {
         throw ConfigError(where + "unknown value '" + text + "' (valid: " + join(key.allowed, ", ") + ")");

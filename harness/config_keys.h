@@ -1,7 +1,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -16,14 +15,14 @@ enum class KeyType { kInt, kNumber, kString, kBool, kEnum, kStringList };
 /// One configurable key: the single declaration that drives CLI options,
 /// spec validation, help text and error messages. Immutable, any thread.
 struct KeySpec {
-  std::string path;   // dotted: "server.threads"
+  std::string path;  // dotted: "server.threads"
   KeyType type;
   Json default_value;
   std::string help;
-  std::string alias = {};                  // short CLI option without "--"
-  std::vector<std::string> allowed = {};   // kEnum values
-  double min = 0, max = 0;                 // kInt / kNumber range (if max > min)
-  std::vector<std::string> models = {};    // server options only some models take
+  std::string alias = {};                 // short CLI option without "--"
+  std::vector<std::string> allowed = {};  // kEnum values
+  double min = 0, max = 0;                // kInt / kNumber range (if max > min)
+  std::vector<std::string> models = {};   // server options only some models take
 };
 
 /// A key or value is wrong; `what()` names the key and the problem.

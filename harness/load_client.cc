@@ -16,8 +16,8 @@ namespace {
 /// and counts echoed bytes. Its client thread only.
 class StreamConnection : public EventHandler {
  public:
-  StreamConnection(UniqueFd fd, const LoadConfig& config, const std::vector<char>& message,
-                   std::vector<char>& scratch, ThreadCounters& counters, std::string& error)
+  StreamConnection(UniqueFd fd, const LoadConfig& config, const std::vector<char>& message, std::vector<char>& scratch,
+                   ThreadCounters& counters, std::string& error)
       : fd_(std::move(fd)),
         message_(message),
         scratch_(scratch),

@@ -70,7 +70,10 @@ void add_side(const std::vector<ThreadObservation>& start, const std::vector<Thr
     const ThreadObservation* before = find_match(start, after);
     // A thread that appeared during the window (thread_per_connection)
     // counts from zero.
-    ThreadObservation zero{after.role, after.index, {}, after.has_counters,
+    ThreadObservation zero{after.role,
+                           after.index,
+                           {},
+                           after.has_counters,
                            after.os ? std::optional<OsThreadStats>(OsThreadStats{}) : std::nullopt};
     rows.push_back(thread_json(before ? *before : zero, after, totals, server_bytes));
   }

@@ -50,7 +50,6 @@ struct PlacementPlan {
 /// the topology lacks or malformed syntax. Warns (naming both roles) when
 /// groups share PUs or SMT siblings unless overlap_allowed, and when
 /// bind=thread puts more threads than PUs (naming the threads that share).
-PlacementPlan plan_placement(const Topology& topology, const std::vector<PlacementGroup>& groups,
-                             bool overlap_allowed);
+PlacementPlan plan_placement(const Topology& topology, const std::vector<PlacementGroup>& groups, bool overlap_allowed);
 
 }  // namespace echolab

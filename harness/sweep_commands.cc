@@ -32,22 +32,13 @@ struct Sweep {
   std::vector<Json> placements;
 };
 
-std::unique_ptr<Topology> load_topology(const CommandLine& line) {
-  if (!line.has("topology")) return Topology::load_system();
-  try {
-    return Topology::load(line.flag("topology"));
-  } catch (const std::invalid_argument& error) {
-    throw UsageError(std::string("--topology: ") + error.what());
-  }
-}
-
 // Reads and checks everything a run needs before anything is written;
 // throws SpecError / UsageError.
 Sweep prepare_sweep(const std::string& command, const std::string& spec_path, const CommandLine& line,
                     const std::vector<std::string>& filters) {
   Sweep sweep;
   sweep.spec = std::make_unique<Spec>(Spec::load(spec_path));
-  sweep.topology = load_topology(line);
+  sweep.topology = topology_from_flag(line);
   const PointFilter filter(filters);
   const std::vector<Json> all_placements = sweep.spec->plan_placements(*sweep.topology);
   for (size_t i = 0; i < sweep.spec->points().size(); ++i) {

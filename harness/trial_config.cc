@@ -70,7 +70,8 @@ std::vector<PlacementGroup> placement_groups(const Json& config, bool with_serve
   std::vector<PlacementGroup> groups;
   if (with_server) {
     const Json& s = config.at("server");
-    PlacementGroup server{"server", s.at("cpus").get<std::string>(), bind_from(s.at("bind")), order_from(s.at("order"))};
+    PlacementGroup server{"server", s.at("cpus").get<std::string>(), bind_from(s.at("bind")),
+                          order_from(s.at("order"))};
     if (const ModelInfo* model = find_model(s.at("model").get<std::string>())) {
       for (auto role : model->extra_roles) server.roles.emplace_back(std::string(role), 1);
     }
@@ -79,7 +80,8 @@ std::vector<PlacementGroup> placement_groups(const Json& config, bool with_serve
   }
   if (with_client) {
     const Json& l = config.at("load");
-    PlacementGroup client{"client", l.at("cpus").get<std::string>(), bind_from(l.at("bind")), order_from(l.at("order"))};
+    PlacementGroup client{"client", l.at("cpus").get<std::string>(), bind_from(l.at("bind")),
+                          order_from(l.at("order"))};
     client.roles = {{"client", l.at("threads").get<int>()}, {"sampler", 1}};
     client.floating_roles = {"sampler"};
     groups.push_back(client);

@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 Json placement_json(const PlacementPlan& plan) {
   Json threads = Json::array();
   for (const auto& thread : plan.threads) {
-    threads.push_back({{"role", thread.role}, {"index", thread.index}, {"planned", thread.cpus},
-                       {"observed", Json::array()}});
+    threads.push_back(
+        {{"role", thread.role}, {"index", thread.index}, {"planned", thread.cpus}, {"observed", Json::array()}});
   }
   return {{"threads", threads}, {"warnings", plan.warnings}};
 }
@@ -74,8 +74,9 @@ Json run_trial(const Json& config, const Topology& topology, bool with_server) {
     const ModelInfo* info = find_model(server.model);
     if (!info) throw ConfigError("server.model: unknown model '" + server.model + "'");
     if (server.threads > info->max_threads) {
-      return failed(result, "failed", server.model + " supports at most " + std::to_string(info->max_threads) +
-                                          " thread(s); asked for threads=" + std::to_string(server.threads));
+      return failed(result, "failed",
+                    server.model + " supports at most " + std::to_string(info->max_threads) +
+                        " thread(s); asked for threads=" + std::to_string(server.threads));
     }
     model = info->create();
     try {
@@ -115,7 +116,8 @@ Json run_trial(const Json& config, const Topology& topology, bool with_server) {
   window.client_start = observe_threads(client.threads(), 0);
   const uint64_t bytes_start = client.bytes_echoed();
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timing.duration_s));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timing.duration_s));
   Json t_s = Json::array();
   Json series = Json::array();
   uint64_t previous_bytes = bytes_start;

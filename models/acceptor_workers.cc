@@ -9,8 +9,8 @@ void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& pla
   if (config.dispatch != "round_robin" && config.dispatch != "least_connections") {
     throw std::invalid_argument("acceptor_workers: unknown dispatch '" + config.dispatch + "'");
   }
-  listen_fd_ = listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port),
-                          {config.backlog, false, true});
+  listen_fd_ =
+      listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port), {config.backlog, false, true});
   address_ = local_address(listen_fd_.get());
   assigned_.assign(static_cast<size_t>(config.threads), 0);
   try {

@@ -33,7 +33,7 @@ class AcceptorWorkersServer : public ServerModel {
   std::unique_ptr<LoopThread> acceptor_;
   UniqueFd listen_fd_;
   SocketAddress address_;
-  size_t next_worker_ = 0;         // acceptor thread only
+  size_t next_worker_ = 0;          // acceptor thread only
   std::vector<uint64_t> assigned_;  // acceptor thread only: sockets per worker
 };
 

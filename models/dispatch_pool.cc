@@ -25,8 +25,8 @@ DispatchPoolServer::~DispatchPoolServer() { stop(); }
 void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) {
   config_ = config;
   config_.echo.oneshot = true;
-  listen_fd_ = listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port),
-                          {config.backlog, false, true});
+  listen_fd_ =
+      listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port), {config.backlog, false, true});
   address_ = local_address(listen_fd_.get());
   try {
     for (int i = 0; i < config.threads; ++i) {
@@ -74,12 +74,7 @@ void DispatchPoolServer::enqueue(Work work) {
 }
 
 void DispatchPoolServer::pool_thread(int index, ThreadCounters& counters, CpuList cpus) {
-  try {
-    bind_current_thread(cpus);
-  } catch (const std::exception&) {
-    bump(counters.errors);
-  }
-  counters.attach_current_thread();
+  enter_server_thread(counters, cpus);
   std::vector<char> scratch(config_.echo.read_buffer);
   for (;;) {
     Work work;

@@ -36,7 +36,7 @@ class DispatchPoolServer : public ServerModel {
   };
 
   void adopt(UniqueFd fd, EventLoop& dispatcher_loop);  // dispatcher thread
-  void enqueue(Work work);                               // dispatcher thread
+  void enqueue(Work work);                              // dispatcher thread
   void pool_thread(int index, ThreadCounters& counters, CpuList cpus);
 
   ServerConfig config_;

@@ -8,8 +8,8 @@ IoUringServer::IoUringServer() = default;
 IoUringServer::~IoUringServer() { stop(); }
 
 void IoUringServer::start(const ServerConfig& config, const CpuPlan& plan) {
-  listen_fd_ = listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port),
-                          {config.backlog, false, true});
+  listen_fd_ =
+      listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port), {config.backlog, false, true});
   address_ = local_address(listen_fd_.get());
   try {
     for (int i = 0; i < config.threads; ++i) {

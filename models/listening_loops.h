@@ -31,4 +31,16 @@ class ListeningLoops {
   SocketAddress address_;
 };
 
+/// Base of the models that are ListeningLoops plus a socket choice
+/// (single_thread, shared_listener, reuseport); controlling thread only.
+class ListeningLoopsServer : public ServerModel {
+ public:
+  SocketAddress address() const override { return loops_.address(); }
+  void stop() override { loops_.stop(); }
+  std::vector<ServerThreadReport> threads() const override { return loops_.threads(); }
+
+ protected:
+  ListeningLoops loops_;
+};
+
 }  // namespace echolab

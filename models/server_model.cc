@@ -2,6 +2,15 @@
 
 namespace echolab {
 
+void enter_server_thread(ThreadCounters& counters, const CpuList& cpus) {
+  try {
+    bind_current_thread(cpus);
+  } catch (const std::exception&) {
+    bump(counters.errors);
+  }
+  counters.attach_current_thread();
+}
+
 ThreadCounters& CounterSet::add(const std::string& role, int index) {
   std::lock_guard lock(mutex_);
   counters_.push_back(std::make_unique<ThreadCounters>());

@@ -22,11 +22,11 @@ struct ServerConfig {
   std::string bind_address = "127.0.0.1";
   int port = 0;
   int backlog = 1024;
-  ListenerOptions listener;          // shared_listener: trigger + exclusive
+  ListenerOptions listener;              // shared_listener: trigger + exclusive
   std::string dispatch = "round_robin";  // acceptor_workers
-  int queue_capacity = 256;          // acceptor_workers: per-worker queue
-  bool steer_cbpf = false;           // reuseport
-  std::vector<std::string> command;  // external: argv with {port}
+  int queue_capacity = 256;              // acceptor_workers: per-worker queue
+  bool steer_cbpf = false;               // reuseport
+  std::vector<std::string> command;      // external: argv with {port}
   double start_timeout_s = 5;
 };
 
@@ -59,6 +59,10 @@ class ServerModel {
   /// Process whose threads' /proc figures belong to the server (0 = self).
   virtual int pid() const { return 0; }
 };
+
+/// Called first on a model's own thread: binds it to `cpus` (a refusal is
+/// counted in errors and the thread runs unbound) and records its tid.
+void enter_server_thread(ThreadCounters& counters, const CpuList& cpus);
 
 /// Per-thread counters with stable addresses. add() and reports() may be
 /// called from any thread (a mutex guards the list, never the counters).

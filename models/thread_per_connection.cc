@@ -14,18 +14,12 @@ void ThreadPerConnectionServer::start(const ServerConfig& config, const CpuPlan&
                           {config.backlog, false, /*nonblocking=*/false});
   address_ = local_address(listen_fd_.get());
   ThreadCounters& acceptor_counters = counters_.add("acceptor", 0);
-  acceptor_ = std::thread([this, &acceptor_counters, cpus = plan.cpus("acceptor", 0)] {
-    accept_loop(acceptor_counters, cpus);
-  });
+  acceptor_ = std::thread(
+      [this, &acceptor_counters, cpus = plan.cpus("acceptor", 0)] { accept_loop(acceptor_counters, cpus); });
 }
 
 void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cpus) {
-  try {
-    bind_current_thread(cpus);
-  } catch (const std::exception&) {
-    bump(counters.errors);
-  }
-  counters.attach_current_thread();
+  enter_server_thread(counters, cpus);
   for (int index = 0; !stopping_.load();) {
     int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
@@ -53,12 +47,7 @@ void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cp
 }
 
 void ThreadPerConnectionServer::serve(int fd, ThreadCounters& counters, CpuList cpus) {
-  try {
-    bind_current_thread(cpus);
-  } catch (const std::exception&) {
-    bump(counters.errors);
-  }
-  counters.attach_current_thread();
+  enter_server_thread(counters, cpus);
   bump(counters.accepted);
   std::vector<char> buffer(config_.echo.read_buffer);
   bool open = true;

@@ -60,9 +60,9 @@ TEST(Cli, UnreachableTargetIsARunFailure) {
 }
 
 TEST(Cli, TrialJsonReportsThroughput) {
-  auto result = run_echolab({"trial", "--model", "single_thread", "--server-cpus", "all", "--client-cpus", "all",
-                             "--server.bind", "set", "--load.bind", "set", "--duration", "0.5", "--warmup", "0.1",
-                             "--json"});
+  auto result =
+      run_echolab({"trial", "--model", "single_thread", "--server-cpus", "all", "--client-cpus", "all", "--server.bind",
+                   "set", "--load.bind", "set", "--duration", "0.5", "--warmup", "0.1", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto json = nlohmann::json::parse(result.out);
   EXPECT_EQ(json["schema"], 1);

@@ -19,8 +19,8 @@ class ConnectionHarness {
     int pair[2];
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
     peer_.reset(pair[1]);
-    connection_ = std::make_unique<Connection>(poller_, UniqueFd(pair[0]), options_,
-                                               [this](Connection*) { closed_ = true; });
+    connection_ =
+        std::make_unique<Connection>(poller_, UniqueFd(pair[0]), options_, [this](Connection*) { closed_ = true; });
     connection_->bind_thread(&counters_, scratch_);
     connection_->start();
   }
@@ -73,6 +73,7 @@ EchoOptions small_options(Trigger trigger, ReadMode read, WriteInterest interest
   return options;
 }
 
+/// Every trigger x read x write_interest combination, one Connection each.
 class ConnectionModes : public ::testing::TestWithParam<std::tuple<Trigger, ReadMode, WriteInterest>> {};
 
 TEST_P(ConnectionModes, EchoesLargePayloadExactlyThroughPartialWrites) {
@@ -163,8 +164,8 @@ TEST(Connection, PeerResetClosesAndCountsAnError) {
   ThreadCounters counters;
   std::vector<char> scratch(4096);
   bool closed = false;
-  Connection connection(poller, std::move(accepted), small_options(Trigger::kEdge, ReadMode::kDrain,
-                                                                   WriteInterest::kOnDemand),
+  Connection connection(poller, std::move(accepted),
+                        small_options(Trigger::kEdge, ReadMode::kDrain, WriteInterest::kOnDemand),
                         [&](Connection*) { closed = true; });
   connection.bind_thread(&counters, scratch);
   connection.start();

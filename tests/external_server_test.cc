@@ -1,11 +1,12 @@
 // The external model: a user's server joins the sweep, fails clearly when
 // it cannot start, and is never left behind.
+#include "models/external_server.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
 
-#include "models/external_server.h"
 #include "tests/test_support.h"
 
 namespace echolab {

@@ -1,7 +1,6 @@
 // Every epoll model, in every trigger x read x write_interest combination,
 // echoes random payloads byte-exact over many loopback connections.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +13,7 @@
 namespace echolab {
 namespace {
 
+/// One model configuration the loopback tests run; a plain value.
 struct LoopbackCase {
   std::string model;
   int threads;
@@ -64,6 +64,7 @@ uint64_t connections_taken(const ServerModel& model) {
   return has_front ? by_front : by_server;
 }
 
+/// Starts one model per test on the test thread; skips where the kernel refuses it.
 class ModelLoopback : public ::testing::TestWithParam<LoopbackCase> {
  protected:
   void SetUp() override {
@@ -107,9 +108,8 @@ TEST_P(ModelLoopback, EchoesRandomPayloadsExactlyOverManyConnections) {
     for (int i = 0; i < kPerBurst; ++i) {
       const auto& sizes = size_sets[static_cast<size_t>(burst * kPerBurst + i) % size_sets.size()];
       uint32_t seed = static_cast<uint32_t>(burst * 100 + i);
-      clients.push_back(std::async(std::launch::async, [&, sizes, seed] {
-        return testing::check_echo(model->address(), sizes, seed);
-      }));
+      clients.push_back(std::async(std::launch::async,
+                                   [&, sizes, seed] { return testing::check_echo(model->address(), sizes, seed); }));
     }
     for (auto& client : clients) EXPECT_EQ(client.get(), "");
   }

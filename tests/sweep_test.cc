@@ -112,6 +112,7 @@ int wait_exit_code(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/// A spec with one mistake and the error it must produce; test data.
 struct BadSpec {
   std::string text;
   std::string error_start;  // after "FILE:"

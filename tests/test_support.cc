@@ -25,14 +25,19 @@ bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>
     if (::poll(&waiter, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return false;
     if (sent < payload.size() && (waiter.revents & POLLOUT)) {
       ssize_t n = ::send(fd, payload.data() + sent, payload.size() - sent, MSG_NOSIGNAL);
-      if (n > 0) sent += static_cast<size_t>(n);
-      else if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+      if (n > 0)
+        sent += static_cast<size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR)
+        return false;
     }
     if (waiter.revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = ::read(fd, buffer.data(), buffer.size());
-      if (n > 0) received.insert(received.end(), buffer.data(), buffer.data() + n);
-      else if (n == 0) return false;
-      else if (errno != EAGAIN && errno != EINTR) return false;
+      if (n > 0)
+        received.insert(received.end(), buffer.data(), buffer.data() + n);
+      else if (n == 0)
+        return false;
+      else if (errno != EAGAIN && errno != EINTR)
+        return false;
     }
   }
   return true;
