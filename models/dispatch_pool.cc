@@ -114,7 +114,8 @@ void DispatchPoolServer::pool_thread(int index, ThreadCounters& counters, CpuLis
 }
 
 void DispatchPoolServer::stop() {
-  if (dispatcher_) dispatcher_->stop();  // no more events are queued
+  // Pool threads first: they re-arm connections on the dispatcher's poller,
+  // which must outlive them. Events queued after this are dropped below.
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -123,6 +124,7 @@ void DispatchPoolServer::stop() {
   for (auto& thread : pool_) {
     if (thread.joinable()) thread.join();
   }
+  if (dispatcher_) dispatcher_->stop();
   std::lock_guard lock(mutex_);
   queue_.clear();
   connections_.clear();
