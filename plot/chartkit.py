@@ -208,13 +208,14 @@ def spread_legend(ax: Any, colours: Optional[Dict[str, str]] = None,
 
 
 def wrap_label(label: str, width: int = 16) -> str:
-    """Break `a=1, b=2, c=3` at its commas into lines of about `width`."""
+    """Break `a=1, b=2, c=3` at its commas into lines of about `width`;
+    a part longer than `width` (a free-text label) breaks at its spaces."""
     lines: List[str] = []
     for part in label.split(", "):
         if lines and len(lines[-1]) + 2 + len(part) <= width:
             lines[-1] += ", " + part
         else:
-            lines.append(part)
+            lines.extend(textwrap.wrap(part, width) or [part])
     return "\n".join(lines)
 
 
