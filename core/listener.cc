@@ -24,6 +24,7 @@ Listener::Listener(EventLoop& loop, int listen_fd, const ListenerOptions& option
       listen_fd_(listen_fd),
       counters_(counters),
       on_accept_(std::move(on_accept)),
+      edge_(options.trigger == Trigger::kEdge),
       reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   uint32_t events = with_trigger(EPOLLIN, options.trigger);
   if (options.exclusive) events |= EPOLLEXCLUSIVE;
@@ -50,6 +51,9 @@ void Listener::on_events(uint32_t) {
     on_accept_(std::move(fd));
   }
   if (accepted == 0) bump(counters_.spurious_wakeups);
+  // Edge mode reports no new edge for connections still queued: come back
+  // after this batch instead of leaving them in the backlog.
+  if (accepted == kMaxPerWakeup && edge_) loop_.defer([this] { on_events(EPOLLIN); });
 }
 
 void Listener::shed_one_connection() {

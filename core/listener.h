@@ -34,6 +34,7 @@ class Listener : public EventHandler {
   int listen_fd_;
   ThreadCounters& counters_;
   AcceptCallback on_accept_;
+  bool edge_;
   UniqueFd reserve_fd_;  // released to accept-and-close when fds run out
 };
 

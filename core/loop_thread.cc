@@ -50,7 +50,8 @@ void LoopThread::stop() {
   if (EventLoop* loop = loop_.load(std::memory_order_acquire)) loop->stop();
   thread_.join();
   loop_.store(nullptr, std::memory_order_release);
-  loop_owner_.reset();
+  // loop_owner_ lives on until the destructor: a post() racing with stop()
+  // then finds a stopped loop, never a freed one.
 }
 
 void LoopThread::post(std::function<void(EchoWorker&)> task) {

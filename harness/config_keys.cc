@@ -101,7 +101,7 @@ std::vector<KeySpec> build_keys() {
       {"server.steer",
        KeyType::kBool,
        false,
-       "SO_ATTACH_REUSEPORT_CBPF: steer to the receiving CPU's listener",
+       "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads",
        "",
        {},
        0,

@@ -8,7 +8,11 @@ namespace {
 
 const ThreadObservation* find_match(const std::vector<ThreadObservation>& list, const ThreadObservation& other) {
   for (const auto& item : list) {
-    if (item.role == other.role && item.index == other.index) return &item;
+    // Threads without our counters (external servers) come and go: their
+    // index is only a position in /proc, so match them by tid.
+    bool same = other.has_counters ? item.role == other.role && item.index == other.index
+                                   : item.counters.tid == other.counters.tid;
+    if (same) return &item;
   }
   return nullptr;
 }
@@ -133,8 +137,10 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["ctx_switches_voluntary"] = server.voluntary;
     m["ctx_switches_involuntary"] = server.involuntary;
     m["migrations"] = server.migrations_known ? Json(server.migrations) : Json("not supported");
-    m["spurious_wakeups"] = server.spurious;
-    m["fairness_jain"] = jain_index(server_bytes);
+    // An external server has no counters of ours: unknown, not "0" or "even".
+    const bool counted = !server_bytes.empty();
+    m["spurious_wakeups"] = counted ? Json(server.spurious) : Json(nullptr);
+    m["fairness_jain"] = counted ? Json(jain_index(server_bytes)) : Json(nullptr);
   }
   m["client_cpu_s"] = client.cpu_s;
   if (!have_server) {

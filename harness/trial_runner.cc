@@ -142,8 +142,8 @@ Json run_trial(const Json& config, const Topology& topology, bool with_server) {
   window.server_end = observe_threads(server_reports(), server_pid);
   window.client_end = observe_threads(client.threads(), 0);
 
+  client.stop();  // the client threads hand over their first error when they stop
   const std::string client_error = client.first_error();
-  client.stop();
   if (model) model->stop();
 
   result["metrics"] = compute_metrics(window);

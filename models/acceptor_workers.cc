@@ -77,6 +77,9 @@ void AcceptorWorkersServer::dispatch(UniqueFd fd, ThreadCounters& acceptor_count
 void AcceptorWorkersServer::stop() {
   if (acceptor_) acceptor_->stop();
   for (auto& worker : workers_) worker->stop();
+  // Sockets accepted but not yet adopted by a worker are closed with their
+  // queues, so no client waits on a connection nobody serves.
+  queues_.clear();
   listen_fd_.reset();
 }
 

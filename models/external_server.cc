@@ -76,9 +76,10 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
     } catch (const std::system_error&) {
     }
     if (std::chrono::steady_clock::now() > deadline) {
+      const std::string output = output_tail();  // before stop() removes the log
       stop();
       throw std::runtime_error("external: '" + argv_text[0] + "' did not listen on " + address_.to_string() +
-                               " within " + std::to_string(config.start_timeout_s) + " s" + output_tail());
+                               " within " + std::to_string(config.start_timeout_s) + " s" + output);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval while it starts
   }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <future>
+#include <stdexcept>
 #include <system_error>
 
 #include "core/socket_util.h"
@@ -99,6 +100,7 @@ void UringWorker::setup() {
                           static_cast<unsigned short>(id), io_uring_buf_ring_mask(buffer_count_), static_cast<int>(id));
   }
   io_uring_buf_ring_advance(buffer_ring_, static_cast<int>(buffer_count_));
+  free_buffers_ = buffer_count_;
   wake_fd_.reset(eventfd(0, EFD_CLOEXEC));
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   arm_wake();
@@ -146,24 +148,31 @@ void UringWorker::stop() {
   thread_.join();
 }
 
-void UringWorker::arm_accept() {
+io_uring_sqe* UringWorker::next_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
+  if (!sqe) {
+    // Submission queue full: hand what is queued to the kernel, then retry.
+    io_uring_submit(ring_.get());
+    sqe = io_uring_get_sqe(ring_.get());
+  }
+  if (!sqe) throw std::runtime_error("io_uring: submission queue full");
+  return sqe;
+}
+
+void UringWorker::arm_accept() {
+  io_uring_sqe* sqe = next_sqe();
   io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
   io_uring_sqe_set_data64(sqe, tag(OpKind::kAccept, nullptr));
 }
 
 void UringWorker::arm_wake() {
-  io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
+  io_uring_sqe* sqe = next_sqe();
   io_uring_prep_read(sqe, wake_fd_.get(), &wake_value_, sizeof wake_value_, 0);
   io_uring_sqe_set_data64(sqe, tag(OpKind::kWake, nullptr));
 }
 
 void UringWorker::arm_recv(Connection& connection) {
-  io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
-  if (!sqe) {
-    io_uring_submit(ring_.get());
-    sqe = io_uring_get_sqe(ring_.get());
-  }
+  io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv_multishot(sqe, connection.fd, nullptr, 0, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufferGroup;
@@ -174,11 +183,7 @@ void UringWorker::arm_recv(Connection& connection) {
 void UringWorker::send_next(Connection& connection) {
   if (connection.send_in_flight || connection.outgoing.empty()) return;
   const auto& chunk = connection.outgoing.front();
-  io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
-  if (!sqe) {
-    io_uring_submit(ring_.get());
-    sqe = io_uring_get_sqe(ring_.get());
-  }
+  io_uring_sqe* sqe = next_sqe();
   io_uring_prep_send(sqe, connection.fd, buffer_memory_.data() + chunk.buffer_id * buffer_size_ + chunk.offset,
                      chunk.length, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, tag(OpKind::kSend, &connection));
@@ -223,14 +228,21 @@ void UringWorker::on_recv(Connection& connection, int result, uint32_t flags) {
   if (!(flags & IORING_CQE_F_MORE)) connection.recv_armed = false;
   if (result > 0) {
     const auto id = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    --free_buffers_;
     bump(counters_.reads);
     bump(counters_.bytes_in, static_cast<uint64_t>(result));
     connection.outgoing.push_back({id, 0, static_cast<uint32_t>(result)});
     send_next(connection);
     if (!connection.recv_armed && !connection.closing) arm_recv(connection);
   } else if (result == -ENOBUFS) {
-    // Every buffer is waiting to be sent back: re-arm when one returns.
-    starved_.push_back(&connection);
+    // Every buffer was waiting to be sent back. One may have returned since
+    // (a send completion handled before this one): re-arm now, or when one
+    // returns.
+    if (free_buffers_ > 0) {
+      if (!connection.closing) arm_recv(connection);
+    } else {
+      starved_.push_back(&connection);
+    }
   } else {
     if (result < 0) bump(counters_.errors);
     connection.closing = true;  // EOF or error: finish sending, then close
@@ -263,6 +275,7 @@ void UringWorker::return_buffer(uint16_t id) {
   io_uring_buf_ring_add(buffer_ring_, buffer_memory_.data() + id * buffer_size_, static_cast<unsigned>(buffer_size_),
                         id, io_uring_buf_ring_mask(buffer_count_), 0);
   io_uring_buf_ring_advance(buffer_ring_, 1);
+  ++free_buffers_;
   for (Connection* starved : starved_) {
     if (!starved->recv_armed && !starved->closing) arm_recv(*starved);
   }

@@ -17,6 +17,7 @@
 struct io_uring;
 struct io_uring_buf_ring;
 struct io_uring_cqe;
+struct io_uring_sqe;
 
 namespace echolab {
 
@@ -39,6 +40,7 @@ class UringWorker {
   void run();
   void teardown();
   void handle(io_uring_cqe* cqe);
+  io_uring_sqe* next_sqe();
   void arm_accept();
   void arm_wake();
   void arm_recv(Connection& connection);
@@ -58,6 +60,7 @@ class UringWorker {
   io_uring_buf_ring* buffer_ring_ = nullptr;
   std::vector<char> buffer_memory_;
   unsigned buffer_count_ = 0;
+  unsigned free_buffers_ = 0;  // in the ring, available to the kernel
   size_t buffer_size_ = 0;
   UniqueFd wake_fd_;
   uint64_t wake_value_ = 0;
