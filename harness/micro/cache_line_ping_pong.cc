@@ -49,11 +49,7 @@ void cache_line_ping_pong(benchmark::State& state, const Placement& placement) {
 }  // namespace
 
 void register_cache_line_benchmarks(const std::vector<Placement>& placements) {
-  for (const Placement& placement : placements) {
-    register_guarded(placement.pair_name("BM_CacheLinePingPong"), [placement](benchmark::State& state) {
-      cache_line_ping_pong(state, placement);
-    })->UseRealTime();
-  }
+  register_per_pair(placements, "BM_CacheLinePingPong", cache_line_ping_pong, IterationTime::kReal);
 }
 
 }  // namespace echolab::micro

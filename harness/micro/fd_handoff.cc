@@ -81,11 +81,7 @@ void fd_handoff(benchmark::State& state, const Placement& placement) {
 }  // namespace
 
 void register_handoff_benchmarks(const std::vector<Placement>& placements) {
-  for (const Placement& placement : placements) {
-    register_guarded(placement.pair_name("BM_FdHandoff"), [placement](benchmark::State& state) {
-      fd_handoff(state, placement);
-    })->UseManualTime();
-  }
+  register_per_pair(placements, "BM_FdHandoff", fd_handoff, IterationTime::kManual);
 }
 
 }  // namespace echolab::micro

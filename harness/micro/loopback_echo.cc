@@ -92,11 +92,7 @@ void loopback_echo(benchmark::State& state, const Placement& placement) {
 }  // namespace
 
 void register_loopback_benchmarks(const std::vector<Placement>& placements) {
-  for (const Placement& placement : placements) {
-    register_guarded(placement.pair_name("BM_Loopback4KiB"), [placement](benchmark::State& state) {
-      loopback_echo(state, placement);
-    })->UseRealTime();
-  }
+  register_per_pair(placements, "BM_Loopback4KiB", loopback_echo, IterationTime::kReal);
 }
 
 }  // namespace echolab::micro

@@ -23,4 +23,17 @@ void report_per_op(benchmark::State& state, const std::string& op, const Measure
   state.counters[op + "s_per_s"] = benchmark::Counter(ops, benchmark::Counter::kIsRate);
 }
 
+void register_per_pair(const std::vector<Placement>& placements, const std::string& name,
+                       void (*body)(benchmark::State&, const Placement&), IterationTime timing) {
+  for (const Placement& placement : placements) {
+    auto* benchmark = register_guarded(placement.pair_name(name),
+                                       [body, placement](benchmark::State& state) { body(state, placement); });
+    if (timing == IterationTime::kManual) {
+      benchmark->UseManualTime();
+    } else {
+      benchmark->UseRealTime();
+    }
+  }
+}
+
 }  // namespace echolab::micro

@@ -47,6 +47,14 @@ class MeasuredTime {
 /// State::SkipWithError (the run is reported as an error, the rest go on).
 benchmark::internal::Benchmark* register_guarded(const std::string& name, std::function<void(benchmark::State&)> body);
 
+/// How a benchmark's iteration time is taken.
+enum class IterationTime { kReal, kManual };
+
+/// Registers `body` once per placement pair as "<name>/<placement>/<cpus>"
+/// (through register_guarded), timed as `timing` says.
+void register_per_pair(const std::vector<Placement>& placements, const std::string& name,
+                       void (*body)(benchmark::State&, const Placement&), IterationTime timing);
+
 /// Adds the counters "ns_per_<op>" (wall-clock nanoseconds per operation)
 /// and "<op>s_per_s" (operations per second), for `per_iteration`
 /// operations in each iteration; needs UseRealTime or UseManualTime.

@@ -117,14 +117,8 @@ void condvar_round_trip(benchmark::State& state, const Placement& placement) {
 }  // namespace
 
 void register_wakeup_benchmarks(const std::vector<Placement>& placements) {
-  for (const Placement& placement : placements) {
-    register_guarded(placement.pair_name("BM_EventfdRoundTrip"), [placement](benchmark::State& state) {
-      eventfd_round_trip(state, placement);
-    })->UseRealTime();
-    register_guarded(placement.pair_name("BM_CondvarRoundTrip"), [placement](benchmark::State& state) {
-      condvar_round_trip(state, placement);
-    })->UseRealTime();
-  }
+  register_per_pair(placements, "BM_EventfdRoundTrip", eventfd_round_trip, IterationTime::kReal);
+  register_per_pair(placements, "BM_CondvarRoundTrip", condvar_round_trip, IterationTime::kReal);
 }
 
 }  // namespace echolab::micro
