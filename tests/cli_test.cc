@@ -139,19 +139,15 @@ TEST(Cli, ServeAndLoadWorkAsAPair) {
   EXPECT_EQ(stats["metrics"]["threads"][0]["connections"], 2);
 }
 
-bool have_program(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
 TEST(Cli, ServeEchoesForAThirdPartyClient) {
-  if (!have_program("python3")) GTEST_SKIP() << "python3 not installed";
+  if (!testing::have_program("python3")) GTEST_SKIP() << "python3 not installed";
   ServeProcess serve({"--model", "shared_listener", "--threads", "2"});
   std::string command = "python3 " ECHOLAB_SOURCE_DIR "/tests/peers/echo_client.py " + serve.address();
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 
 TEST(Cli, LoadDrivesAThirdPartyServer) {
-  if (!have_program("node")) GTEST_SKIP() << "node not installed";
+  if (!testing::have_program("node")) GTEST_SKIP() << "node not installed";
   // Node's echo server run through the external model, then through load.
   auto trial = run_echolab({"trial", "--model", "external", "--server.command",
                             "node " ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js {port}", "--server-cpus", "all",

@@ -12,10 +12,6 @@
 namespace echolab {
 namespace {
 
-bool have_program(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
 ServerConfig external(std::vector<std::string> command, double timeout_s = 10) {
   ServerConfig config;
   config.model = "external";
@@ -25,7 +21,7 @@ ServerConfig external(std::vector<std::string> command, double timeout_s = 10) {
 }
 
 TEST(ExternalServer, NodeEchoServerEchoesAndEchoLabLoadDrivesIt) {
-  if (!have_program("node")) GTEST_SKIP() << "node not installed";
+  if (!testing::have_program("node")) GTEST_SKIP() << "node not installed";
   ExternalServer server;
   server.start(external({"node", ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js", "{port}"}), CpuPlan{});
   EXPECT_EQ(testing::check_echo(server.address(), {1, 4096, 262144}, 5), "");

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <string>
@@ -45,6 +46,11 @@ bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>
 /// Connects to `address` and checks a random payload of each size comes back
 /// byte-exact; returns "" or a description of the first mismatch.
 std::string check_echo(const SocketAddress& address, const std::vector<size_t>& sizes, uint32_t seed);
+
+/// Whether `name` is on PATH (third-party peers such as node, python3).
+inline bool have_program(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 /// Runs the echolab binary with arguments; returns its exit code and output.
 struct CommandResult {
