@@ -91,7 +91,7 @@ micro: build
 	$(PYTHON) plot/micro.py $$dir/micro.json
 
 format:
-	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*.h harness/*.cc tests/*.cc
+	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*/*.h harness/*/*.cc tests/*.cc
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

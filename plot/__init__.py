@@ -1,7 +1,7 @@
 """echolab plot/: charts, REPORT.md and run comparison from result files.
 
 Reads only files that `echolab run` and `echolab micro` wrote (see
-DESIGN.md, "Results (contract)"), never the C++ code. Entry points:
+docs/DESIGN.md, "Results (contract)"), never the C++ code. Entry points:
 
     python3 plot/report.py RUN_DIR [--out DIR]     charts + REPORT.md for a run
     python3 plot/report.py --all results/          the `latest` of every experiment

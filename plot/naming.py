@@ -5,7 +5,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 SHORT_PREFIXES = ("server.", "load.")
 
-# metric -> (title, unit); MB = 10^6 bytes, GB = 10^9 bytes (DESIGN.md).
+# metric -> (title, unit); MB = 10^6 bytes, GB = 10^9 bytes (docs/DESIGN.md).
 METRICS: Dict[str, Tuple[str, str]] = {
     "throughput_mb_s": ("Throughput", "MB/s"),
     "msgs_per_s": ("Messages per second", "msg/s"),

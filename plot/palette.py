@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List
 
-# Fixed for the models of DESIGN.md, so a model looks the same in every run.
+# Fixed for the models of docs/DESIGN.md, so a model looks the same in every run.
 MODEL_COLOURS: Dict[str, str] = {
     "single_thread": "#1f77b4",          # blue
     "shared_listener": "#d62728",        # red

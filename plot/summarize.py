@@ -146,7 +146,7 @@ def summary_header(varied_keys: Sequence[str]) -> List[str]:
 
 
 def write_summary_csv(path: str, rows: Sequence[SummaryRow]) -> None:
-    """Write `rows` in the summary.csv layout of DESIGN.md."""
+    """Write `rows` in the summary.csv layout of docs/DESIGN.md."""
     keys = varied_keys_of(rows)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")

@@ -1,6 +1,6 @@
 // plan_placement on synthetic topologies: orders, set binding, floating
 // roles, oversubscription, overlap and SMT warnings, location errors.
-#include "harness/placement.h"
+#include "harness/config/placement.h"
 
 #include <gtest/gtest.h>
 

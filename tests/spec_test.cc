@@ -1,15 +1,15 @@
 // Experiment specs in process: matrix expansion, cases, exclude, the
 // interleaved trial order, config_id stability, --filter, the error
 // locator, and the summary statistics.
-#include "harness/spec.h"
+#include "harness/sweep/spec.h"
 
 #include <gtest/gtest.h>
 
-#include "harness/cli_args.h"
-#include "harness/json_locator.h"
-#include "harness/point_filter.h"
-#include "harness/sweep_runner.h"
-#include "harness/sweep_summary.h"
+#include "harness/cli/cli_args.h"
+#include "harness/sweep/json_locator.h"
+#include "harness/sweep/point_filter.h"
+#include "harness/sweep/sweep_runner.h"
+#include "harness/sweep/sweep_summary.h"
 
 namespace echolab {
 namespace {

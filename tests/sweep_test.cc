@@ -14,7 +14,7 @@
 #include <set>
 #include <sstream>
 
-#include "harness/config_keys.h"
+#include "harness/config/config_keys.h"
 #include "tests/test_support.h"
 
 namespace echolab {

@@ -17,7 +17,7 @@
 #include <system_error>
 #include <thread>
 
-#include "harness/topo_command.h"
+#include "harness/cli/topo_command.h"
 
 namespace echolab {
 namespace {

@@ -1,6 +1,6 @@
 """Synthetic run directories for the plot/ tests.
 
-Builds spec.json, meta.json, trials.jsonl and summary.csv the way DESIGN.md
+Builds spec.json, meta.json, trials.jsonl and summary.csv the way docs/DESIGN.md
 describes them, with deterministic made-up numbers. summary.csv is computed
 here with numpy (np.percentile, np.std / np.mean), independently of
 plot/summarize.py, so tests can check the two agree.

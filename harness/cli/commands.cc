@@ -1,0 +1,152 @@
+#include "harness/cli/commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <iostream>
+#include <sstream>
+
+#include "harness/cli/cli_args.h"
+#include "harness/trial/metrics.h"
+#include "harness/config/placement.h"
+#include "harness/config/trial_config.h"
+#include "harness/trial/trial_report.h"
+#include "harness/trial/trial_runner.h"
+#include "models/registry.h"
+
+namespace echolab {
+namespace {
+
+int report_trial(const CommandLine& line, const Json& result) {
+  if (line.has("json")) {
+    std::cout << result.dump(2) << std::endl;
+  } else {
+    print_trial_table(std::cout, result);
+  }
+  const std::string status = result.at("status").get<std::string>();
+  if (status != "ok" && !line.has("json")) {
+    std::cerr << "echolab: trial " << status << ": " << result.at("error").get<std::string>() << "\n";
+  }
+  return status == "ok" || status == "skipped" ? 0 : 1;
+}
+
+int trial_or_load(const std::string& command, const std::vector<std::string>& args, bool with_server) {
+  CommandLine line = parse_command_line(command, args, {{"json", "dry-run"}, {"topology"}, true, 0});
+  if (!with_server && get_key(line.config, "load.target").get<std::string>().empty()) {
+    throw UsageError("echolab load: --target HOST:PORT is required");
+  }
+  auto topology = topology_from_flag(line);
+  if (line.has("dry-run")) {
+    Json placement = plan_trial(line.config, *topology, with_server);
+    if (line.has("json")) {
+      std::cout << Json{{"config", line.config}, {"placement", placement}}.dump(2) << std::endl;
+    } else {
+      std::cout << "placement on " << topology->summary() << ":\n";
+      print_placement(std::cout, placement);
+    }
+    return 0;
+  }
+  Json result = run_trial(line.config, *topology, with_server);
+  if (!with_server) result["side"] = "client";
+  return report_trial(line, result);
+}
+
+}  // namespace
+
+int run_models_command(const std::vector<std::string>& args) {
+  parse_command_line("models", args, {{}, {}, false, 0});
+  const std::vector<std::string> common = {"threads",     "trigger",     "read",   "write_interest",
+                                           "read_buffer", "max_pending", "nodelay"};
+  for (const auto& model : model_registry()) {
+    std::cout << model.name << "\n  " << model.description << "\n";
+    std::ostringstream options;
+    for (const auto& name : common) {
+      bool epoll_only = name == "trigger" || name == "read" || name == "write_interest";
+      if (epoll_only && !model.epoll_axes) continue;
+      options << " " << name << "=" << find_key("server." + name)->default_value.dump();
+    }
+    for (auto name : model.options) {
+      const KeySpec* key = find_key("server." + std::string(name));
+      options << " " << name << "=" << key->default_value.dump();
+    }
+    std::cout << "  options:" << options.str() << "\n";
+    if (model.max_threads < 1024) std::cout << "  threads: at most " << model.max_threads << "\n";
+  }
+  std::cout
+      << "\nEvery option is --server.NAME VALUE on the command line, or \"server\": {\"NAME\": VALUE} in a spec.\n";
+  return 0;
+}
+
+int run_trial_command(const std::vector<std::string>& args) { return trial_or_load("trial", args, true); }
+
+int run_load_command(const std::vector<std::string>& args) { return trial_or_load("load", args, false); }
+
+int run_serve_command(const std::vector<std::string>& args) {
+  CommandLine line = parse_command_line("serve", args, {{}, {"topology"}, true, 0});
+  auto topology = topology_from_flag(line);
+  PlacementPlan plan = plan_placement(*topology, placement_groups(line.config, true, false), true);
+  for (const auto& warning : plan.warnings) std::cerr << "echolab serve: warning: " << warning << "\n";
+  ServerConfig config = server_config_from(line.config);
+  const ModelInfo* info = find_model(config.model);
+  if (config.threads > info->max_threads) {
+    throw ConfigError("server.threads: " + config.model + " supports at most " + std::to_string(info->max_threads));
+  }
+  // Block the stop signals in every thread (threads inherit the mask), so
+  // only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto model = info->create();
+  try {
+    model->start(config, plan.cpus);
+  } catch (const ModelUnavailable& error) {
+    std::cerr << "echolab serve: " << config.model << " unavailable: " << error.what() << "\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "echolab serve: " << error.what() << "\n";
+    return 1;
+  }
+  std::cout << "listening on " << model->address().to_string() << std::endl;
+  const auto started = std::chrono::steady_clock::now();
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  WindowMeasurement totals;
+  totals.server_end = observe_threads(model->threads(), model->pid());
+  model->stop();
+  totals.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const auto& thread : totals.server_end) totals.echoed_bytes += thread.counters.bytes_out;
+  Json metrics = compute_metrics(totals);
+  Json stats = {{"schema", kResultSchema},
+                {"side", "server"},
+                {"config", line.config},
+                {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},
+                {"metrics", metrics}};
+  std::cout << stats.dump(2) << std::endl;
+  return 0;
+}
+
+}  // namespace echolab
+
+namespace echolab {
+
+int run_micro_command(const std::vector<std::string>& args) {
+  char self[PATH_MAX] = {};
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = length > 0 ? std::string(self, static_cast<size_t>(length)) : std::string("echolab");
+  dir = dir.substr(0, dir.rfind('/') + 1);
+  std::string binary = dir + "echolab-micro";
+  std::vector<std::string> argv_text = {binary};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_text) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  ::execv(binary.c_str(), argv.data());
+  std::cerr << "echolab micro: cannot run " << binary << " (build it with `make`)\n";
+  return 1;
+}
+
+}  // namespace echolab

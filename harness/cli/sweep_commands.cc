@@ -1,0 +1,270 @@
+#include "harness/cli/sweep_commands.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "harness/cli/cli_args.h"
+#include "harness/sweep/point_filter.h"
+#include "harness/sweep/results_dir.h"
+#include "harness/sweep/run_meta.h"
+#include "harness/sweep/spec.h"
+#include "harness/sweep/sweep_plan.h"
+#include "harness/sweep/sweep_progress.h"
+#include "harness/sweep/sweep_runner.h"
+#include "harness/sweep/sweep_summary.h"
+
+namespace echolab {
+namespace {
+
+constexpr int kExitBadSpec = 2;
+constexpr int kExitInterrupted = 130;
+
+/// A validated sweep: the spec, its machine, the points --filter keeps and
+/// their placement plans. Built and read by the main thread.
+struct Sweep {
+  std::unique_ptr<Spec> spec;
+  std::unique_ptr<Topology> topology;
+  std::vector<const SpecPoint*> points;
+  std::vector<Json> placements;
+};
+
+// Reads and checks everything a run needs before anything is written;
+// throws SpecError / UsageError.
+Sweep prepare_sweep(const std::string& command, const std::string& spec_path, const CommandLine& line,
+                    const std::vector<std::string>& filters) {
+  Sweep sweep;
+  sweep.spec = std::make_unique<Spec>(Spec::load(spec_path));
+  sweep.topology = topology_from_flag(line);
+  const PointFilter filter(filters);
+  const std::vector<Json> all_placements = sweep.spec->plan_placements(*sweep.topology);
+  for (size_t i = 0; i < sweep.spec->points().size(); ++i) {
+    const SpecPoint& point = sweep.spec->points()[i];
+    if (!filter.matches(point.config)) continue;
+    sweep.points.push_back(&point);
+    sweep.placements.push_back(all_placements[i]);
+  }
+  if (sweep.points.empty()) {
+    throw UsageError("echolab " + command + ": --filter " + filter.describe() + " matches none of the " +
+                     std::to_string(sweep.spec->points().size()) + " points of " + spec_path);
+  }
+  for (const auto& warning : sweep.spec->warnings()) std::cerr << "warning: " << warning << "\n";
+  return sweep;
+}
+
+// "" when `given` expands to the same trials as `recorded`, else what differs.
+std::string spec_difference(const Spec& given, const Spec& recorded) {
+  std::vector<std::string> differences;
+  auto has_id = [](const Spec& spec, const std::string& id) {
+    for (const auto& point : spec.points()) {
+      if (point.config_id == id) return true;
+    }
+    return false;
+  };
+  for (const auto& point : given.points()) {
+    if (!has_id(recorded, point.config_id)) {
+      differences.push_back("point " + std::to_string(point.number) + " (" + point.display_name() + ") is new");
+    }
+  }
+  for (const auto& point : recorded.points()) {
+    if (!has_id(given, point.config_id)) {
+      differences.push_back("point " + std::to_string(point.number) + " (" + point.display_name() + ") is gone");
+    }
+  }
+  if (given.repetitions() != recorded.repetitions()) {
+    differences.push_back("repetitions " + std::to_string(given.repetitions()) + " instead of " +
+                          std::to_string(recorded.repetitions()));
+  }
+  std::string out;
+  for (size_t i = 0; i < differences.size() && i < 3; ++i) out += (i ? "; " : "") + differences[i];
+  if (differences.size() > 3) out += "; and " + std::to_string(differences.size() - 3) + " more";
+  return out;
+}
+
+std::string shell_quote(const std::string& text) {
+  if (!text.empty() &&
+      text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:-+=@,") ==
+          std::string::npos) {
+    return text;
+  }
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::vector<std::string> command_line_of(const std::string& command, const std::vector<std::string>& args) {
+  std::vector<std::string> line = {"echolab", command};
+  line.insert(line.end(), args.begin(), args.end());
+  return line;
+}
+
+// --repetitions N, or 0 when not given; throws UsageError when malformed.
+int repetitions_flag(const CommandLine& line) {
+  if (!line.has("repetitions")) return 0;
+  const std::string text = line.flag("repetitions");
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < 1 || value > 10000) {
+    throw UsageError("echolab run: --repetitions: '" + text + "' is not an integer in 1..10000");
+  }
+  return static_cast<int>(value);
+}
+
+// The repetitions override a run directory recorded in its meta.json (0: none).
+int recorded_repetitions(const std::string& dir) {
+  std::ifstream in(dir + "/meta.json");
+  Json meta = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return meta.is_object() ? meta.value("repetitions_override", 0) : 0;
+}
+
+// Opens the run directory: a new one, or the --resume one after checking
+// its spec; writes meta.json.
+ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector<std::string>& command_line) {
+  Spec& spec = *sweep.spec;
+  if (line.has("resume")) {
+    const std::string dir = ResultsDir::locate(line.flag("resume"));
+    const std::string recorded_path = dir + "/spec.json";
+    Spec recorded = Spec::load(recorded_path);
+    if (int override = recorded_repetitions(dir)) {
+      recorded.override_repetitions(override);
+      if (!line.has("repetitions")) spec.override_repetitions(override);
+    }
+    const std::string difference = spec_difference(spec, recorded);
+    if (!difference.empty()) {
+      throw UsageError("echolab run: --resume " + dir + ": " + spec.file() + " differs from " + recorded_path + ": " +
+                       difference);
+    }
+    ResultsDir results = ResultsDir::open(dir);
+    for (const auto& warning : results.warnings()) std::cerr << "warning: " << warning << "\n";
+    Json meta = Json::object();
+    try {
+      meta = Json::parse(results.read_file("meta.json"));
+    } catch (const Json::exception&) {
+      meta = collect_run_meta(*sweep.topology, command_line);
+    }
+    Json resumed = collect_run_meta(*sweep.topology, command_line);
+    meta["resumed"].push_back({{"start_time", resumed["start_time"]},
+                               {"command_line", command_line},
+                               {"git_commit", resumed["git_commit"]},
+                               {"git_dirty", resumed["git_dirty"]},
+                               {"echolab_version", resumed["echolab_version"]}});
+    meta["end_time"] = nullptr;
+    results.write_file("meta.json", meta.dump(2) + "\n");
+    return results;
+  }
+  const std::string parent = line.has("out") ? line.flag("out") : "results/" + spec.name();
+  ResultsDir::check_can_create(parent);
+  ResultsDir results = ResultsDir::create(parent, spec.text());
+  Json meta = collect_run_meta(*sweep.topology, command_line);
+  if (line.has("repetitions")) meta["repetitions_override"] = spec.repetitions();
+  results.write_file("meta.json", meta.dump(2) + "\n");
+  results.write_file("topology.xml", sweep.topology->export_xml());  // replay with --topology
+  return results;
+}
+
+void finish_meta(const ResultsDir& results) {
+  try {
+    Json meta = Json::parse(results.read_file("meta.json"));
+    meta["end_time"] = utc_iso_time();
+    results.write_file("meta.json", meta.dump(2) + "\n");
+  } catch (const Json::exception&) {
+  }
+}
+
+// Prints (or with --plot runs) the command that draws the charts.
+void plot_step(const ResultsDir& results, bool run_it) {
+  const std::string python = find_plot_python();
+  const std::string command =
+      (python.empty() ? std::string("python3") : python) + " " + plot_script_path() + " " + shell_quote(results.path());
+  if (!run_it) {
+    std::cout << "charts: " << command << "\n";
+    return;
+  }
+  if (python.empty()) {
+    std::cerr << "echolab run: --plot: no python3 that imports matplotlib (Debian: apt-get install "
+                 "python3-matplotlib)\n";
+    return;
+  }
+  std::cout << "charts: " << command << std::endl;
+  if (std::system(command.c_str()) != 0) std::cerr << "echolab run: the plot step failed\n";
+}
+
+int run_sweep(const std::vector<std::string>& original_args) {
+  std::vector<std::string> args = original_args;
+  const std::vector<std::string> filters = take_filter_args(args);
+  const CommandLine line =
+      parse_command_line("run", args, {{"dry-run", "plot"}, {"out", "resume", "topology", "repetitions"}, false, 1});
+  if (line.has("topology") && !line.has("dry-run")) {
+    throw UsageError("echolab run: --topology plans for another machine; use it with --dry-run (or `echolab plan`)");
+  }
+  if (line.has("out") && line.has("resume")) throw UsageError("echolab run: --out and --resume exclude each other");
+  std::string spec_path;
+  if (!line.positional.empty()) {
+    spec_path = line.positional[0];
+  } else if (line.has("resume")) {
+    spec_path = ResultsDir::locate(line.flag("resume")) + "/spec.json";
+  } else {
+    throw UsageError(
+        "usage: echolab run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--dry-run] "
+        "[--plot]");
+  }
+  Sweep sweep = prepare_sweep("run", spec_path, line, filters);
+  if (int repetitions = repetitions_flag(line)) sweep.spec->override_repetitions(repetitions);
+  if (line.has("dry-run")) {
+    print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
+    return 0;
+  }
+  ResultsDir results = open_results(sweep, line, command_line_of("run", original_args));
+  std::cout << "results: " << results.path() << std::endl;
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  const SweepOutcome outcome =
+      SweepRunner(*sweep.spec, sweep.points, sweep.placements).run(results, *sweep.topology, std::cout, terminal);
+  const SweepSummary summary(*sweep.spec, results.trials());
+  results.write_file("summary.csv", summary.csv());
+  finish_meta(results);
+
+  std::cout << "\n"
+            << sweep.spec->name() << ": " << outcome.ran << " trial(s) run: " << outcome.ok << " ok, " << outcome.failed
+            << " failed, " << outcome.skipped << " skipped; " << results.trials().size() << " in " << results.path()
+            << "/trials.jsonl\n";
+  summary.print_table(std::cout);
+  if (outcome.interrupted) {
+    std::cout << "interrupted; to finish: echolab run " << shell_quote(sweep.spec->file()) << " --resume "
+              << shell_quote(results.path()) << "\n";
+    return kExitInterrupted;
+  }
+  plot_step(results, line.has("plot"));
+  return outcome.failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int run_plan_command(const std::vector<std::string>& original_args) {
+  try {
+    std::vector<std::string> args = original_args;
+    const std::vector<std::string> filters = take_filter_args(args);
+    const CommandLine line = parse_command_line("plan", args, {{}, {"topology"}, false, 1});
+    if (line.positional.empty())
+      throw UsageError("usage: echolab plan SPEC.json [--topology SRC] [--filter KEY=VALUE]");
+    const Sweep sweep = prepare_sweep("plan", line.positional[0], line, filters);
+    print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
+    return 0;
+  } catch (const SpecError& error) {
+    std::cerr << error.what() << "\n";
+    return kExitBadSpec;
+  }
+}
+
+int run_run_command(const std::vector<std::string>& args) {
+  try {
+    return run_sweep(args);
+  } catch (const SpecError& error) {
+    std::cerr << error.what() << "\n";
+    return kExitBadSpec;
+  }
+}
+
+}  // namespace echolab

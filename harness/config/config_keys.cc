@@ -1,0 +1,389 @@
+#include "harness/config/config_keys.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "models/registry.h"
+
+namespace echolab {
+namespace {
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& model : model_registry()) names.emplace_back(model.name);
+  return names;
+}
+
+std::vector<KeySpec> build_keys() {
+  const std::vector<std::string> epoll_listeners = {"single_thread", "shared_listener", "reuseport"};
+  return {
+      {"server.model", KeyType::kEnum, "single_thread", "server architecture (see `echolab models`)", "model",
+       model_names()},
+      {"server.threads",
+       KeyType::kInt,
+       1,
+       "server threads (workers for acceptor_workers / dispatch_pool)",
+       "threads",
+       {},
+       1,
+       1024},
+      {"server.trigger",
+       KeyType::kEnum,
+       "edge",
+       "epoll trigger mode of connection sockets",
+       "trigger",
+       {"level", "edge"}},
+      {"server.read", KeyType::kEnum, "drain", "reads per wake-up: one, or until EAGAIN", "read", {"once", "drain"}},
+      {"server.write_interest",
+       KeyType::kEnum,
+       "on_demand",
+       "EPOLLOUT only while output is pending, or registered for good",
+       "write-interest",
+       {"on_demand", "always"}},
+      {"server.read_buffer", KeyType::kInt, 65536, "bytes per read() call", "read-buffer", {}, 1, 64 << 20},
+      {"server.max_pending",
+       KeyType::kInt,
+       262144,
+       "echo bytes held for a peer that does not read before the server stops reading it",
+       "",
+       {},
+       1,
+       1 << 30},
+      {"server.nodelay", KeyType::kBool, false, "TCP_NODELAY on accepted sockets"},
+      {"server.cpus", KeyType::kString, "pu:1", "where server threads run (hwloc-calc location)", "server-cpus"},
+      {"server.bind",
+       KeyType::kEnum,
+       "thread",
+       "thread: one PU per thread; set: float over the set",
+       "",
+       {"thread", "set"}},
+      {"server.order", KeyType::kEnum, "compact", "PU order for bind=thread", "", {"compact", "spread"}},
+      {"server.address", KeyType::kString, "127.0.0.1", "address the server binds", "bind"},
+      {"server.port", KeyType::kInt, 0, "port to listen on (0: any free port)", "port", {}, 0, 65535},
+      {"server.backlog", KeyType::kInt, 1024, "listen() backlog", "", {}, 1, 65535},
+      {"server.listener_trigger",
+       KeyType::kEnum,
+       "level",
+       "epoll trigger mode of the listening socket",
+       "",
+       {"level", "edge"},
+       0,
+       0,
+       epoll_listeners},
+      {"server.exclusive",
+       KeyType::kBool,
+       false,
+       "register the shared listener with EPOLLEXCLUSIVE",
+       "",
+       {},
+       0,
+       0,
+       {"shared_listener"}},
+      {"server.dispatch",
+       KeyType::kEnum,
+       "round_robin",
+       "how the acceptor picks a worker",
+       "",
+       {"round_robin", "least_connections"},
+       0,
+       0,
+       {"acceptor_workers"}},
+      {"server.queue_capacity",
+       KeyType::kInt,
+       256,
+       "per-worker hand-off queue slots",
+       "",
+       {},
+       1,
+       1 << 20,
+       {"acceptor_workers"}},
+      {"server.steer",
+       KeyType::kBool,
+       false,
+       "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads",
+       "",
+       {},
+       0,
+       0,
+       {"reuseport"}},
+      {"server.command",
+       KeyType::kStringList,
+       Json::array(),
+       "argv of an external echo server; {port} is replaced",
+       "",
+       {},
+       0,
+       0,
+       {"external"}},
+      {"server.start_timeout_s",
+       KeyType::kNumber,
+       5.0,
+       "seconds an external server has to start listening",
+       "",
+       {},
+       0.1,
+       600,
+       {"external"}},
+      {"load.workload",
+       KeyType::kEnum,
+       "stream",
+       "stream: write whenever writable, read echoes back",
+       "workload",
+       {"stream"}},
+      {"load.connections", KeyType::kInt, 2, "client connections", "connections", {}, 1, 100000},
+      {"load.threads", KeyType::kInt, 1, "client threads", "client-threads", {}, 1, 1024},
+      {"load.message_bytes", KeyType::kInt, 4096, "bytes per client write", "message-bytes", {}, 1, 64 << 20},
+      {"load.inflight_messages",
+       KeyType::kInt,
+       0,
+       "messages a connection may have in flight (0: no cap, write whenever writable, as the forum's client)",
+       "",
+       {},
+       0,
+       1 << 20},
+      {"load.cpus", KeyType::kString, "pu:0", "where client threads run (hwloc-calc location)", "client-cpus"},
+      {"load.bind",
+       KeyType::kEnum,
+       "thread",
+       "thread: one PU per thread; set: float over the set",
+       "",
+       {"thread", "set"}},
+      {"load.order", KeyType::kEnum, "compact", "PU order for bind=thread", "", {"compact", "spread"}},
+      {"load.target", KeyType::kString, "", "HOST:PORT of the echo server (load command)", "target"},
+      {"load.overlap", KeyType::kBool, false, "client and server CPUs may overlap without a warning"},
+      {"timing.warmup_s", KeyType::kNumber, 1.0, "seconds of load before measuring", "warmup", {}, 0, 3600},
+      {"timing.duration_s", KeyType::kNumber, 5.0, "seconds measured", "duration", {}, 0.05, 86400},
+      {"timing.interval_ms", KeyType::kInt, 100, "sampling interval of the throughput series", "", {}, 5, 60000},
+  };
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string type_name(KeyType type) {
+  switch (type) {
+    case KeyType::kInt:
+      return "integer";
+    case KeyType::kNumber:
+      return "number";
+    case KeyType::kString:
+      return "string";
+    case KeyType::kBool:
+      return "boolean";
+    case KeyType::kEnum:
+      return "one of";
+    case KeyType::kStringList:
+      return "list of strings";
+  }
+  return "?";
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// "64K" -> 65536; plain numbers pass through. Returns false if malformed.
+bool parse_number_text(const std::string& text, bool integer, double& out) {
+  if (text.empty()) return false;
+  std::string digits = text;
+  double scale = 1;
+  char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(digits.back())));
+  if (integer && (suffix == 'K' || suffix == 'M' || suffix == 'G')) {
+    scale = suffix == 'K' ? 1024.0 : suffix == 'M' ? 1048576.0 : 1073741824.0;
+    digits.pop_back();
+  }
+  std::istringstream in(digits);
+  double value;
+  if (!(in >> value) || !in.eof()) return false;
+  out = value * scale;
+  return !integer || std::floor(out) == out;
+}
+
+std::string describe_range(const KeySpec& key) {
+  std::ostringstream out;
+  if (key.type == KeyType::kInt)
+    out << static_cast<long long>(key.min) << ".." << static_cast<long long>(key.max);
+  else
+    out << key.min << ".." << key.max;
+  return out.str();
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& config_keys() {
+  static const std::vector<KeySpec> keys = build_keys();
+  return keys;
+}
+
+const KeySpec* find_key(const std::string& path) {
+  for (const auto& key : config_keys()) {
+    if (key.path == path) return &key;
+  }
+  return nullptr;
+}
+
+const KeySpec* find_alias(const std::string& alias) {
+  for (const auto& key : config_keys()) {
+    if (!key.alias.empty() && key.alias == alias) return &key;
+  }
+  return nullptr;
+}
+
+std::string nearest_key(const std::string& wrong) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const auto& key : config_keys()) {
+    for (const std::string& candidate : {key.path, key.alias}) {
+      if (candidate.empty()) continue;
+      // Compare against the last path segment too: "server.thread" ~ "threads".
+      size_t distance = edit_distance(wrong, candidate);
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = candidate;
+      }
+    }
+  }
+  return best_distance <= std::max<size_t>(2, wrong.size() / 3) ? best : "";
+}
+
+std::string nearest_word(const std::string& wrong, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const auto& candidate : candidates) {
+    size_t distance = edit_distance(wrong, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best_distance <= std::max<size_t>(2, wrong.size() / 3) ? best : "";
+}
+
+Json default_config() {
+  Json config = Json::object();
+  for (const auto& key : config_keys()) set_key(config, key.path, key.default_value);
+  return config;
+}
+
+Json check_value(const KeySpec& key, const Json& value) {
+  const std::string where = key.path + ": ";
+  switch (key.type) {
+    case KeyType::kInt:
+    case KeyType::kNumber: {
+      bool integer = key.type == KeyType::kInt;
+      double number = 0;
+      if (value.is_string()) {
+        if (!parse_number_text(value.get<std::string>(), integer, number)) {
+          throw ConfigError(where + "'" + value.get<std::string>() + "' is not " +
+                            (integer ? "an integer" : "a number"));
+        }
+      } else if (value.is_number() && !value.is_boolean()) {
+        number = value.get<double>();
+        if (integer && std::floor(number) != number) throw ConfigError(where + value.dump() + " is not an integer");
+      } else {
+        throw ConfigError(where + "expected " + type_name(key.type) + ", got " + value.dump());
+      }
+      if (key.max > key.min && (number < key.min || number > key.max)) {
+        throw ConfigError(where + Json(number).dump() + " is out of range " + describe_range(key));
+      }
+      return integer ? Json(static_cast<long long>(number)) : Json(number);
+    }
+    case KeyType::kBool:
+      if (value.is_boolean()) return value;
+      if (value.is_string()) {
+        auto text = value.get<std::string>();
+        if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+        if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+      }
+      throw ConfigError(where + "expected true or false, got " + value.dump());
+    case KeyType::kString:
+      if (!value.is_string()) throw ConfigError(where + "expected a string, got " + value.dump());
+      return value;
+    case KeyType::kEnum: {
+      if (!value.is_string())
+        throw ConfigError(where + "expected one of " + join(key.allowed, ", ") + ", got " + value.dump());
+      auto text = value.get<std::string>();
+      if (std::find(key.allowed.begin(), key.allowed.end(), text) == key.allowed.end()) {
+        throw ConfigError(where + "unknown value '" + text + "' (valid: " + join(key.allowed, ", ") + ")");
+      }
+      return value;
+    }
+    case KeyType::kStringList: {
+      if (value.is_string()) {
+        // CLI text: split on spaces.
+        Json list = Json::array();
+        std::istringstream in(value.get<std::string>());
+        std::string word;
+        while (in >> word) list.push_back(word);
+        return list;
+      }
+      if (!value.is_array()) throw ConfigError(where + "expected a list of strings, got " + value.dump());
+      for (const auto& item : value) {
+        if (!item.is_string()) throw ConfigError(where + "expected a list of strings, got " + value.dump());
+      }
+      return value;
+    }
+  }
+  return value;
+}
+
+void set_key(Json& config, const std::string& path, const Json& value) {
+  const KeySpec* key = find_key(path);
+  if (!key) {
+    std::string hint = nearest_key(path);
+    throw ConfigError("unknown key '" + path + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+  auto dot = path.find('.');
+  config[path.substr(0, dot)][path.substr(dot + 1)] = check_value(*key, value);
+}
+
+Json get_key(const Json& config, const std::string& path) {
+  auto dot = path.find('.');
+  return config.at(path.substr(0, dot)).at(path.substr(dot + 1));
+}
+
+void check_model_options(const Json& config, const std::set<std::string>& explicit_keys) {
+  const std::string model = get_key(config, "server.model").get<std::string>();
+  for (const auto& path : explicit_keys) {
+    const KeySpec* key = find_key(path);
+    if (!key || key->models.empty()) continue;
+    if (std::find(key->models.begin(), key->models.end(), model) != key->models.end()) continue;
+    const ModelInfo* info = find_model(model);
+    std::vector<std::string> options;
+    if (info) {
+      for (const auto& option : info->options) options.emplace_back("server." + std::string(option));
+    }
+    throw ConfigError(path + ": not an option of model " + model + " (its options: " +
+                      (options.empty() ? std::string("none beyond the common keys") : join(options, ", ")) + ")");
+  }
+}
+
+std::string describe_keys() {
+  std::ostringstream out;
+  for (const auto& key : config_keys()) {
+    out << "  --" << key.path;
+    if (!key.alias.empty()) out << " (--" << key.alias << ")";
+    out << "  " << key.help << "; default " << key.default_value.dump();
+    if (key.type == KeyType::kEnum) out << "; " << join(key.allowed, "|");
+    if (!key.models.empty()) out << "; models: " << join(key.models, ", ");
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace echolab

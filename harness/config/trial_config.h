@@ -1,0 +1,29 @@
+#pragma once
+
+#include <vector>
+
+#include "harness/config/config_keys.h"
+#include "harness/load/load_client.h"
+#include "harness/config/placement.h"
+#include "models/server_model.h"
+
+namespace echolab {
+
+/// Measurement timing of a trial; a plain value.
+struct Timing {
+  double warmup_s = 1;
+  double duration_s = 5;
+  int interval_ms = 100;
+};
+
+/// A resolved config (see config_keys.h) turned into what each layer takes.
+ServerConfig server_config_from(const Json& config);
+/// The load side; `target` comes from load.target when set, else `server`.
+LoadConfig load_config_from(const Json& config, const SocketAddress* server);
+Timing timing_from(const Json& config);
+
+/// Placement groups of a trial: server side (extra roles first, then the
+/// N server threads) and client side (client threads, then the sampler).
+std::vector<PlacementGroup> placement_groups(const Json& config, bool with_server, bool with_client);
+
+}  // namespace echolab

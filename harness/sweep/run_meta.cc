@@ -1,0 +1,121 @@
+#include "harness/sweep/run_meta.h"
+
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "harness/sweep/results_dir.h"
+
+#ifndef ECHOLAB_CXX_FLAGS
+#define ECHOLAB_CXX_FLAGS ""
+#endif
+
+namespace echolab {
+namespace {
+
+// Output of a shell command, or nullopt when it fails.
+std::optional<std::string> command_output(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return std::nullopt;
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return out;
+}
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  }
+  return "";
+}
+
+Json git_state() {
+  Json state = {{"git_commit", ECHOLAB_GIT_COMMIT}, {"git_head_at_run", nullptr}, {"git_dirty", nullptr}};
+  const std::string source = ECHOLAB_SOURCE_DIR;
+  if (!std::filesystem::exists(source + "/.git")) return state;
+  const std::string git = "git -C '" + source + "' ";
+  if (auto head = command_output(git + "rev-parse --short=12 HEAD 2>/dev/null")) {
+    state["git_head_at_run"] = trimmed(*head);
+    if (state["git_commit"] == "") state["git_commit"] = trimmed(*head);
+  }
+  if (auto status = command_output(git + "status --porcelain 2>/dev/null")) {
+    state["git_dirty"] = !trimmed(*status).empty();
+  }
+  return state;
+}
+
+}  // namespace
+
+Json collect_run_meta(const Topology& topology, const std::vector<std::string>& command_line) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  utsname system = {};
+  uname(&system);
+  const TopologyCounts counts = topology.counts();
+  Json meta = {
+      {"host", host},
+      {"cpu_model", cpu_model()},
+      {"kernel", std::string(system.sysname) + " " + system.release},
+      {"kernel_version", system.version},
+      {"machine", system.machine},
+      {"topology", topology.summary()},
+      {"topology_counts",
+       {{"packages", counts.packages},
+        {"numa_nodes", counts.numa_nodes},
+        {"l3", counts.l3},
+        {"l2", counts.l2},
+        {"cores", counts.cores},
+        {"pus", counts.pus}}},
+      {"usable_pus", topology.usable_pus()},
+#ifdef __clang__
+      {"compiler", std::string("clang++ ") + __clang_version__},
+#else
+      {"compiler", std::string("g++ ") + __VERSION__},
+#endif
+      {"compiler_flags", ECHOLAB_CXX_FLAGS},
+      {"build_type", ECHOLAB_BUILD_TYPE},
+      {"sanitizer", ECHOLAB_SANITIZE_MODE},
+      {"echolab_version", ECHOLAB_VERSION},
+  };
+  meta.update(git_state());
+  meta["start_time"] = utc_iso_time();
+  meta["end_time"] = nullptr;
+  meta["command_line"] = command_line;
+  return meta;
+}
+
+std::string find_plot_python() {
+  for (const std::string candidate : {"/usr/bin/python3", "python3"}) {
+    if (command_output(candidate + " -c 'import matplotlib' >/dev/null 2>&1")) return candidate;
+  }
+  return "";
+}
+
+std::string plot_script_path() {
+  const std::string relative = "plot/report.py";
+  std::error_code error;
+  const auto here = std::filesystem::current_path(error);
+  if (!error && std::filesystem::equivalent(here, ECHOLAB_SOURCE_DIR, error)) return relative;
+  return std::string(ECHOLAB_SOURCE_DIR) + "/" + relative;
+}
+
+}  // namespace echolab

@@ -1,0 +1,107 @@
+#include "harness/sweep/sweep_runner.h"
+
+#include <set>
+#include <utility>
+
+#include "harness/cli/interrupt_watch.h"
+#include "harness/sweep/sweep_progress.h"
+#include "harness/sweep/sweep_summary.h"
+#include "harness/trial/trial_process.h"
+#include "harness/trial/trial_runner.h"
+
+namespace echolab {
+namespace {
+
+// The child's placement (planned + observed), or the plan when it has none.
+Json placement_or_plan(const Json& result, const Json& plan) {
+  auto placement = result.find("placement");
+  return placement != result.end() && placement->is_object() && !placement->empty() ? *placement : plan;
+}
+
+}  // namespace
+
+std::vector<PlannedTrial> interleaved_trials(const std::vector<const SpecPoint*>& points, int repetitions,
+                                             const std::vector<Json>& done) {
+  std::set<std::pair<std::string, int>> finished;
+  for (const auto& record : done) {
+    finished.insert({record.value("config_id", ""), record.value("repetition", 0)});
+  }
+  std::vector<PlannedTrial> trials;
+  for (int repetition = 1; repetition <= repetitions; ++repetition) {
+    for (const SpecPoint* point : points) {
+      if (!finished.count({point->config_id, repetition})) trials.push_back({point, repetition});
+    }
+  }
+  return trials;
+}
+
+SweepRunner::SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points,
+                         const std::vector<Json>& placements)
+    : spec_(spec), points_(points), placements_(placements) {}
+
+const Json& SweepRunner::placement_of(const SpecPoint& point) const {
+  for (size_t i = 0; i < points_.size(); ++i) {
+    if (points_[i] == &point) return placements_.at(i);
+  }
+  throw std::logic_error("point without a placement plan");
+}
+
+Json SweepRunner::record_of(const PlannedTrial& trial, const Json& result, double wall_s) const {
+  const SpecPoint& point = *trial.point;
+  Json record = {{"schema", kResultSchema},
+                 {"config_id", point.config_id},
+                 {"repetition", trial.repetition},
+                 {"point", point.number},
+                 {"label", point.label},
+                 {"varied", point.varied},
+                 {"config", point.config},
+                 {"status", result.value("status", "failed")},
+                 {"error", result.value("error", "")},
+                 {"placement", placement_or_plan(result, placement_of(point))},
+                 {"metrics", result.value("metrics", Json::object())},
+                 {"series", result.value("series", Json::object())}};
+  for (const auto& [key, value] : result.items()) {
+    if (!record.contains(key)) record[key] = value;  // e.g. server_address
+  }
+  record["wall_s"] = wall_s;
+  record["finished_at"] = utc_iso_time();
+  return record;
+}
+
+SweepOutcome SweepRunner::run(ResultsDir& results, const Topology& topology, std::ostream& out, bool terminal) const {
+  const std::vector<PlannedTrial> trials = interleaved_trials(points_, spec_.repetitions(), results.trials());
+  double planned_s = 0;
+  for (const auto& trial : trials) planned_s += trial.point->estimated_seconds();
+  InterruptWatch interrupts;
+  const TrialProcess process(topology, interrupts);
+  SweepProgress progress(out, terminal, static_cast<int>(trials.size()), planned_s);
+  SweepOutcome outcome;
+  auto notice = [&] { progress.note("Ctrl-C: stopping after the trial in progress (Ctrl-C again aborts it)"); };
+  for (const auto& trial : trials) {
+    if (interrupts.count() > 0) {
+      outcome.interrupted = true;
+      break;
+    }
+    progress.trial_started(*trial.point, trial.repetition);
+    TrialOutcome result =
+        process.run(trial.point->config, trial.point->number, trial.repetition, placement_of(*trial.point), notice);
+    const Json record = record_of(trial, result.result, result.wall_s);
+    results.append_trial(record);
+    results.write_file("summary.csv", SweepSummary(spec_, results.trials()).csv());
+    progress.trial_finished(*trial.point, record, result.wall_s);
+    ++outcome.ran;
+    const std::string status = record["status"].get<std::string>();
+    if (status == "ok") {
+      ++outcome.ok;
+    } else if (status == "skipped") {
+      ++outcome.skipped;
+    } else {
+      ++outcome.failed;
+    }
+  }
+  if (interrupts.count() > 0 && outcome.ran < static_cast<int>(trials.size())) outcome.interrupted = true;
+  progress.finish();
+  return outcome;
+}
+
+}  // namespace echolab

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include "core/topology.h"
+#include "harness/config/config_keys.h"
+#include "harness/sweep/results_dir.h"
+#include "harness/sweep/spec.h"
+
+namespace echolab {
+
+/// One trial of a sweep: a point and a repetition (1-based); a plain value.
+struct PlannedTrial {
+  const SpecPoint* point = nullptr;
+  int repetition = 0;
+};
+
+/// The trials of `points` not yet in `done` (records with config_id and
+/// repetition), interleaved: repetition 1 of every point, then 2, ...
+std::vector<PlannedTrial> interleaved_trials(const std::vector<const SpecPoint*>& points, int repetitions,
+                                             const std::vector<Json>& done);
+
+/// How a sweep ended; a plain value.
+struct SweepOutcome {
+  int ran = 0;
+  int ok = 0;
+  int failed = 0;  // "failed" or "timeout"
+  int skipped = 0;
+  bool interrupted = false;  // Ctrl-C: trials were left to run
+};
+
+/// Runs the missing trials of a sweep, each in its own process, appending
+/// every record to the run directory as it ends and refreshing summary.csv;
+/// stops after the trial in progress on Ctrl-C. Main thread only.
+class SweepRunner {
+ public:
+  /// `points` (selected by --filter) and `placements` (their plans, same
+  /// order) must outlive the runner.
+  SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points, const std::vector<Json>& placements);
+
+  SweepOutcome run(ResultsDir& results, const Topology& topology, std::ostream& out, bool terminal) const;
+
+ private:
+  /// The trials.jsonl line of a trial: identity, resolved config, result.
+  Json record_of(const PlannedTrial& trial, const Json& result, double wall_s) const;
+  const Json& placement_of(const SpecPoint& point) const;
+
+  const Spec& spec_;
+  const std::vector<const SpecPoint*>& points_;
+  const std::vector<Json>& placements_;
+};
+
+}  // namespace echolab

@@ -1,0 +1,183 @@
+#include "harness/sweep/sweep_summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace echolab {
+namespace {
+
+// numpy's lerp, bit for bit (plot/summarize.py does the same).
+double lerp(double low, double high, double t) {
+  const double diff = high - low;
+  return t >= 0.5 ? high - diff * (1 - t) : low + diff * t;
+}
+
+double percentile(const std::vector<double>& sorted, double q) {
+  const double position = q / 100.0 * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(position));
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  return lerp(sorted[below], sorted[above], position - static_cast<double>(below));
+}
+
+// A number as Python's summary writer prints it: whole values as integers,
+// others in the shortest form that reads back exactly.
+std::string number_cell(double value) {
+  if (std::floor(value) == value && std::fabs(value) < 1e15) {
+    return std::to_string(static_cast<long long>(value));
+  }
+  return Json(value).dump();
+}
+
+// A varied value as plot/summarize.py's format_cell writes it.
+std::string value_cell(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number_float()) return number_cell(value.get<double>());
+  if (value.is_array()) {  // json.dumps separators: ", "
+    std::string out = "[";
+    for (size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + value[i].dump();
+    return out + "]";
+  }
+  return value.dump();
+}
+
+// Python csv.writer's QUOTE_MINIMAL.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+}  // namespace
+
+std::optional<MetricStats> summarize_values(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  MetricStats stats;
+  stats.median = percentile(values, 50);
+  stats.p25 = percentile(values, 25);
+  stats.p75 = percentile(values, 75);
+  stats.min = values.front();
+  stats.max = values.back();
+  double sum = 0;
+  for (double value : values) sum += value;
+  const double mean = sum / static_cast<double>(values.size());
+  double squares = 0;
+  for (double value : values) squares += (value - mean) * (value - mean);
+  if (mean != 0) stats.cv = std::sqrt(squares / static_cast<double>(values.size())) / mean;
+  return stats;
+}
+
+const std::vector<std::string>& summary_metrics() {
+  static const std::vector<std::string> metrics = {"throughput_mb_s",
+                                                   "msgs_per_s",
+                                                   "server_cpu_s",
+                                                   "client_cpu_s",
+                                                   "server_cpu_per_gb",
+                                                   "ctx_switches_voluntary",
+                                                   "ctx_switches_involuntary",
+                                                   "migrations",
+                                                   "spurious_wakeups",
+                                                   "fairness_jain",
+                                                   "interval_cv"};
+  return metrics;
+}
+
+SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) : varied_keys_(spec.varied_keys()) {
+  std::map<std::string, std::vector<const Json*>> by_id;
+  for (const auto& record : records) by_id[record.value("config_id", "")].push_back(&record);
+  for (const auto& point : spec.points()) {
+    auto it = by_id.find(point.config_id);
+    if (it == by_id.end()) continue;
+    Row row{&point};
+    std::vector<std::vector<double>> values(summary_metrics().size());
+    for (const Json* record : it->second) {
+      ++row.n_trials;
+      const std::string status = record->value("status", "");
+      if (status != "ok") {
+        row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": " + status + ": " +
+                               record->value("error", ""));
+        continue;
+      }
+      ++row.n_ok;
+      const Json metrics = record->value("metrics", Json::object());
+      for (size_t m = 0; m < summary_metrics().size(); ++m) {
+        auto value = metrics.find(summary_metrics()[m]);
+        if (value != metrics.end() && value->is_number() && std::isfinite(value->get<double>())) {
+          values[m].push_back(value->get<double>());
+        }
+      }
+    }
+    for (auto& metric_values : values) row.stats.push_back(summarize_values(std::move(metric_values)));
+    rows_.push_back(std::move(row));
+  }
+}
+
+std::string SweepSummary::csv() const {
+  std::vector<std::string> header = {"config_id", "label"};
+  header.insert(header.end(), varied_keys_.begin(), varied_keys_.end());
+  header.insert(header.end(), {"n_ok", "n_trials"});
+  for (const auto& metric : summary_metrics()) {
+    for (const char* stat : {"median", "p25", "p75", "min", "max", "cv"}) header.push_back(metric + "_" + stat);
+  }
+  auto line_of = [](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + csv_field(cells[i]);
+    return line + "\n";
+  };
+  std::string out = line_of(header);
+  for (const auto& row : rows_) {
+    std::vector<std::string> cells = {row.point->config_id, row.point->label};
+    for (const auto& key : varied_keys_) cells.push_back(value_cell(row.point->varied.at(key)));
+    cells.push_back(std::to_string(row.n_ok));
+    cells.push_back(std::to_string(row.n_trials));
+    for (const auto& stats : row.stats) {
+      if (!stats) {
+        cells.insert(cells.end(), 6, "");
+        continue;
+      }
+      for (double value : {stats->median, stats->p25, stats->p75, stats->min, stats->max}) {
+        cells.push_back(number_cell(value));
+      }
+      cells.push_back(stats->cv ? number_cell(*stats->cv) : "");
+    }
+    out += line_of(cells);
+  }
+  return out;
+}
+
+void SweepSummary::print_table(std::ostream& out) const {
+  size_t name_width = 5;
+  for (const auto& row : rows_) name_width = std::max(name_width, row.point->display_name().size());
+  name_width = std::min<size_t>(name_width, 56);
+  char line[512];
+  std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s\n", "#", static_cast<int>(name_width), "point",
+                "MB/s median", "p25-p75", "ok/n", "CPU s/GB", "intv CV");
+  out << line;
+  const size_t throughput = 0, cpu_per_gb = 4, interval_cv = 10;  // indexes in summary_metrics()
+  for (const auto& row : rows_) {
+    std::string name = row.point->display_name();
+    if (name.size() > name_width) name = name.substr(0, name_width - 3) + "...";
+    const auto& mb_s = row.stats[throughput];
+    const auto& cpu = row.stats[cpu_per_gb];
+    const auto& cv = row.stats[interval_cv];
+    std::snprintf(line, sizeof line, "%-4d %-*s %11s %17s %7s %11s %9s\n", row.point->number,
+                  static_cast<int>(name_width), name.c_str(), mb_s ? fixed(mb_s->median, 1).c_str() : "-",
+                  mb_s ? (fixed(mb_s->p25, 1) + "-" + fixed(mb_s->p75, 1)).c_str() : "-",
+                  (std::to_string(row.n_ok) + "/" + std::to_string(row.n_trials)).c_str(),
+                  cpu ? fixed(cpu->median, 2).c_str() : "-", cv ? fixed(cv->median, 3).c_str() : "-");
+    out << line;
+    for (const auto& failure : row.failures) out << "       " << failure << "\n";
+  }
+}
+
+}  // namespace echolab

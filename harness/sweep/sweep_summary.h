@@ -1,0 +1,52 @@
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harness/config/config_keys.h"
+#include "harness/sweep/spec.h"
+
+namespace echolab {
+
+/// Statistics of one metric over a point's successful repetitions.
+struct MetricStats {
+  double median = 0, p25 = 0, p75 = 0, min = 0, max = 0;
+  std::optional<double> cv;  // population stdev / mean; none when the mean is 0
+};
+
+/// median, p25, p75 (linear interpolation, numpy.percentile's default),
+/// min, max and cv of `values`; nullopt when empty.
+std::optional<MetricStats> summarize_values(std::vector<double> values);
+
+/// The main metrics of summary.csv, in column order (docs/DESIGN.md "Results").
+const std::vector<std::string>& summary_metrics();
+
+/// Owns the per-point statistics of a run's trial records (summary.csv and
+/// the closing table); built from a snapshot, then read-only. Main thread.
+class SweepSummary {
+ public:
+  /// One row per point of `spec` that has at least one record, in spec order.
+  SweepSummary(const Spec& spec, const std::vector<Json>& records);
+
+  /// summary.csv: config_id,label,<varied keys>,n_ok,n_trials, then
+  /// M_median,M_p25,M_p75,M_min,M_max,M_cv per main metric M.
+  std::string csv() const;
+  /// One line per point: median MB/s, p25-p75, ok/n, server CPU s/GB.
+  void print_table(std::ostream& out) const;
+
+ private:
+  struct Row {
+    const SpecPoint* point;
+    int n_ok = 0;
+    int n_trials = 0;
+    std::vector<std::optional<MetricStats>> stats;  // by summary_metrics()
+    std::vector<std::string> failures;              // "rep 2: timeout: ..."
+  };
+
+  std::vector<std::string> varied_keys_;
+  std::vector<Row> rows_;
+};
+
+}  // namespace echolab

@@ -1,0 +1,155 @@
+#include "harness/trial/metrics.h"
+
+#include <cmath>
+#include <map>
+
+namespace echolab {
+namespace {
+
+const ThreadObservation* find_match(const std::vector<ThreadObservation>& list, const ThreadObservation& other) {
+  for (const auto& item : list) {
+    // Threads without our counters (external servers) come and go: their
+    // index is only a position in /proc, so match them by tid.
+    bool same = other.has_counters ? item.role == other.role && item.index == other.index
+                                   : item.counters.tid == other.counters.tid;
+    if (same) return &item;
+  }
+  return nullptr;
+}
+
+/// Totals over a set of threads, window deltas.
+struct SideTotals {
+  double cpu_s = 0;
+  uint64_t voluntary = 0, involuntary = 0, migrations = 0, spurious = 0;
+  bool migrations_known = true;
+};
+
+Json thread_json(const ThreadObservation& start, const ThreadObservation& end, SideTotals& totals,
+                 std::vector<double>& server_bytes) {
+  Json row;
+  row["role"] = end.role;
+  row["index"] = end.index;
+  row["tid"] = end.counters.tid;
+  row["cpus_observed"] = end.counters.cpus_seen;
+  const bool is_client = end.role == "client";
+  if (end.has_counters) {
+    const CounterSnapshot& a = start.counters;
+    const CounterSnapshot& b = end.counters;
+    uint64_t bytes = is_client ? b.bytes_in - a.bytes_in : b.bytes_out - a.bytes_out;
+    row["connections"] = b.accepted;
+    row["bytes"] = bytes;
+    row["wakeups"] = b.wakeups - a.wakeups;
+    row["reads"] = b.reads - a.reads;
+    row["writes"] = b.writes - a.writes;
+    row["spurious_wakeups"] = b.spurious_wakeups - a.spurious_wakeups;
+    row["errors"] = b.errors;
+    if (b.hops) row["hops"] = b.hops - a.hops;
+    if (b.dropped) row["dropped"] = b.dropped;
+    if (b.handoffs) {
+      row["handoffs"] = b.handoffs;
+      row["handoff_us_mean"] = static_cast<double>(b.handoff_ns) / static_cast<double>(b.handoffs) / 1000.0;
+    }
+    totals.spurious += b.spurious_wakeups - a.spurious_wakeups;
+    if (end.role == "server") server_bytes.push_back(static_cast<double>(bytes));
+  }
+  if (start.os && end.os) {
+    OsThreadStats d = end.os->minus(*start.os);
+    row["cpu_user_s"] = d.cpu_user_s;
+    row["cpu_sys_s"] = d.cpu_sys_s;
+    row["ctx_voluntary"] = d.ctx_voluntary;
+    row["ctx_involuntary"] = d.ctx_involuntary;
+    if (d.migrations_known) row["migrations"] = d.migrations;
+    totals.cpu_s += d.cpu_user_s + d.cpu_sys_s;
+    totals.voluntary += d.ctx_voluntary;
+    totals.involuntary += d.ctx_involuntary;
+    totals.migrations += d.migrations;
+    totals.migrations_known = totals.migrations_known && d.migrations_known;
+  }
+  return row;
+}
+
+void add_side(const std::vector<ThreadObservation>& start, const std::vector<ThreadObservation>& end, Json& rows,
+              SideTotals& totals, std::vector<double>& server_bytes) {
+  for (const auto& after : end) {
+    const ThreadObservation* before = find_match(start, after);
+    // A thread that appeared during the window (thread_per_connection)
+    // counts from zero.
+    ThreadObservation zero{after.role,
+                           after.index,
+                           {},
+                           after.has_counters,
+                           after.os ? std::optional<OsThreadStats>(OsThreadStats{}) : std::nullopt};
+    rows.push_back(thread_json(before ? *before : zero, after, totals, server_bytes));
+  }
+}
+
+}  // namespace
+
+std::vector<ThreadObservation> observe_threads(const std::vector<ServerThreadReport>& reports, int pid) {
+  std::vector<ThreadObservation> out;
+  for (const auto& report : reports) {
+    ThreadObservation observation{report.role, report.index, report.counters, report.has_counters, std::nullopt};
+    if (report.counters.tid > 0) observation.os = read_thread_stats(pid, report.counters.tid);
+    out.push_back(std::move(observation));
+  }
+  return out;
+}
+
+double jain_index(const std::vector<double>& values) {
+  double sum = 0, squares = 0;
+  for (double v : values) {
+    sum += v;
+    squares += v * v;
+  }
+  if (values.empty() || squares == 0) return 1.0;
+  return sum * sum / (static_cast<double>(values.size()) * squares);
+}
+
+double coefficient_of_variation(const std::vector<double>& values) {
+  if (values.size() < 2) return 0;
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+  if (mean == 0) return 0;
+  double variance = 0;
+  for (double v : values) variance += (v - mean) * (v - mean);
+  variance /= static_cast<double>(values.size());
+  return std::sqrt(variance) / mean;
+}
+
+Json compute_metrics(const WindowMeasurement& w) {
+  Json threads = Json::array();
+  SideTotals server, client;
+  std::vector<double> server_bytes, client_bytes_unused;
+  add_side(w.server_start, w.server_end, threads, server, server_bytes);
+  add_side(w.client_start, w.client_end, threads, client, client_bytes_unused);
+
+  Json m;
+  const double bytes = static_cast<double>(w.echoed_bytes);
+  m["throughput_mb_s"] = w.window_s > 0 ? bytes / w.window_s / 1e6 : 0.0;
+  m["msgs_per_s"] = w.window_s > 0 && w.message_bytes ? bytes / static_cast<double>(w.message_bytes) / w.window_s : 0.0;
+  m["bytes_echoed"] = w.echoed_bytes;
+  m["window_s"] = w.window_s;
+  const bool have_server = !w.server_end.empty();
+  if (have_server) {
+    m["server_cpu_s"] = server.cpu_s;
+    m["server_cpu_per_gb"] = bytes > 0 ? server.cpu_s / (bytes / 1e9) : 0.0;
+    m["ctx_switches_voluntary"] = server.voluntary;
+    m["ctx_switches_involuntary"] = server.involuntary;
+    m["migrations"] = server.migrations_known ? Json(server.migrations) : Json("not supported");
+    // An external server has no counters of ours: unknown, not "0" or "even".
+    const bool counted = !server_bytes.empty();
+    m["spurious_wakeups"] = counted ? Json(server.spurious) : Json(nullptr);
+    m["fairness_jain"] = counted ? Json(jain_index(server_bytes)) : Json(nullptr);
+  }
+  m["client_cpu_s"] = client.cpu_s;
+  if (!have_server) {
+    m["client_ctx_switches_voluntary"] = client.voluntary;
+    m["client_ctx_switches_involuntary"] = client.involuntary;
+  }
+  m["interval_cv"] = coefficient_of_variation(w.interval_mb_s);
+  m["threads"] = threads;
+  return m;
+}
+
+}  // namespace echolab

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/proc_stats.h"
+#include "harness/config/config_keys.h"
+#include "models/server_model.h"
+
+namespace echolab {
+
+/// One thread's counters and OS figures at one instant; a plain value.
+struct ThreadObservation {
+  std::string role;
+  int index = 0;
+  CounterSnapshot counters;
+  bool has_counters = true;
+  std::optional<OsThreadStats> os;
+};
+
+/// Reads the OS figures of each reported thread of process `pid` (0: self).
+std::vector<ThreadObservation> observe_threads(const std::vector<ServerThreadReport>& reports, int pid);
+
+/// Inputs of the metric computation for one measured window.
+struct WindowMeasurement {
+  std::vector<ThreadObservation> server_start, server_end;
+  std::vector<ThreadObservation> client_start, client_end;
+  double window_s = 0;
+  uint64_t echoed_bytes = 0;  // received by the client in the window
+  size_t message_bytes = 0;
+  std::vector<double> interval_mb_s;
+};
+
+/// The result schema's `metrics` object (docs/DESIGN.md "Results").
+Json compute_metrics(const WindowMeasurement& window);
+
+/// Jain's fairness index of the values (1 = perfectly even).
+double jain_index(const std::vector<double>& values);
+/// Coefficient of variation (population stdev / mean); 0 for < 2 values.
+double coefficient_of_variation(const std::vector<double>& values);
+
+}  // namespace echolab

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/topology.h"
+#include "core/unique_fd.h"
+#include "harness/config/config_keys.h"
+#include "harness/cli/interrupt_watch.h"
+
+namespace echolab {
+
+/// What one isolated trial produced: run_trial's result object, or a
+/// "failed" / "timeout" result made by the parent; a plain value.
+struct TrialOutcome {
+  Json result;
+  double wall_s = 0;
+};
+
+/// Runs trials one at a time, each in a forked child process leading its own
+/// process group, so a crash, hang or failed start of one trial becomes a
+/// result ("failed", "timeout") and the sweep goes on. Holds no state
+/// between trials. Main thread only, while the process runs no other thread
+/// (it forks).
+class TrialProcess {
+ public:
+  TrialProcess(const Topology& topology, InterruptWatch& interrupts);
+
+  /// Runs trial `repetition` of point `point_number` (1-based, as `plan`
+  /// prints it). `planned_placement` goes into results the child could not
+  /// write. The first Ctrl-C calls `on_first_interrupt` and lets the trial
+  /// finish; a second kills it (status "failed", error "interrupted").
+  TrialOutcome run(const Json& config, int point_number, int repetition, const Json& planned_placement,
+                   const std::function<void()>& on_first_interrupt) const;
+
+  /// Seconds a trial may take before its process group is killed:
+  /// warm-up + duration + a margin (+ an external server's start timeout).
+  static double deadline_s(const Json& config);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  [[noreturn]] void run_child(int result_fd, const Json& config, int point_number, int repetition) const;
+  /// Reads the child's result into `output` until the pipe closes, killing
+  /// the child's group at `deadline` or on a second Ctrl-C; returns why it
+  /// killed ("timeout", "interrupted") or "".
+  std::string collect_output(pid_t child, UniqueFd read_end, Clock::time_point deadline,
+                             const std::function<void()>& on_first_interrupt, std::string& output) const;
+
+  const Topology& topology_;
+  InterruptWatch& interrupts_;
+};
+
+}  // namespace echolab

@@ -1,0 +1,79 @@
+#include "harness/trial/trial_report.h"
+
+#include <cstdio>
+#include <string>
+
+namespace echolab {
+namespace {
+
+std::string fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+double number(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+std::string cpu_text(const Json& list) {
+  std::string out;
+  for (const auto& cpu : list) out += (out.empty() ? "" : ",") + std::to_string(cpu.get<int>());
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+void print_placement(std::ostream& out, const Json& placement) {
+  for (const auto& thread : placement.at("threads")) {
+    out << "  " << thread.at("role").get<std::string>() << "#" << thread.at("index").get<int>() << "  planned "
+        << cpu_text(thread.at("planned"));
+    if (!thread.at("observed").empty()) out << "  observed " << cpu_text(thread.at("observed"));
+    out << "\n";
+  }
+  for (const auto& warning : placement.at("warnings")) out << "  warning: " << warning.get<std::string>() << "\n";
+}
+
+void print_trial_table(std::ostream& out, const Json& result) {
+  const Json& config = result.at("config");
+  const Json& server = config.at("server");
+  const Json& load = config.at("load");
+  out << "model " << server.at("model").get<std::string>() << "  threads " << server.at("threads").get<int>()
+      << "  trigger " << server.at("trigger").get<std::string>() << "  read " << server.at("read").get<std::string>()
+      << "  write_interest " << server.at("write_interest").get<std::string>() << "  read_buffer "
+      << server.at("read_buffer").get<long long>() << "\n";
+  out << "load  " << load.at("connections").get<int>() << " connections on " << load.at("threads").get<int>()
+      << " thread(s), " << load.at("message_bytes").get<long long>() << "-byte messages\n";
+  out << "status " << result.at("status").get<std::string>();
+  if (!result.at("error").get<std::string>().empty()) out << ": " << result.at("error").get<std::string>();
+  out << "\n";
+  const Json& m = result.at("metrics");
+  if (m.empty()) return;
+  out << "throughput " << fixed(number(m, "throughput_mb_s"), 1) << " MB/s  (" << fixed(number(m, "msgs_per_s"), 0)
+      << " msgs/s)  interval CV " << fixed(number(m, "interval_cv"), 3) << "\n";
+  if (m.contains("server_cpu_s")) {
+    out << "server CPU " << fixed(number(m, "server_cpu_s"), 2) << " s (" << fixed(number(m, "server_cpu_per_gb"), 2)
+        << " s/GB)  client CPU " << fixed(number(m, "client_cpu_s"), 2) << " s  ctx switches vol "
+        << m.at("ctx_switches_voluntary").dump() << " invol " << m.at("ctx_switches_involuntary").dump()
+        << "  migrations " << m.at("migrations").dump() << "  spurious wake-ups " << m.at("spurious_wakeups").dump()
+        << "  fairness " << fixed(number(m, "fairness_jain"), 3) << "\n";
+  } else {
+    out << "client CPU " << fixed(number(m, "client_cpu_s"), 2) << " s\n";
+  }
+  char line[200];
+  std::snprintf(line, sizeof line, "%-10s %3s %-8s %6s %12s %10s %8s %8s %8s %8s\n", "role", "idx", "cpus", "conns",
+                "MB", "wakeups", "user_s", "sys_s", "vol", "invol");
+  out << line;
+  for (const auto& t : m.at("threads")) {
+    std::snprintf(line, sizeof line, "%-10s %3d %-8s %6lld %12.1f %10lld %8.2f %8.2f %8lld %8lld\n",
+                  t.at("role").get<std::string>().c_str(), t.at("index").get<int>(),
+                  cpu_text(t.at("cpus_observed")).c_str(), static_cast<long long>(number(t, "connections")),
+                  number(t, "bytes") / 1e6, static_cast<long long>(number(t, "wakeups")), number(t, "cpu_user_s"),
+                  number(t, "cpu_sys_s"), static_cast<long long>(number(t, "ctx_voluntary")),
+                  static_cast<long long>(number(t, "ctx_involuntary")));
+    out << line;
+  }
+}
+
+}  // namespace echolab

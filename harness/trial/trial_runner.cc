@@ -1,0 +1,165 @@
+#include "harness/trial/trial_runner.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "harness/load/load_client.h"
+#include "harness/trial/metrics.h"
+#include "harness/config/placement.h"
+#include "harness/config/trial_config.h"
+#include "models/registry.h"
+
+namespace echolab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Json placement_json(const PlacementPlan& plan) {
+  Json threads = Json::array();
+  for (const auto& thread : plan.threads) {
+    threads.push_back(
+        {{"role", thread.role}, {"index", thread.index}, {"planned", thread.cpus}, {"observed", Json::array()}});
+  }
+  return {{"threads", threads}, {"warnings", plan.warnings}};
+}
+
+void fill_observed(Json& placement, const std::vector<ServerThreadReport>& reports) {
+  for (auto& row : placement["threads"]) {
+    for (const auto& report : reports) {
+      if (report.role == row["role"] && report.index == row["index"]) row["observed"] = report.counters.cpus_seen;
+    }
+  }
+}
+
+/// Restores the calling thread's CPU affinity when the trial ends.
+class AffinityGuard {
+ public:
+  AffinityGuard() { pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_); }
+  ~AffinityGuard() { pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_); }
+
+ private:
+  cpu_set_t saved_;
+};
+
+Json failed(Json result, const std::string& status, const std::string& error) {
+  result["status"] = status;
+  result["error"] = error;
+  return result;
+}
+
+}  // namespace
+
+Json plan_trial(const Json& config, const Topology& topology, bool with_server) {
+  auto plan = plan_placement(topology, placement_groups(config, with_server, true),
+                             get_key(config, "load.overlap").get<bool>());
+  return placement_json(plan);
+}
+
+Json run_trial(const Json& config, const Topology& topology, bool with_server) {
+  Json result = {{"schema", kResultSchema}, {"config", config}, {"status", "ok"}, {"error", ""}};
+  const PlacementPlan plan = plan_placement(topology, placement_groups(config, with_server, true),
+                                            get_key(config, "load.overlap").get<bool>());
+  result["placement"] = placement_json(plan);
+  result["metrics"] = Json::object();
+  const Timing timing = timing_from(config);
+
+  std::unique_ptr<ServerModel> model;
+  SocketAddress server_address;
+  if (with_server) {
+    ServerConfig server = server_config_from(config);
+    const ModelInfo* info = find_model(server.model);
+    if (!info) throw ConfigError("server.model: unknown model '" + server.model + "'");
+    if (server.threads > info->max_threads) {
+      return failed(result, "failed",
+                    server.model + " supports at most " + std::to_string(info->max_threads) +
+                        " thread(s); asked for threads=" + std::to_string(server.threads));
+    }
+    model = info->create();
+    try {
+      model->start(server, plan.cpus);
+    } catch (const ModelUnavailable& error) {
+      return failed(result, "skipped", error.what());
+    } catch (const std::exception& error) {
+      model->stop();
+      return failed(result, "failed", std::string("server did not start: ") + error.what());
+    }
+    server_address = model->address();
+    result["server_address"] = server_address.to_string();
+  }
+
+  AffinityGuard restore_affinity;
+  LoadClient client;
+  try {
+    LoadConfig load = load_config_from(config, with_server ? &server_address : nullptr);
+    client.start(load, plan.cpus);
+    bind_current_thread(plan.cpus.cpus("sampler", 0));
+  } catch (const ConfigError&) {
+    if (model) model->stop();
+    throw;
+  } catch (const std::exception& error) {
+    client.stop();
+    if (model) model->stop();
+    return failed(result, "failed", std::string("load client: ") + error.what());
+  }
+
+  auto server_reports = [&] { return model ? model->threads() : std::vector<ServerThreadReport>{}; };
+  const int server_pid = model ? model->pid() : 0;
+  std::this_thread::sleep_for(std::chrono::duration<double>(timing.warmup_s));
+
+  WindowMeasurement window;
+  window.message_bytes = get_key(config, "load.message_bytes").get<size_t>();
+  window.server_start = observe_threads(server_reports(), server_pid);
+  window.client_start = observe_threads(client.threads(), 0);
+  const uint64_t bytes_start = client.bytes_echoed();
+  const auto start = Clock::now();
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timing.duration_s));
+  Json t_s = Json::array();
+  Json series = Json::array();
+  uint64_t previous_bytes = bytes_start;
+  auto previous_time = start;
+  ThreadCounters sampler;
+  while (previous_time < end) {
+    auto next = std::min(previous_time + std::chrono::milliseconds(timing.interval_ms), end);
+    std::this_thread::sleep_until(next);
+    const auto now = Clock::now();
+    const uint64_t bytes = client.bytes_echoed();
+    const double dt = std::chrono::duration<double>(now - previous_time).count();
+    const double mb_s = dt > 0 ? static_cast<double>(bytes - previous_bytes) / dt / 1e6 : 0.0;
+    window.interval_mb_s.push_back(mb_s);
+    t_s.push_back(std::chrono::duration<double>(now - start).count());
+    series.push_back(mb_s);
+    previous_bytes = bytes;
+    previous_time = now;
+    sampler.note_cpu();
+  }
+  window.window_s = std::chrono::duration<double>(previous_time - start).count();
+  window.echoed_bytes = previous_bytes - bytes_start;
+  window.server_end = observe_threads(server_reports(), server_pid);
+  window.client_end = observe_threads(client.threads(), 0);
+
+  client.stop();  // the client threads hand over their first error when they stop
+  const std::string client_error = client.first_error();
+  if (model) model->stop();
+
+  result["metrics"] = compute_metrics(window);
+  result["series"] = {{"interval_ms", timing.interval_ms}, {"t_s", t_s}, {"throughput_mb_s", series}};
+  fill_observed(result["placement"], server_reports());
+  fill_observed(result["placement"], client.threads());
+  ServerThreadReport sampler_report{"sampler", 0, sampler.snapshot(), true};
+  fill_observed(result["placement"], {sampler_report});
+  if (!client_error.empty()) {
+    result["status"] = "failed";
+    result["error"] = "client connection failed: " + client_error;
+  } else if (window.echoed_bytes == 0) {
+    result["status"] = "failed";
+    result["error"] = "no bytes were echoed during the measured window";
+  }
+  return result;
+}
+
+}  // namespace echolab
