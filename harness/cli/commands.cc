@@ -13,23 +13,21 @@
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
 #include "harness/trial/trial_report.h"
+#include "harness/trial/trial_reporter.h"
 #include "harness/trial/trial_runner.h"
 #include "models/registry.h"
 
 namespace echolab {
 namespace {
 
-int report_trial(const CommandLine& line, const Json& result) {
-  if (line.has("json")) {
-    std::cout << result.dump(2) << std::endl;
-  } else {
-    print_trial_table(std::cout, result);
-  }
-  const std::string status = result.at("status").get<std::string>();
-  if (status != "ok" && !line.has("json")) {
-    std::cerr << "echolab: trial " << status << ": " << result.at("error").get<std::string>() << "\n";
-  }
-  return status == "ok" || status == "skipped" ? 0 : 1;
+int report_trial(const CommandLine& line, const TrialResult& result) {
+  JsonReporter json(std::cout);
+  ConsoleTableReporter table(std::cout);
+  TrialReporter& reporter = line.has("json") ? static_cast<TrialReporter&>(json) : table;
+  reporter.report(result.to_json());
+  reporter.finish();
+  if (!result.ok() && !line.has("json")) std::cerr << "echolab: trial " << result.status << ": " << result.error << "\n";
+  return result.ok() || result.status == "skipped" ? 0 : 1;
 }
 
 int trial_or_load(const std::string& command, const std::vector<std::string>& args, bool with_server) {
@@ -48,8 +46,8 @@ int trial_or_load(const std::string& command, const std::vector<std::string>& ar
     }
     return 0;
   }
-  Json result = run_trial(line.config, *topology, with_server);
-  if (!with_server) result["side"] = "client";
+  TrialResult result = run_trial(line.config, *topology, with_server);
+  if (!with_server) result.extra["side"] = "client";
   return report_trial(line, result);
 }
 
@@ -119,13 +117,11 @@ int run_serve_command(const std::vector<std::string>& args) {
   model->stop();
   totals.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& thread : totals.server_end) totals.echoed_bytes += thread.counters.bytes_out;
-  Json metrics = compute_metrics(totals);
-  Json stats = {{"schema", kResultSchema},
-                {"side", "server"},
-                {"config", line.config},
-                {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},
-                {"metrics", metrics}};
-  std::cout << stats.dump(2) << std::endl;
+  TrialResult stats;
+  stats.config = line.config;
+  stats.metrics = compute_metrics(totals);
+  stats.extra = {{"side", "server"}, {"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}};
+  JsonReporter(std::cout).report(stats.to_json());
   return 0;
 }
 

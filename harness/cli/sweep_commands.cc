@@ -8,7 +8,9 @@
 #include <memory>
 
 #include "harness/cli/cli_args.h"
+#include "harness/cli/command_table.h"
 #include "harness/sweep/point_filter.h"
+#include "harness/sweep/results_reporters.h"
 #include "harness/sweep/results_dir.h"
 #include "harness/sweep/run_meta.h"
 #include "harness/sweep/spec.h"
@@ -16,6 +18,7 @@
 #include "harness/sweep/sweep_progress.h"
 #include "harness/sweep/sweep_runner.h"
 #include "harness/sweep/sweep_summary.h"
+#include "harness/trial/metric_catalogue.h"
 
 namespace echolab {
 namespace {
@@ -207,9 +210,7 @@ int run_sweep(const std::vector<std::string>& original_args) {
   } else if (line.has("resume")) {
     spec_path = ResultsDir::locate(line.flag("resume")) + "/spec.json";
   } else {
-    throw UsageError(
-        "usage: echolab run SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--dry-run] "
-        "[--plot]");
+    throw UsageError(command_usage("run"));
   }
   Sweep sweep = prepare_sweep("run", spec_path, line, filters);
   if (int repetitions = repetitions_flag(line)) sweep.spec->override_repetitions(repetitions);
@@ -219,11 +220,13 @@ int run_sweep(const std::vector<std::string>& original_args) {
   }
   ResultsDir results = open_results(sweep, line, command_line_of("run", original_args));
   std::cout << "results: " << results.path() << std::endl;
+  results.write_file("metrics.json", metric_catalogue_json().dump(2) + "\n");
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
-  const SweepOutcome outcome =
-      SweepRunner(*sweep.spec, sweep.points, sweep.placements).run(results, *sweep.topology, std::cout, terminal);
+  TrialsFileReporter trials_file(results);
+  SummaryCsvReporter summary_csv(*sweep.spec, results);
+  const SweepOutcome outcome = SweepRunner(*sweep.spec, sweep.points, sweep.placements)
+                                   .run(results, *sweep.topology, {&trials_file, &summary_csv}, std::cout, terminal);
   const SweepSummary summary(*sweep.spec, results.trials());
-  results.write_file("summary.csv", summary.csv());
   finish_meta(results);
 
   std::cout << "\n"
@@ -248,9 +251,29 @@ int run_plan_command(const std::vector<std::string>& original_args) {
     const std::vector<std::string> filters = take_filter_args(args);
     const CommandLine line = parse_command_line("plan", args, {{}, {"topology"}, false, 1});
     if (line.positional.empty())
-      throw UsageError("usage: echolab plan SPEC.json [--topology SRC] [--filter KEY=VALUE]");
+      throw UsageError(command_usage("plan"));
     const Sweep sweep = prepare_sweep("plan", line.positional[0], line, filters);
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
+    return 0;
+  } catch (const SpecError& error) {
+    std::cerr << error.what() << "\n";
+    return kExitBadSpec;
+  }
+}
+
+int run_summarize_command(const std::vector<std::string>& args) {
+  try {
+    const CommandLine line = parse_command_line("summarize", args, {{}, {}, false, 1});
+    if (line.positional.empty()) throw UsageError(command_usage("summarize"));
+    const std::string dir = ResultsDir::locate(line.positional[0]);
+    const Spec spec = Spec::load(dir + "/spec.json");
+    const ResultsDir results = ResultsDir::open(dir);
+    for (const auto& warning : results.warnings()) std::cerr << "warning: " << warning << "\n";
+    const SweepSummary summary(spec, results.trials());
+    results.write_file("summary.csv", summary.csv());
+    results.write_file("metrics.json", metric_catalogue_json().dump(2) + "\n");
+    std::cout << dir << ": summary.csv and metrics.json from " << results.trials().size() << " trial(s)\n";
+    summary.print_table(std::cout);
     return 0;
   } catch (const SpecError& error) {
     std::cerr << error.what() << "\n";

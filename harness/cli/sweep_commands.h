@@ -13,5 +13,8 @@ namespace echolab {
 // written), 130 stopped by Ctrl-C.
 int run_plan_command(const std::vector<std::string>& args);
 int run_run_command(const std::vector<std::string>& args);
+/// `echolab summarize RUN_DIR`: rewrites summary.csv and metrics.json of a
+/// run directory from its spec.json and trials.jsonl.
+int run_summarize_command(const std::vector<std::string>& args);
 
 }  // namespace echolab

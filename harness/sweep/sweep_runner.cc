@@ -3,9 +3,8 @@
 #include <set>
 #include <utility>
 
-#include "harness/cli/interrupt_watch.h"
+#include "harness/trial/interrupt_watch.h"
 #include "harness/sweep/sweep_progress.h"
-#include "harness/sweep/sweep_summary.h"
 #include "harness/trial/trial_process.h"
 #include "harness/trial/trial_runner.h"
 
@@ -13,9 +12,8 @@ namespace echolab {
 namespace {
 
 // The child's placement (planned + observed), or the plan when it has none.
-Json placement_or_plan(const Json& result, const Json& plan) {
-  auto placement = result.find("placement");
-  return placement != result.end() && placement->is_object() && !placement->empty() ? *placement : plan;
+Json placement_or_plan(const TrialResult& result, const Json& plan) {
+  return result.placement.is_object() && !result.placement.empty() ? result.placement : plan;
 }
 
 }  // namespace
@@ -46,8 +44,9 @@ const Json& SweepRunner::placement_of(const SpecPoint& point) const {
   throw std::logic_error("point without a placement plan");
 }
 
-Json SweepRunner::record_of(const PlannedTrial& trial, const Json& result, double wall_s) const {
+Json SweepRunner::record_of(const PlannedTrial& trial, const TrialResult& result, double wall_s) const {
   const SpecPoint& point = *trial.point;
+  const Json fields = result.to_json();
   Json record = {{"schema", kResultSchema},
                  {"config_id", point.config_id},
                  {"repetition", trial.repetition},
@@ -55,12 +54,12 @@ Json SweepRunner::record_of(const PlannedTrial& trial, const Json& result, doubl
                  {"label", point.label},
                  {"varied", point.varied},
                  {"config", point.config},
-                 {"status", result.value("status", "failed")},
-                 {"error", result.value("error", "")},
+                 {"status", result.status},
+                 {"error", result.error},
                  {"placement", placement_or_plan(result, placement_of(point))},
-                 {"metrics", result.value("metrics", Json::object())},
-                 {"series", result.value("series", Json::object())}};
-  for (const auto& [key, value] : result.items()) {
+                 {"metrics", result.metrics},
+                 {"series", result.series}};
+  for (const auto& [key, value] : fields.items()) {
     if (!record.contains(key)) record[key] = value;  // e.g. server_address
   }
   record["wall_s"] = wall_s;
@@ -68,7 +67,8 @@ Json SweepRunner::record_of(const PlannedTrial& trial, const Json& result, doubl
   return record;
 }
 
-SweepOutcome SweepRunner::run(ResultsDir& results, const Topology& topology, std::ostream& out, bool terminal) const {
+SweepOutcome SweepRunner::run(const ResultsDir& results, const Topology& topology,
+                              const std::vector<TrialReporter*>& reporters, std::ostream& out, bool terminal) const {
   const std::vector<PlannedTrial> trials = interleaved_trials(points_, spec_.repetitions(), results.trials());
   double planned_s = 0;
   for (const auto& trial : trials) planned_s += trial.point->estimated_seconds();
@@ -86,8 +86,7 @@ SweepOutcome SweepRunner::run(ResultsDir& results, const Topology& topology, std
     TrialOutcome result =
         process.run(trial.point->config, trial.point->number, trial.repetition, placement_of(*trial.point), notice);
     const Json record = record_of(trial, result.result, result.wall_s);
-    results.append_trial(record);
-    results.write_file("summary.csv", SweepSummary(spec_, results.trials()).csv());
+    for (TrialReporter* reporter : reporters) reporter->report(record);
     progress.trial_finished(*trial.point, record, result.wall_s);
     ++outcome.ran;
     const std::string status = record["status"].get<std::string>();
@@ -101,6 +100,7 @@ SweepOutcome SweepRunner::run(ResultsDir& results, const Topology& topology, std
   }
   if (interrupts.count() > 0 && outcome.ran < static_cast<int>(trials.size())) outcome.interrupted = true;
   progress.finish();
+  for (TrialReporter* reporter : reporters) reporter->finish();
   return outcome;
 }
 

@@ -7,6 +7,8 @@
 #include "harness/config/config_keys.h"
 #include "harness/sweep/results_dir.h"
 #include "harness/sweep/spec.h"
+#include "harness/trial/trial_reporter.h"
+#include "harness/trial/trial_result.h"
 
 namespace echolab {
 
@@ -30,8 +32,8 @@ struct SweepOutcome {
   bool interrupted = false;  // Ctrl-C: trials were left to run
 };
 
-/// Runs the missing trials of a sweep, each in its own process, appending
-/// every record to the run directory as it ends and refreshing summary.csv;
+/// Runs the missing trials of a sweep, each in its own process, and hands
+/// every record to the reporters as it ends (trials.jsonl, summary.csv);
 /// stops after the trial in progress on Ctrl-C. Main thread only.
 class SweepRunner {
  public:
@@ -39,11 +41,13 @@ class SweepRunner {
   /// order) must outlive the runner.
   SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points, const std::vector<Json>& placements);
 
-  SweepOutcome run(ResultsDir& results, const Topology& topology, std::ostream& out, bool terminal) const;
+  /// Runs the trials `results` does not have yet.
+  SweepOutcome run(const ResultsDir& results, const Topology& topology, const std::vector<TrialReporter*>& reporters,
+                   std::ostream& out, bool terminal) const;
 
  private:
   /// The trials.jsonl line of a trial: identity, resolved config, result.
-  Json record_of(const PlannedTrial& trial, const Json& result, double wall_s) const;
+  Json record_of(const PlannedTrial& trial, const TrialResult& result, double wall_s) const;
   const Json& placement_of(const SpecPoint& point) const;
 
   const Spec& spec_;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "harness/trial/metric_catalogue.h"
+
 namespace echolab {
 namespace {
 
@@ -78,17 +80,7 @@ std::optional<MetricStats> summarize_values(std::vector<double> values) {
 }
 
 const std::vector<std::string>& summary_metrics() {
-  static const std::vector<std::string> metrics = {"throughput_mb_s",
-                                                   "msgs_per_s",
-                                                   "server_cpu_s",
-                                                   "client_cpu_s",
-                                                   "server_cpu_per_gb",
-                                                   "ctx_switches_voluntary",
-                                                   "ctx_switches_involuntary",
-                                                   "migrations",
-                                                   "spurious_wakeups",
-                                                   "fairness_jain",
-                                                   "interval_cv"};
+  static const std::vector<std::string> metrics = summary_metric_names();
   return metrics;
 }
 
@@ -163,7 +155,12 @@ void SweepSummary::print_table(std::ostream& out) const {
   std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s\n", "#", static_cast<int>(name_width), "point",
                 "MB/s median", "p25-p75", "ok/n", "CPU s/GB", "intv CV");
   out << line;
-  const size_t throughput = 0, cpu_per_gb = 4, interval_cv = 10;  // indexes in summary_metrics()
+  auto index_of = [](const std::string& metric) {
+    const auto& names = summary_metrics();
+    return static_cast<size_t>(std::find(names.begin(), names.end(), metric) - names.begin());
+  };
+  const size_t throughput = index_of("throughput_mb_s"), cpu_per_gb = index_of("server_cpu_per_gb"),
+               interval_cv = index_of("interval_cv");
   for (const auto& row : rows_) {
     std::string name = row.point->display_name();
     if (name.size() > name_width) name = name.substr(0, name_width - 3) + "...";

@@ -20,7 +20,8 @@ struct MetricStats {
 /// min, max and cv of `values`; nullopt when empty.
 std::optional<MetricStats> summarize_values(std::vector<double> values);
 
-/// The main metrics of summary.csv, in column order (docs/DESIGN.md "Results").
+/// The main metrics of summary.csv, in column order: the catalogue's
+/// summary metrics (harness/trial/metric_catalogue.h).
 const std::vector<std::string>& summary_metrics();
 
 /// Owns the per-point statistics of a run's trial records (summary.csv and

@@ -58,11 +58,6 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
-Json parent_made_result(const Json& config, const Json& placement, const std::string& status,
-                        const std::string& error) {
-  return {{"schema", kResultSchema}, {"config", config},          {"status", status},        {"error", error},
-          {"placement", placement},  {"metrics", Json::object()}, {"series", Json::object()}};
-}
 
 std::string describe_exit(int wait_status) {
   if (WIFSIGNALED(wait_status)) {
@@ -96,18 +91,18 @@ void TrialProcess::run_child(int result_fd, const Json& config, int point_number
     ::raise(SIGSEGV);
   }
   if (fault == "exit") ::_exit(3);
-  Json result;
+  TrialResult result;
   try {
     if (fault == "fail") {
-      result = parent_made_result(config, plan_trial(config, topology_, true), "failed",
-                                  "server did not start: injected failure (ECHOLAB_FAULT)");
+      result = TrialResult::failure(config, plan_trial(config, topology_, true), "failed",
+                                    "server did not start: injected failure (ECHOLAB_FAULT)");
     } else {
       result = run_trial(config, topology_, true);
     }
   } catch (const std::exception& error) {
-    result = parent_made_result(config, Json::object(), "failed", error.what());
+    result = TrialResult::failure(config, Json::object(), "failed", error.what());
   }
-  write_all(result_fd, result.dump());
+  write_all(result_fd, result.to_json().dump());
   ::_exit(0);
 }
 
@@ -150,7 +145,7 @@ TrialOutcome TrialProcess::run(const Json& config, int point_number, int repetit
   TrialOutcome outcome;
   outcome.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   auto failure = [&](const std::string& status, const std::string& error) {
-    return parent_made_result(config, planned_placement, status, error);
+    return TrialResult::failure(config, planned_placement, status, error);
   };
   if (killed_because == "interrupted") {
     outcome.result = failure("failed", "interrupted");
@@ -166,7 +161,7 @@ TrialOutcome TrialProcess::run(const Json& config, int point_number, int repetit
     outcome.result = failure("failed", describe_exit(wait_status));
   } else {
     try {
-      outcome.result = Json::parse(output);
+      outcome.result = TrialResult::from_json(Json::parse(output));
     } catch (const Json::parse_error& error) {
       outcome.result = failure("failed", std::string("unreadable result from the trial process: ") + error.what());
     }

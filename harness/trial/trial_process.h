@@ -9,14 +9,15 @@
 #include "core/topology.h"
 #include "core/unique_fd.h"
 #include "harness/config/config_keys.h"
-#include "harness/cli/interrupt_watch.h"
+#include "harness/trial/interrupt_watch.h"
+#include "harness/trial/trial_result.h"
 
 namespace echolab {
 
-/// What one isolated trial produced: run_trial's result object, or a
-/// "failed" / "timeout" result made by the parent; a plain value.
+/// What one isolated trial produced: run_trial's result, or a "failed" /
+/// "timeout" result made by the parent; a plain value.
 struct TrialOutcome {
-  Json result;
+  TrialResult result;
   double wall_s = 0;
 };
 

@@ -45,9 +45,9 @@ class AffinityGuard {
   cpu_set_t saved_;
 };
 
-Json failed(Json result, const std::string& status, const std::string& error) {
-  result["status"] = status;
-  result["error"] = error;
+TrialResult failed(TrialResult result, const std::string& status, const std::string& error) {
+  result.status = status;
+  result.error = error;
   return result;
 }
 
@@ -59,12 +59,12 @@ Json plan_trial(const Json& config, const Topology& topology, bool with_server) 
   return placement_json(plan);
 }
 
-Json run_trial(const Json& config, const Topology& topology, bool with_server) {
-  Json result = {{"schema", kResultSchema}, {"config", config}, {"status", "ok"}, {"error", ""}};
+TrialResult run_trial(const Json& config, const Topology& topology, bool with_server) {
+  TrialResult result;
+  result.config = config;
   const PlacementPlan plan = plan_placement(topology, placement_groups(config, with_server, true),
                                             get_key(config, "load.overlap").get<bool>());
-  result["placement"] = placement_json(plan);
-  result["metrics"] = Json::object();
+  result.placement = placement_json(plan);
   const Timing timing = timing_from(config);
 
   std::unique_ptr<ServerModel> model;
@@ -88,7 +88,7 @@ Json run_trial(const Json& config, const Topology& topology, bool with_server) {
       return failed(result, "failed", std::string("server did not start: ") + error.what());
     }
     server_address = model->address();
-    result["server_address"] = server_address.to_string();
+    result.extra["server_address"] = server_address.to_string();
   }
 
   AffinityGuard restore_affinity;
@@ -146,18 +146,16 @@ Json run_trial(const Json& config, const Topology& topology, bool with_server) {
   const std::string client_error = client.first_error();
   if (model) model->stop();
 
-  result["metrics"] = compute_metrics(window);
-  result["series"] = {{"interval_ms", timing.interval_ms}, {"t_s", t_s}, {"throughput_mb_s", series}};
-  fill_observed(result["placement"], server_reports());
-  fill_observed(result["placement"], client.threads());
+  result.metrics = compute_metrics(window);
+  result.series = {{"interval_ms", timing.interval_ms}, {"t_s", t_s}, {"throughput_mb_s", series}};
+  fill_observed(result.placement, server_reports());
+  fill_observed(result.placement, client.threads());
   ServerThreadReport sampler_report{"sampler", 0, sampler.snapshot(), true};
-  fill_observed(result["placement"], {sampler_report});
+  fill_observed(result.placement, {sampler_report});
   if (!client_error.empty()) {
-    result["status"] = "failed";
-    result["error"] = "client connection failed: " + client_error;
+    result.fail("client connection failed: " + client_error);
   } else if (window.echoed_bytes == 0) {
-    result["status"] = "failed";
-    result["error"] = "no bytes were echoed during the measured window";
+    result.fail("no bytes were echoed during the measured window");
   }
   return result;
 }

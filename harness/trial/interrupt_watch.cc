@@ -1,4 +1,4 @@
-#include "harness/cli/interrupt_watch.h"
+#include "harness/trial/interrupt_watch.h"
 
 #include <fcntl.h>
 #include <unistd.h>

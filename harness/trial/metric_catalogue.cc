@@ -1,0 +1,127 @@
+#include "harness/trial/metric_catalogue.h"
+
+#include <sstream>
+
+namespace echolab {
+namespace {
+
+constexpr int kCatalogueSchema = 1;
+
+constexpr MetricScope kTrial = MetricScope::kTrial;
+constexpr MetricScope kThread = MetricScope::kThread;
+constexpr Better kHigher = Better::kHigher;
+constexpr Better kLower = Better::kLower;
+constexpr Better kNone = Better::kNone;
+
+std::string_view better_name(Better better) {
+  switch (better) {
+    case Better::kHigher:
+      return "higher";
+    case Better::kLower:
+      return "lower";
+    case Better::kNone:
+      return "none";
+  }
+  return "none";
+}
+
+}  // namespace
+
+const std::vector<MetricInfo>& metric_catalogue() {
+  // The summary metrics come first, in the column order of summary.csv.
+  static const std::vector<MetricInfo> catalogue = {
+      {"throughput_mb_s", "Throughput", "MB/s", kHigher, kTrial, "window", true,
+       "bytes echoed back to the client per second in the measured window, one direction (MB = 10^6 bytes)"},
+      {"msgs_per_s", "Messages per second", "msg/s", kHigher, kTrial, "window", true,
+       "throughput divided by load.message_bytes"},
+      {"server_cpu_s", "Server CPU time", "s", kLower, kTrial, "sum", true,
+       "user + system CPU seconds of the server's threads over the window"},
+      {"client_cpu_s", "Client CPU time", "s", kLower, kTrial, "sum", true,
+       "user + system CPU seconds of the load client's threads over the window"},
+      {"server_cpu_per_gb", "Server CPU per GB echoed", "s/GB", kLower, kTrial, "ratio", true,
+       "server CPU seconds per 10^9 bytes echoed"},
+      {"ctx_switches_voluntary", "Voluntary context switches", "count", kLower, kTrial, "sum", true,
+       "server threads' voluntary context switches (blocking waits) over the window"},
+      {"ctx_switches_involuntary", "Involuntary context switches", "count", kLower, kTrial, "sum", true,
+       "server threads' involuntary context switches (preemptions) over the window"},
+      {"migrations", "CPU migrations", "count", kLower, kTrial, "sum", true,
+       "server threads' moves between CPUs over the window (\"not supported\" where the kernel hides them)"},
+      {"spurious_wakeups", "Spurious wake-ups", "count", kLower, kTrial, "sum", true,
+       "server wake-ups that found nothing to do (accept or read returned EAGAIN); null for external servers"},
+      {"fairness_jain", "Jain's fairness index", "1 = even", kHigher, kTrial, "jain", true,
+       "Jain's index over the server threads' bytes: 1 = evenly spread, 1/N = one thread did all; null when "
+       "unknown"},
+      {"interval_cv", "Interval throughput CV", "ratio", kLower, kTrial, "window", true,
+       "coefficient of variation (population stdev / mean) of the per-interval throughput: the forum's "
+       "\"fluctuating\""},
+      {"bytes_echoed", "Bytes echoed", "bytes", kHigher, kTrial, "window", false,
+       "bytes the client received back in the window"},
+      {"window_s", "Measured window", "s", kNone, kTrial, "window", false, "length of the measured window"},
+      {"client_ctx_switches_voluntary", "Client voluntary context switches", "count", kLower, kTrial, "sum", false,
+       "client threads' voluntary context switches (load-only runs)"},
+      {"client_ctx_switches_involuntary", "Client involuntary context switches", "count", kLower, kTrial, "sum",
+       false, "client threads' involuntary context switches (load-only runs)"},
+      {"connections", "Connections", "count", kNone, kThread, "sum", false,
+       "connections the thread accepted (server) or opened (client) since it started"},
+      {"bytes", "Bytes moved", "bytes", kNone, kThread, "sum", false,
+       "bytes the thread wrote (server) or received (client) in the window"},
+      {"wakeups", "Wake-ups", "count", kNone, kThread, "sum", false, "returns from epoll_wait with events"},
+      {"reads", "Reads", "count", kNone, kThread, "sum", false, "read() calls that returned data"},
+      {"writes", "Writes", "count", kNone, kThread, "sum", false, "write()/send() calls that wrote data"},
+      {"errors", "Errors", "count", kLower, kThread, "sum", false, "connections closed on an error"},
+      {"hops", "Hops", "count", kLower, kThread, "sum", false,
+       "events this thread served for a connection last served by another thread (dispatch_pool)"},
+      {"handoff_us_mean", "Hand-off latency", "us", kLower, kThread, "none", false,
+       "mean time from accept to the worker adopting the socket (acceptor_workers)"},
+      {"cpu_user_s", "User CPU", "s", kLower, kThread, "sum", false, "user CPU seconds in the window"},
+      {"cpu_sys_s", "System CPU", "s", kLower, kThread, "sum", false, "system CPU seconds in the window"},
+      {"ctx_voluntary", "Voluntary context switches", "count", kLower, kThread, "sum", false,
+       "the thread's voluntary context switches in the window"},
+      {"ctx_involuntary", "Involuntary context switches", "count", kLower, kThread, "sum", false,
+       "the thread's involuntary context switches in the window"},
+  };
+  return catalogue;
+}
+
+const MetricInfo* find_metric(std::string_view name) {
+  for (const auto& metric : metric_catalogue()) {
+    if (metric.name == name) return &metric;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> summary_metric_names() {
+  std::vector<std::string> names;
+  for (const auto& metric : metric_catalogue()) {
+    if (metric.summary) names.emplace_back(metric.name);
+  }
+  return names;
+}
+
+Json metric_catalogue_json() {
+  Json metrics = Json::array();
+  for (const auto& metric : metric_catalogue()) {
+    metrics.push_back({{"name", metric.name},
+                       {"title", metric.title},
+                       {"unit", metric.unit},
+                       {"better", better_name(metric.better)},
+                       {"scope", metric.scope == MetricScope::kTrial ? "trial" : "thread"},
+                       {"threads", metric.over_threads},
+                       {"repetitions", "median"},
+                       {"summary", metric.summary},
+                       {"description", metric.description}});
+  }
+  return {{"schema", kCatalogueSchema}, {"metrics", metrics}};
+}
+
+std::string describe_metrics() {
+  std::ostringstream out;
+  for (const auto& metric : metric_catalogue()) {
+    out << "  " << metric.name << (metric.scope == MetricScope::kThread ? " (per thread)" : "") << "  ["
+        << (metric.unit.empty() ? "-" : metric.unit) << ", " << better_name(metric.better) << " is better]  "
+        << metric.description << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace echolab
