@@ -6,9 +6,11 @@ namespace echolab {
 
 void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& plan) {
   config_ = config;
-  if (config.dispatch != "round_robin" && config.dispatch != "least_connections") {
-    throw std::invalid_argument("acceptor_workers: unknown dispatch '" + config.dispatch + "'");
+  const std::string& policy = config.options.text("dispatch");
+  if (policy != "round_robin" && policy != "least_connections") {
+    throw std::invalid_argument("acceptor_workers: unknown dispatch '" + policy + "'");
   }
+  least_connections_ = policy == "least_connections";
   listen_fd_ =
       listen_tcp(SocketAddress::from_host_port(config.bind_address, config.port), {config.backlog, false, true});
   address_ = local_address(listen_fd_.get());
@@ -17,7 +19,7 @@ void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& pla
     for (int i = 0; i < config.threads; ++i) {
       ThreadCounters& counters = counters_.add("server", i);
       worker_counters_.push_back(&counters);
-      queues_.push_back(std::make_unique<HandoffQueue>(static_cast<size_t>(config.queue_capacity)));
+      queues_.push_back(std::make_unique<HandoffQueue>(static_cast<size_t>(config.options.integer("queue_capacity"))));
       workers_.push_back(std::make_unique<LoopThread>(counters, plan.cpus("server", i), config.echo));
       HandoffQueue* queue = queues_.back().get();
       workers_.back()->start([queue](EchoWorker& worker) -> std::shared_ptr<void> {
@@ -43,7 +45,7 @@ void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& pla
 }
 
 size_t AcceptorWorkersServer::pick_worker() {
-  if (config_.dispatch == "least_connections") {
+  if (least_connections_) {
     size_t best = 0;
     uint64_t best_open = UINT64_MAX;
     for (size_t i = 0; i < worker_counters_.size(); ++i) {

@@ -23,6 +23,7 @@ class AcceptorWorkersServer : public ServerModel {
  private:
   /// Acceptor thread: picks a worker and queues the socket there.
   void dispatch(UniqueFd fd, ThreadCounters& acceptor_counters);
+  bool least_connections_ = false;  // else round robin
   size_t pick_worker();
 
   ServerConfig config_;

@@ -27,11 +27,13 @@ bool exited(int pid, int* status) { return waitpid(pid, status, WNOHANG) == pid;
 }  // namespace
 
 void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
-  if (config.command.empty()) throw std::invalid_argument("external: server.command is empty (argv with {port})");
+  const std::vector<std::string>& command = config.options.list("command");
+  const double start_timeout_s = config.options.number("start_timeout_s");
+  if (command.empty()) throw std::invalid_argument("external: server.command is empty (argv with {port})");
   const int port = config.port != 0 ? config.port : pick_free_port(config.bind_address);
   address_ = SocketAddress::from_host_port(config.bind_address, port);
   std::vector<std::string> argv_text;
-  for (std::string arg : config.command) {
+  for (std::string arg : command) {
     for (size_t at; (at = arg.find("{port}")) != std::string::npos;) arg.replace(at, 6, std::to_string(port));
     argv_text.push_back(arg);
   }
@@ -61,7 +63,7 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
   }
   ::close(log_fd);
   setpgid(pid_, pid_);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(config.start_timeout_s);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(start_timeout_s);
   for (;;) {
     int status = 0;
     if (exited(pid_, &status)) {
@@ -79,7 +81,7 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
       const std::string output = output_tail();  // before stop() removes the log
       stop();
       throw std::runtime_error("external: '" + argv_text[0] + "' did not listen on " + address_.to_string() +
-                               " within " + std::to_string(config.start_timeout_s) + " s" + output);
+                               " within " + std::to_string(start_timeout_s) + " s" + output);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval while it starts
   }

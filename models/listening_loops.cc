@@ -1,6 +1,18 @@
 #include "models/listening_loops.h"
 
 namespace echolab {
+namespace {
+
+// The listener options of the model's own options (exclusive only where the
+// model declares it).
+ListenerOptions listener_options(const OptionValues& options) {
+  ListenerOptions listener;
+  listener.trigger = options.text("listener_trigger") == "level" ? Trigger::kLevel : Trigger::kEdge;
+  listener.exclusive = options.has("exclusive") && options.flag("exclusive");
+  return listener;
+}
+
+}  // namespace
 
 void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sockets sockets) {
   SocketAddress where = SocketAddress::from_host_port(config.bind_address, config.port);
@@ -16,7 +28,7 @@ void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sock
       ThreadCounters& counters = counters_.add("server", i);
       loops_.push_back(std::make_unique<LoopThread>(counters, plan.cpus("server", i), config.echo));
       int listen_fd = listen_fds_[sockets == Sockets::kShared ? 0 : static_cast<size_t>(i)].get();
-      ListenerOptions listener = config.listener;
+      ListenerOptions listener = listener_options(config.options);
       loops_.back()->start([listen_fd, listener, &counters](EchoWorker& worker) -> std::shared_ptr<void> {
         return std::make_shared<Listener>(worker.loop(), listen_fd, listener, counters,
                                           [&worker](UniqueFd fd) { worker.adopt(std::move(fd)); });

@@ -10,33 +10,46 @@
 #include "models/thread_per_connection.h"
 
 namespace echolab {
+namespace {
+
+// Options several models share, declared once.
+const OptionSpec kListenerTrigger{
+    "listener_trigger", OptionType::kEnum, std::string("level"), "epoll trigger mode of the listening socket",
+    {"level", "edge"}};
+
+}  // namespace
 
 const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> models = {
       {"single_thread",
        "one thread, one epoll loop doing accept and all I/O",
-       {"listener_trigger"},
+       {kListenerTrigger},
        true,
        1,
        {},
        [] { return std::make_unique<SingleThreadServer>(); }},
       {"shared_listener",
        "N threads, each with its own epoll, all registering the one listening socket (the forum's design)",
-       {"listener_trigger", "exclusive"},
+       {kListenerTrigger,
+        {"exclusive", OptionType::kBool, false, "register the shared listener with EPOLLEXCLUSIVE"}},
        true,
        1024,
        {},
        [] { return std::make_unique<SharedListenerServer>(); }},
       {"acceptor_workers",
        "one acceptor thread hands accepted sockets to N worker loops through bounded queues + eventfd",
-       {"dispatch", "queue_capacity"},
+       {{"dispatch", OptionType::kEnum, std::string("round_robin"), "how the acceptor picks a worker",
+         {"round_robin", "least_connections"}},
+        {"queue_capacity", OptionType::kInt, 256LL, "per-worker hand-off queue slots", {}, 1, 1 << 20}},
        true,
        1024,
        {"acceptor"},
        [] { return std::make_unique<AcceptorWorkersServer>(); }},
       {"reuseport",
        "N threads, each with its own SO_REUSEPORT listener and loop",
-       {"listener_trigger", "steer"},
+       {kListenerTrigger,
+        {"steer", OptionType::kBool, false,
+         "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads"}},
        true,
        1024,
        {},
@@ -64,13 +77,35 @@ const std::vector<ModelInfo>& model_registry() {
        [] { return std::make_unique<IoUringServer>(); }},
       {"external",
        "any echo server started from a command (argv with {port}); OS figures only",
-       {"command", "start_timeout_s"},
+       {{"command", OptionType::kStringList, std::vector<std::string>{},
+         "argv of an external echo server; {port} is replaced"},
+        {"start_timeout_s", OptionType::kNumber, 5.0, "seconds an external server has to start listening", {}, 0.1,
+         600}},
        false,
        1,
        {},
        [] { return std::make_unique<ExternalServer>(); }},
   };
   return models;
+}
+
+const OptionSpec* ModelInfo::option(std::string_view key) const {
+  for (const auto& spec : options) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::string ModelInfo::thread_limit_error(int threads) const {
+  if (threads <= max_threads) return "";
+  return std::string(name) + " takes at most " + std::to_string(max_threads) + " thread(s); asked for threads=" +
+         std::to_string(threads);
+}
+
+OptionValues ModelInfo::default_options() const {
+  OptionValues values;
+  for (const auto& spec : options) values.set(std::string(spec.key), spec.default_value);
+  return values;
 }
 
 const ModelInfo* find_model(std::string_view name) {

@@ -28,7 +28,7 @@ void attach_cpu_steering(int fd, int group_size) {
 
 void ReuseportServer::start(const ServerConfig& config, const CpuPlan& plan) {
   loops_.start(config, plan, ListeningLoops::Sockets::kPerThread);
-  if (config.steer_cbpf) {
+  if (config.options.flag("steer")) {
     try {
       attach_cpu_steering(loops_.sockets().front().get(), config.threads);
     } catch (...) {

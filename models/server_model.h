@@ -9,12 +9,15 @@
 #include "core/cpu_binding.h"
 #include "core/echo_options.h"
 #include "core/listener.h"
+#include "core/option_spec.h"
 #include "core/socket_util.h"
 #include "core/thread_counters.h"
 
 namespace echolab {
 
-/// Everything a model needs to start; a plain value built by the harness.
+/// Everything a model needs to start: the keys every model shares, plus the
+/// model's own options as its registry row declares them; a plain value
+/// built by the harness.
 struct ServerConfig {
   std::string model = "single_thread";
   int threads = 1;
@@ -22,12 +25,7 @@ struct ServerConfig {
   std::string bind_address = "127.0.0.1";
   int port = 0;
   int backlog = 1024;
-  ListenerOptions listener;              // shared_listener: trigger + exclusive
-  std::string dispatch = "round_robin";  // acceptor_workers
-  int queue_capacity = 256;              // acceptor_workers: per-worker queue
-  bool steer_cbpf = false;               // reuseport
-  std::vector<std::string> command;      // external: argv with {port}
-  double start_timeout_s = 5;
+  OptionValues options;  // this model's own options (ModelInfo::options), all filled in
 };
 
 /// One server thread's identity and counters at the moment of reading.

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/registry.h"
 #include "tests/test_support.h"
 
 namespace echolab {
@@ -15,8 +16,9 @@ namespace {
 ServerConfig external(std::vector<std::string> command, double timeout_s = 10) {
   ServerConfig config;
   config.model = "external";
-  config.command = std::move(command);
-  config.start_timeout_s = timeout_s;
+  config.options = find_model("external")->default_options();
+  config.options.set("command", std::move(command));
+  config.options.set("start_timeout_s", timeout_s);
   return config;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/proc_stats.h"
+#include "models/registry.h"
 #include "models/shared_listener.h"
 #include "tests/test_support.h"
 
@@ -31,7 +32,8 @@ uint64_t switches_for_serial_connections(bool exclusive) {
   ServerConfig config;
   config.model = "shared_listener";
   config.threads = 4;
-  config.listener.exclusive = exclusive;
+  config.options = find_model("shared_listener")->default_options();
+  config.options.set("exclusive", exclusive);
   server.start(config, CpuPlan{});
   std::vector<UniqueFd> clients;
   const uint64_t before = voluntary_switches(server);

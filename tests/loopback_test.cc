@@ -74,6 +74,7 @@ class ModelLoopback : public ::testing::TestWithParam<LoopbackCase> {
     config_.echo.trigger = c.trigger;
     config_.echo.read = c.read;
     config_.echo.write_interest = c.interest;
+    config_.options = find_model(c.model)->default_options();
     model_ = find_model(c.model)->create();
   }
   /// Starts the model; skips the test where the kernel refuses the model.

@@ -65,9 +65,8 @@ int run_models_command(const std::vector<std::string>& args) {
       if (epoll_only && !model.epoll_axes) continue;
       options << " " << name << "=" << find_key("server." + name)->default_value.dump();
     }
-    for (auto name : model.options) {
-      const KeySpec* key = find_key("server." + std::string(name));
-      options << " " << name << "=" << key->default_value.dump();
+    for (const auto& option : model.options) {
+      options << " " << option.key << "=" << find_key("server." + std::string(option.key))->default_value.dump();
     }
     std::cout << "  options:" << options.str() << "\n";
     if (model.max_threads < 1024) std::cout << "  threads: at most " << model.max_threads << "\n";
@@ -87,9 +86,9 @@ int run_serve_command(const std::vector<std::string>& args) {
   PlacementPlan plan = plan_placement(*topology, placement_groups(line.config, true, false), true);
   for (const auto& warning : plan.warnings) std::cerr << "echolab serve: warning: " << warning << "\n";
   ServerConfig config = server_config_from(line.config);
-  const ModelInfo* info = find_model(config.model);
-  if (config.threads > info->max_threads) {
-    throw ConfigError("server.threads: " + config.model + " supports at most " + std::to_string(info->max_threads));
+  const ModelInfo& info = chosen_model(line.config);
+  if (std::string error = info.thread_limit_error(config.threads); !error.empty()) {
+    throw ConfigError("server.threads: " + error);
   }
   // Block the stop signals in every thread (threads inherit the mask), so
   // only sigwait below receives them.
@@ -98,7 +97,7 @@ int run_serve_command(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto model = info->create();
+  auto model = info.create();
   try {
     model->start(config, plan.cpus);
   } catch (const ModelUnavailable& error) {

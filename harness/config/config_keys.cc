@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <variant>
 
 #include "models/registry.h"
 
 namespace echolab {
 namespace {
+
+std::vector<KeySpec> common_keys();
 
 std::vector<std::string> model_names() {
   std::vector<std::string> names;
@@ -15,8 +18,64 @@ std::vector<std::string> model_names() {
   return names;
 }
 
+KeyType key_type(OptionType type) {
+  switch (type) {
+    case OptionType::kInt:
+      return KeyType::kInt;
+    case OptionType::kNumber:
+      return KeyType::kNumber;
+    case OptionType::kString:
+      return KeyType::kString;
+    case OptionType::kBool:
+      return KeyType::kBool;
+    case OptionType::kEnum:
+      return KeyType::kEnum;
+    case OptionType::kStringList:
+      return KeyType::kStringList;
+  }
+  return KeyType::kString;
+}
+
+Json option_json(const OptionValue& value) {
+  return std::visit([](const auto& v) { return Json(v); }, value);
+}
+
+// The keys of every plug-in's own options under `section` ("server."), one
+// per option key, listing the plug-ins that declare it. An option two
+// plug-ins declare differently is a programming error.
+template <typename Rows>
+std::vector<KeySpec> plugin_option_keys(const std::string& section, const Rows& rows) {
+  std::vector<KeySpec> keys;
+  for (const auto& row : rows) {
+    for (const OptionSpec& option : row.options) {
+      const std::string path = section + std::string(option.key);
+      auto same = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& key) { return key.path == path; });
+      if (same == keys.end()) {
+        keys.push_back({path, key_type(option.type), option_json(option.default_value), std::string(option.help), "",
+                        option.allowed, option.min, option.max, {std::string(row.name)}});
+      } else if (same->default_value != option_json(option.default_value) || same->allowed != option.allowed) {
+        throw std::logic_error(path + " is declared differently by " + same->models.front() + " and " +
+                               std::string(row.name));
+      } else {
+        same->models.emplace_back(row.name);
+      }
+    }
+  }
+  return keys;
+}
+
 std::vector<KeySpec> build_keys() {
-  const std::vector<std::string> epoll_listeners = {"single_thread", "shared_listener", "reuseport"};
+  std::vector<KeySpec> keys = common_keys();
+  // Model options follow the common server keys.
+  const auto after_server = std::find_if(keys.begin(), keys.end(), [](const KeySpec& key) {
+    return key.path.rfind("server.", 0) != 0;
+  });
+  const std::vector<KeySpec> model_keys = plugin_option_keys("server.", model_registry());
+  keys.insert(after_server, model_keys.begin(), model_keys.end());
+  return keys;
+}
+
+std::vector<KeySpec> common_keys() {
   return {
       {"server.model", KeyType::kEnum, "single_thread", "server architecture (see `echolab models`)", "model",
        model_names()},
@@ -62,69 +121,6 @@ std::vector<KeySpec> build_keys() {
       {"server.address", KeyType::kString, "127.0.0.1", "address the server binds", "bind"},
       {"server.port", KeyType::kInt, 0, "port to listen on (0: any free port)", "port", {}, 0, 65535},
       {"server.backlog", KeyType::kInt, 1024, "listen() backlog", "", {}, 1, 65535},
-      {"server.listener_trigger",
-       KeyType::kEnum,
-       "level",
-       "epoll trigger mode of the listening socket",
-       "",
-       {"level", "edge"},
-       0,
-       0,
-       epoll_listeners},
-      {"server.exclusive",
-       KeyType::kBool,
-       false,
-       "register the shared listener with EPOLLEXCLUSIVE",
-       "",
-       {},
-       0,
-       0,
-       {"shared_listener"}},
-      {"server.dispatch",
-       KeyType::kEnum,
-       "round_robin",
-       "how the acceptor picks a worker",
-       "",
-       {"round_robin", "least_connections"},
-       0,
-       0,
-       {"acceptor_workers"}},
-      {"server.queue_capacity",
-       KeyType::kInt,
-       256,
-       "per-worker hand-off queue slots",
-       "",
-       {},
-       1,
-       1 << 20,
-       {"acceptor_workers"}},
-      {"server.steer",
-       KeyType::kBool,
-       false,
-       "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads",
-       "",
-       {},
-       0,
-       0,
-       {"reuseport"}},
-      {"server.command",
-       KeyType::kStringList,
-       Json::array(),
-       "argv of an external echo server; {port} is replaced",
-       "",
-       {},
-       0,
-       0,
-       {"external"}},
-      {"server.start_timeout_s",
-       KeyType::kNumber,
-       5.0,
-       "seconds an external server has to start listening",
-       "",
-       {},
-       0.1,
-       600,
-       {"external"}},
       {"load.workload",
        KeyType::kEnum,
        "stream",
@@ -366,7 +362,7 @@ void check_model_options(const Json& config, const std::set<std::string>& explic
     const ModelInfo* info = find_model(model);
     std::vector<std::string> options;
     if (info) {
-      for (const auto& option : info->options) options.emplace_back("server." + std::string(option));
+      for (const auto& option : info->options) options.emplace_back("server." + std::string(option.key));
     }
     throw ConfigError(path + ": not an option of model " + model + " (its options: " +
                       (options.empty() ? std::string("none beyond the common keys") : join(options, ", ")) + ")");

@@ -13,7 +13,40 @@ PlacementOrder order_from(const Json& value) {
   return value == "spread" ? PlacementOrder::kSpread : PlacementOrder::kCompact;
 }
 
+// A config value as the OptionValue its declared type reads.
+OptionValue option_value(const OptionSpec& option, const Json& value) {
+  switch (option.type) {
+    case OptionType::kInt:
+      return value.get<long long>();
+    case OptionType::kNumber:
+      return value.get<double>();
+    case OptionType::kBool:
+      return value.get<bool>();
+    case OptionType::kString:
+    case OptionType::kEnum:
+      return value.get<std::string>();
+    case OptionType::kStringList:
+      return value.get<std::vector<std::string>>();
+  }
+  return value.dump();
+}
+
 }  // namespace
+
+const ModelInfo& chosen_model(const Json& config) {
+  const std::string name = get_key(config, "server.model").get<std::string>();
+  const ModelInfo* info = find_model(name);
+  if (!info) throw ConfigError("server.model: unknown model '" + name + "'");
+  return *info;
+}
+
+OptionValues model_options_from(const ModelInfo& model, const Json& server_section) {
+  OptionValues values;
+  for (const OptionSpec& option : model.options) {
+    values.set(std::string(option.key), option_value(option, server_section.at(std::string(option.key))));
+  }
+  return values;
+}
 
 ServerConfig server_config_from(const Json& config) {
   const Json& s = config.at("server");
@@ -29,13 +62,7 @@ ServerConfig server_config_from(const Json& config) {
   out.bind_address = s.at("address").get<std::string>();
   out.port = s.at("port").get<int>();
   out.backlog = s.at("backlog").get<int>();
-  out.listener.trigger = trigger_from(s.at("listener_trigger"));
-  out.listener.exclusive = s.at("exclusive").get<bool>();
-  out.dispatch = s.at("dispatch").get<std::string>();
-  out.queue_capacity = s.at("queue_capacity").get<int>();
-  out.steer_cbpf = s.at("steer").get<bool>();
-  out.command = s.at("command").get<std::vector<std::string>>();
-  out.start_timeout_s = s.at("start_timeout_s").get<double>();
+  out.options = model_options_from(chosen_model(config), s);
   return out;
 }
 
@@ -72,9 +99,7 @@ std::vector<PlacementGroup> placement_groups(const Json& config, bool with_serve
     const Json& s = config.at("server");
     PlacementGroup server{"server", s.at("cpus").get<std::string>(), bind_from(s.at("bind")),
                           order_from(s.at("order"))};
-    if (const ModelInfo* model = find_model(s.at("model").get<std::string>())) {
-      for (auto role : model->extra_roles) server.roles.emplace_back(std::string(role), 1);
-    }
+    for (auto role : chosen_model(config).extra_roles) server.roles.emplace_back(std::string(role), 1);
     server.roles.emplace_back("server", s.at("threads").get<int>());
     groups.push_back(server);
   }

@@ -5,6 +5,7 @@
 #include "harness/config/config_keys.h"
 #include "harness/load/load_client.h"
 #include "harness/config/placement.h"
+#include "models/registry.h"
 #include "models/server_model.h"
 
 namespace echolab {
@@ -15,6 +16,12 @@ struct Timing {
   double duration_s = 5;
   int interval_ms = 100;
 };
+
+/// The registry row of the config's server.model; throws ConfigError for
+/// an unknown model.
+const ModelInfo& chosen_model(const Json& config);
+/// The model's own options from the config's "server" section.
+OptionValues model_options_from(const ModelInfo& model, const Json& server_section);
 
 /// A resolved config (see config_keys.h) turned into what each layer takes.
 ServerConfig server_config_from(const Json& config);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/config/placement.h"
+#include "harness/config/trial_config.h"
 #include "harness/trial/trial_runner.h"
 #include "models/registry.h"
 
@@ -372,13 +373,13 @@ void Spec::check_point(const SpecPoint& point) const {
     const std::string key = message.substr(0, message.find(": "));
     fail(source_of(point, key), without_key_prefix(message, key) + "; in " + which + ": exclude it");
   }
-  const std::string model = get_key(point.config, "server.model").get<std::string>();
   const int threads = get_key(point.config, "server.threads").get<int>();
-  const ModelInfo* info = find_model(model);
-  if (info && threads > info->max_threads) {
+  const ModelInfo& model = chosen_model(point.config);
+  if (!model.thread_limit_error(threads).empty()) {
     const std::string key = point.sources.count("server.threads") ? "server.threads" : "server.model";
-    fail(source_of(point, key), model + " takes at most " + std::to_string(info->max_threads) + " thread(s) but " +
-                                    which + " asks for " + std::to_string(threads) + ": exclude it");
+    fail(source_of(point, key), std::string(model.name) + " takes at most " + std::to_string(model.max_threads) +
+                                    " thread(s) but " + which + " asks for " + std::to_string(threads) +
+                                    ": exclude it");
   }
 }
 

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "harness/config/trial_config.h"
 #include "harness/trial/trial_runner.h"
 
 namespace echolab {
@@ -75,7 +76,8 @@ TrialProcess::TrialProcess(const Topology& topology, InterruptWatch& interrupts)
 double TrialProcess::deadline_s(const Json& config) {
   double seconds = get_key(config, "timing.warmup_s").get<double>() +
                    get_key(config, "timing.duration_s").get<double>() + margin_s();
-  if (get_key(config, "server.model") == "external") seconds += get_key(config, "server.start_timeout_s").get<double>();
+  // A model that declares a start timeout (external) may use it all.
+  if (chosen_model(config).option("start_timeout_s")) seconds += get_key(config, "server.start_timeout_s").get<double>();
   return seconds;
 }
 

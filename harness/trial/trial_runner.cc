@@ -71,14 +71,11 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   SocketAddress server_address;
   if (with_server) {
     ServerConfig server = server_config_from(config);
-    const ModelInfo* info = find_model(server.model);
-    if (!info) throw ConfigError("server.model: unknown model '" + server.model + "'");
-    if (server.threads > info->max_threads) {
-      return failed(result, "failed",
-                    server.model + " supports at most " + std::to_string(info->max_threads) +
-                        " thread(s); asked for threads=" + std::to_string(server.threads));
+    const ModelInfo& info = chosen_model(config);
+    if (std::string error = info.thread_limit_error(server.threads); !error.empty()) {
+      return failed(result, "failed", error);
     }
-    model = info->create();
+    model = info.create();
     try {
       model->start(server, plan.cpus);
     } catch (const ModelUnavailable& error) {
