@@ -1,7 +1,8 @@
 """echolab plot/: charts, REPORT.md and run comparison from result files.
 
-Reads only files that `echolab run` and `echolab micro` wrote (see
-docs/DESIGN.md, "Results (contract)"), never the C++ code. Entry points:
+Reads only files that `echolab run`, `echolab summarize` and `echolab micro`
+wrote (see docs/DESIGN.md, "Results (contract)"), never the C++ code; for a
+run without metrics.json it asks `echolab help metrics --json`. Entry points:
 
     python3 plot/report.py RUN_DIR [--out DIR]     charts + REPORT.md for a run
     python3 plot/report.py --all results/          the `latest` of every experiment

@@ -3,7 +3,9 @@ latency CDFs.
 
 Each draws the point's "median repetition": the successful repetition whose
 throughput is nearest the point's median (`Point.median_trial`), so the
-picture is typical rather than best or worst.
+picture is typical rather than best or worst. Per-trial figures (interval CV,
+Jain's index) are the trial's own metrics; when one is absent it shows as
+"-", it is never recomputed here.
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from plot.chartkit import (LINE_STYLES, ChartResult, caption_for,
                            format_number, label_bars, layout_by_model,
                            new_figure, save_figure, spread_legend,
                            wrap_label)
+from plot.jsonc import as_number
 from plot.palette import ModelColours
-from plot.summarize import as_number
 
 
 def _numbers(values: Any) -> Optional[List[float]]:
@@ -31,22 +33,6 @@ def _numbers(values: Any) -> Optional[List[float]]:
 def percent(value: Optional[float]) -> str:
     """0.041 -> '4.1%'; None -> '-'."""
     return "-" if value is None else f"{100.0 * value:.1f}%"
-
-
-def coefficient_of_variation(values: Sequence[float]) -> Optional[float]:
-    """Population stdev / mean, None when the mean is 0."""
-    mean = sum(values) / len(values)
-    if mean == 0:
-        return None
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) / mean
-
-
-def jain_index(values: Sequence[float]) -> Optional[float]:
-    """Jain's fairness index: 1 when even, 1/n when one thread does it all."""
-    square_sum = sum(v * v for v in values)
-    if not values or square_sum == 0:
-        return None
-    return sum(values) ** 2 / (len(values) * square_sum)
 
 
 def _grid(count: int, max_columns: int = 3) -> Tuple[int, int]:
@@ -75,8 +61,6 @@ def timelines(run: Any, out_dir: str, colours: ModelColours
     data: Dict[str, Any] = {}
     for ax, (point, trial, t_s, mb_s) in zip(panels, entries):
         cv = trial.metric("interval_cv")
-        if cv is None:
-            cv = coefficient_of_variation(mb_s)
         ax.plot(t_s, mb_s, color=colours(point.model), linewidth=1.1,
                 label=f"rep {trial.repetition} (median of "
                       f"{len(point.ok_trials)}), interval CV {percent(cv)}")
@@ -94,7 +78,7 @@ def timelines(run: Any, out_dir: str, colours: ModelColours
     figure.suptitle(f"Throughput per interval{every}, median repetition "
                     "of each point")
     figure.supxlabel("time in the measured window (s)")
-    figure.supylabel("Throughput (MB/s)")
+    figure.supylabel(run.catalogue.axis_label("throughput_mb_s"))
     files = save_figure(figure, out_dir, "timeline", caption_for(run))
     return ChartResult(
         "timeline", "Throughput over time",
@@ -149,8 +133,6 @@ def thread_distribution(run: Any, out_dir: str, colours: ModelColours
         _draw_thread_bars((ax_conn, ax_bytes), x, (connections, megabytes),
                           colours(point.model))
         jain = trial.metric("fairness_jain")
-        if jain is None:
-            jain = jain_index(megabytes)
         ax_bytes.annotate("Jain " + ("-" if jain is None else f"{jain:.2f}"),
                           (x, 1.0), xycoords=("data", "axes fraction"),
                           ha="center", va="bottom", fontsize=7)

@@ -1,8 +1,8 @@
 """Charts of per-point summary statistics: metric bars and metric-vs-axis lines.
 
-Every number drawn comes from the point's summary row (summary.csv, or the same
-statistics recomputed from trials.jsonl), and every function returns the
-numbers it drew in `ChartResult.data`.
+Every statistic drawn comes from the point's row of summary.csv (missing cells
+are simply not drawn), titles and units from the run's metric catalogue, and
+every function returns the numbers it drew in `ChartResult.data`.
 """
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from plot.chartkit import (LINE_STYLES, MARKERS, MODEL_KEY, ChartResult,
                            layout_by_model, new_figure, save_figure,
                            spread_legend)
 from plot.naming import (format_axis_value, format_value, key_axis_label,
-                         metric_axis_label, metric_title, short_key)
+                         short_key)
 from plot.palette import ModelColours
-from plot.summarize import STATS
+from plot.summary_csv import STATS
 
+# Chart choice: the metrics drawn against a numeric swept key.
 LINE_METRICS = ("throughput_mb_s", "server_cpu_per_gb")
 
 
@@ -42,14 +43,15 @@ def metric_bars(run: Any, out_dir: str, colours: ModelColours, metric: str,
         data["repetitions"].append(repetitions)
         for name, value in stats.items():
             data[name].append(value)
+    title = run.catalogue.title(metric)
     label_bars(ax, layout.xs, layout.labels, layout.spans)
-    ax.set_ylabel(metric_axis_label(metric))
+    ax.set_ylabel(run.catalogue.axis_label(metric))
     ax.set_ylim(bottom=0)
-    ax.set_title(f"{metric_title(metric)} per point: median of "
+    ax.set_title(f"{title} per point: median of "
                  f"{_repetition_text(layout.points)}")
     spread_legend(ax, layout.legend)
     files = save_figure(figure, out_dir, stem, caption_for(run))
-    return ChartResult(stem, metric_title(metric), description, files, data)
+    return ChartResult(stem, title, description, files, data)
 
 
 def _repetition_text(points: List[Any]) -> str:
@@ -150,9 +152,9 @@ def axis_lines(run: Any, out_dir: str, colours: ModelColours,
     for ax, metric in zip(axes, LINE_METRICS):
         data[metric] = _draw_metric_lines(ax, series, colours, axis_key,
                                           metric)
-        ax.set_ylabel(metric_axis_label(metric))
+        ax.set_ylabel(run.catalogue.axis_label(metric))
         ax.set_ylim(bottom=0)
-        ax.set_title(f"{metric_title(metric)} vs {short_key(axis_key)}")
+        ax.set_title(f"{run.catalogue.title(metric)} vs {short_key(axis_key)}")
     _set_axis_scale(axes[-1], axis_key, all_x)
     axes[-1].set_xlabel(key_axis_label(axis_key))
     axes[0].legend(fontsize=7, loc="best", framealpha=0.85)

@@ -19,6 +19,11 @@ class BadInput(Exception):
     """Input the user has to fix. The message is one line naming the file."""
 
 
+def summarize_fix(run_dir: str) -> str:
+    """How to (re)write a run's summary.csv and metrics.json."""
+    return f"`echolab summarize {run_dir or '.'}` writes it"
+
+
 def warn(message: str, notes: Optional[List[str]] = None) -> None:
     """Print `warning: message` on stderr and remember it in `notes` if given."""
     print(f"warning: {message}", file=sys.stderr)

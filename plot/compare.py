@@ -29,8 +29,9 @@ from plot.mannwhitney import (MannWhitneyResult, mann_whitney_u,  # noqa: E402
                               smallest_possible_p)
 from plot.rundir import Point, Run, load_run  # noqa: E402
 
-# metric -> True when higher is better
-COMPARED_METRICS = (("throughput_mb_s", True), ("server_cpu_per_gb", False))
+# Chart choice: the metrics compared. Which direction is better comes from
+# the metric catalogue (plot/catalogue.py).
+COMPARED_METRICS = ("throughput_mb_s", "server_cpu_per_gb")
 DEFAULT_ALPHA = 0.05
 
 
@@ -40,7 +41,7 @@ class Comparison:
     name: str
     matched_by: str
     metric: str
-    higher_is_better: bool
+    higher_is_better: Optional[bool]
     median_a: Optional[float]
     median_b: Optional[float]
     n_a: int
@@ -77,18 +78,22 @@ def match_points(run_a: Run, run_b: Run
     return pairs, only_a, list(b_by_name.values())
 
 
-def _direction(metric: str, b_higher: bool, higher_is_better: bool) -> str:
+def _direction(metric: str, b_higher: bool,
+               higher_is_better: Optional[bool]) -> str:
     """`B is faster`, `B uses less CPU per GB`, or a generic phrase."""
     if metric == "throughput_mb_s":
         return "B is faster" if b_higher else "B is slower"
     if metric == "server_cpu_per_gb":
         return f"B uses {'more' if b_higher else 'less'} server CPU per GB"
+    higher_or_lower = "higher" if b_higher else "lower"
+    if higher_is_better is None:
+        return f"B is {higher_or_lower}"
     better = "better" if b_higher == higher_is_better else "worse"
-    return f"B is {'higher' if b_higher else 'lower'} ({better})"
+    return f"B is {higher_or_lower} ({better})"
 
 
 def compare_metric(point_a: Point, point_b: Point, matched_by: str,
-                   metric: str, higher_is_better: bool,
+                   metric: str, higher_is_better: Optional[bool],
                    alpha: float = DEFAULT_ALPHA) -> Comparison:
     """Medians, ratio, test and a plain-words verdict for one metric."""
     values_a = point_a.repetition_values(metric)
@@ -124,9 +129,10 @@ def compare_runs(run_a: Run, run_b: Run, alpha: float = DEFAULT_ALPHA
     if not pairs:
         raise BadInput(f"no point of {run_a.path} matches a point of "
                        f"{run_b.path} (by config_id or by name)")
-    comparisons = [compare_metric(a, b, how, metric, better, alpha)
-                   for a, b, how in pairs
-                   for metric, better in COMPARED_METRICS]
+    better = {metric: run_b.catalogue.higher_is_better(metric)
+              for metric in COMPARED_METRICS}
+    comparisons = [compare_metric(a, b, how, metric, better[metric], alpha)
+                   for a, b, how in pairs for metric in COMPARED_METRICS]
     return comparisons, only_a, only_b
 
 

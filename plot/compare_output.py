@@ -9,7 +9,6 @@ from matplotlib.ticker import FormatStrFormatter
 
 from plot.chartkit import format_number, new_figure, save_figure, wrap_label
 from plot.mannwhitney import EXACT_MAX_TOTAL
-from plot.naming import metric_title
 from plot.report_md import table
 
 BETTER, WORSE, SAME = "#2ca02c", "#d62728", "#9e9e9e"
@@ -88,7 +87,8 @@ def render_markdown(run_a: Any, run_b: Any, comparisons: Sequence[Any],
 
 
 def _colour(comparison: Any) -> str:
-    if not comparison.significant or comparison.ratio is None:
+    if not comparison.significant or comparison.ratio is None \
+            or comparison.higher_is_better is None:
         return SAME
     b_higher = comparison.ratio > 1
     return BETTER if b_higher == comparison.higher_is_better else WORSE
@@ -125,7 +125,7 @@ def ratio_chart(run_a: Any, run_b: Any, comparisons: Sequence[Any],
         ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.set_xlim(2 ** -spread, 2 ** spread)
         ax.axvline(1.0, color="black", linewidth=0.8)
-        ax.set_title(f"{metric_title(metric)}: B / A")
+        ax.set_title(f"{run_b.catalogue.title(metric)}: B / A")
         ax.set_xlabel("ratio of medians (log scale)")
         ax.grid(False, axis="y")
     axes[0].set_yticks(range(len(names)))

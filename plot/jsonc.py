@@ -1,4 +1,5 @@
-"""JSON with `//` and `/* */` comments (the experiment spec format).
+"""JSON with `//` and `/* */` comments (the experiment spec format), and
+`as_number` for numbers read from JSON.
 
 Comments are replaced by spaces (newlines kept), so the line and column of a
 JSON error still point into the original file. Text inside strings is never
@@ -7,7 +8,8 @@ touched: "http://x" stays as it is.
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from typing import Any, Optional
 
 from plot.cli_support import BadInput
 
@@ -67,3 +69,10 @@ def load_jsonc_file(path: str) -> Any:
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not UTF-8 text") from None
     return loads_jsonc(text, path)
+
+
+def as_number(value: Any) -> Optional[float]:
+    """A JSON value as a finite float; None for missing, bool, non-numbers."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None

@@ -2,8 +2,10 @@
 
 Benchmark names follow "<benchmark>/<placement>/<cpus>", e.g.
 "BM_EventfdPingPong/other_core/pu:0-pu:1". Per run it keeps one number:
-the "median" aggregate when repetitions produced one, else the single
-iteration run, else the median of the iteration runs.
+Google Benchmark's own "median" aggregate (run with
+--benchmark_repetitions=N), else the single iteration run. Several runs
+without a median aggregate are reported as such, with no time: plot/ computes
+no statistic itself.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from plot.cli_support import BadInput
-from plot.summarize import as_number, percentile
+from plot.jsonc import as_number
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 STANDARD_KEYS = {
@@ -71,13 +73,15 @@ def _counters(entry: Dict[str, Any]) -> Dict[str, float]:
             if k not in STANDARD_KEYS and as_number(v) is not None}
 
 
-def _median(values: List[Optional[float]]) -> Optional[float]:
-    present = sorted(v for v in values if v is not None)
-    return percentile(present, 50) if present else None
+def _no_time(benchmark: str, placement: str, cpus: str, run_name: str,
+             source: str, error: str) -> MicroResult:
+    return MicroResult(benchmark, placement, cpus, run_name, None, None,
+                       source, {}, error)
 
 
 def _pick(run_name: str, entries: List[Dict[str, Any]]) -> MicroResult:
-    """The median aggregate, the single iteration, or the iterations' median."""
+    """The median aggregate or the single iteration; else a result saying
+    why there is no time."""
     benchmark, placement, cpus = split_name(run_name)
     errors = [str(e.get("error_message") or "error") for e in entries
               if e.get("error_occurred")]
@@ -90,17 +94,14 @@ def _pick(run_name: str, entries: List[Dict[str, Any]]) -> MicroResult:
     elif len(iterations) == 1:
         chosen, source = iterations[0], "single run"
     elif iterations:
-        keys = set().union(*(_counters(e) for e in iterations))
-        return MicroResult(
-            benchmark, placement, cpus, run_name,
-            _median([_ns(e, "real_time") for e in iterations]),
-            _median([_ns(e, "cpu_time") for e in iterations]),
-            f"median of {len(iterations)} runs",
-            {k: _median([_counters(e).get(k) for e in iterations])
-             for k in sorted(keys)}, "; ".join(errors))
+        missing = (f"{len(iterations)} runs but no median aggregate (run "
+                   "with --benchmark_repetitions=N)")
+        return _no_time(benchmark, placement, cpus, run_name,
+                        "no median aggregate",
+                        "; ".join(errors + [missing]))
     else:
-        return MicroResult(benchmark, placement, cpus, run_name, None, None,
-                           "no result", {}, "; ".join(errors) or "no result")
+        return _no_time(benchmark, placement, cpus, run_name, "no result",
+                        "; ".join(errors) or "no result")
     return MicroResult(benchmark, placement, cpus, run_name,
                        _ns(chosen, "real_time"), _ns(chosen, "cpu_time"),
                        source, _counters(chosen), "; ".join(errors))

@@ -1,24 +1,13 @@
-"""Names shown to people: point names, metric titles and units, axis labels."""
+"""Names shown to people: point names, swept-key units, axis labels.
+
+Metric titles and units are not here: they come from the run's metric
+catalogue (plot/catalogue.py).
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional
 
 SHORT_PREFIXES = ("server.", "load.")
-
-# metric -> (title, unit); MB = 10^6 bytes, GB = 10^9 bytes (docs/DESIGN.md).
-METRICS: Dict[str, Tuple[str, str]] = {
-    "throughput_mb_s": ("Throughput", "MB/s"),
-    "msgs_per_s": ("Messages per second", "msg/s"),
-    "server_cpu_s": ("Server CPU time", "s"),
-    "client_cpu_s": ("Client CPU time", "s"),
-    "server_cpu_per_gb": ("Server CPU per GB echoed", "s/GB"),
-    "ctx_switches_voluntary": ("Voluntary context switches", "count"),
-    "ctx_switches_involuntary": ("Involuntary context switches", "count"),
-    "migrations": ("CPU migrations", "count"),
-    "spurious_wakeups": ("Spurious wake-ups", "count"),
-    "fairness_jain": ("Jain's fairness index", "1 = even"),
-    "interval_cv": ("Interval throughput CV", "ratio"),
-}
 
 # Swept keys whose values carry a unit.
 KEY_UNITS = {"read_buffer": "bytes", "message_bytes": "bytes",
@@ -60,17 +49,6 @@ def point_display_name(label: str, varied: Mapping[str, Any]) -> str:
         return label
     return ", ".join(f"{short_key(k)}={format_value(v)}"
                      for k, v in varied.items())
-
-
-def metric_title(metric: str) -> str:
-    """`server_cpu_per_gb` -> `Server CPU per GB echoed`."""
-    return METRICS.get(metric, (metric.replace("_", " "), ""))[0]
-
-
-def metric_axis_label(metric: str) -> str:
-    """`throughput_mb_s` -> `Throughput (MB/s)`."""
-    title, unit = METRICS.get(metric, (metric.replace("_", " "), ""))
-    return f"{title} ({unit})" if unit else title
 
 
 def key_axis_label(key: str) -> str:

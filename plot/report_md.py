@@ -1,7 +1,8 @@
 """REPORT.md: the question, the machine, the numbers, the charts, the failures.
 
 Plain GitHub-flavoured Markdown with relative links, so the file renders as it
-is in the repository browser.
+is in the repository browser. Statistics are summary.csv's; metric titles and
+units are the run's metric catalogue's.
 """
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from typing import Any, List, Optional, Sequence
 from plot.chartkit import ChartResult, format_number, placement_text
 from plot.charts_detail import percent
 from plot.naming import format_value
+
+# Report choices: the summary table shows throughput (median, p25-p75, CV
+# across repetitions), these medians, and the median interval CV.
+MAIN_METRIC = "throughput_mb_s"
+MEDIAN_COLUMNS = ("server_cpu_per_gb", "ctx_switches_voluntary",
+                  "ctx_switches_involuntary", "spurious_wakeups")
+PERCENT_COLUMN = "interval_cv"
 
 
 def cell(text: Any) -> str:
@@ -74,7 +82,8 @@ def machine_section(run: Any) -> List[str]:
         ("Server placement", placement_text(run.points, "server")),
         ("Client placement", placement_text(run.points, "load")),
         ("Trials", _trial_counts(run)),
-        ("Statistics from", run.summary_source),
+        ("Statistics from", "summary.csv"),
+        ("Metric definitions", run.catalogue.source),
     ]
     lines = ["## Machine and run", "", "| | |", "| :-- | :-- |"]
     lines += [f"| {label} | {cell(value)} |" for label, value in facts
@@ -84,24 +93,28 @@ def machine_section(run: Any) -> List[str]:
     return lines + [""]
 
 
+def _summary_header(catalogue: Any) -> List[str]:
+    """Column titles; metric titles and units from the catalogue."""
+    return (["Point", "ok/n", f"{catalogue.axis_label(MAIN_METRIC)}, median",
+             "p25–p75", "CV"]
+            + [catalogue.axis_label(metric) for metric in MEDIAN_COLUMNS]
+            + [catalogue.title(PERCENT_COLUMN)])
+
+
 def _summary_row(point: Any) -> List[str]:
+    """A point's cells; "-" where summary.csv has no figure."""
     def median(metric: str) -> str:
         return format_number(point.stat(metric, "median"))
-    return [point.name, f"{len(point.ok_trials)}/{len(point.trials)}",
-            median("throughput_mb_s"), _spread(point, "throughput_mb_s"),
-            percent(point.stat("throughput_mb_s", "cv")),
-            median("server_cpu_per_gb"),
-            f"{median('ctx_switches_voluntary')} / "
-            f"{median('ctx_switches_involuntary')}",
-            median("spurious_wakeups"),
-            percent(point.stat("interval_cv", "median"))]
+    return ([point.name, f"{len(point.ok_trials)}/{len(point.trials)}",
+             median(MAIN_METRIC), _spread(point, MAIN_METRIC),
+             percent(point.stat(MAIN_METRIC, "cv"))]
+            + [median(metric) for metric in MEDIAN_COLUMNS]
+            + [percent(point.stat(PERCENT_COLUMN, "median"))])
 
 
 def summary_section(run: Any) -> List[str]:
     """One row per point, the numbers behind the charts."""
-    header = ["Point", "ok/n", "Throughput MB/s (median)", "p25–p75", "CV",
-              "Server CPU s/GB", "Ctx switches vol / invol",
-              "Spurious wake-ups", "Interval CV"]
+    header = _summary_header(run.catalogue)
     rows = [_summary_row(point) for point in run.points]
     lines = ["## Summary", ""]
     if not run.ok_points:

@@ -1,10 +1,11 @@
-"""Load a run directory (spec.json, meta.json, trials.jsonl, summary.csv).
+"""Load a run directory (spec.json, meta.json, trials.jsonl, summary.csv,
+metrics.json).
 
-Result: a `Run` with its `Point`s (one per config_id) and their `Trial`s, and
-each point's summary statistics: taken from summary.csv when it is present and
-agrees with trials.jsonl, recomputed from the trials otherwise. Problems the
-user should know about but that do not stop a report (torn last line, stale
-summary.csv, unreadable meta.json) become warnings in `Run.notes`.
+Result: a `Run` with its `Point`s (one per config_id) and their `Trial`s,
+each point's summary statistics as summary.csv has them (written by the C++
+side; plot/ computes none), and the metric catalogue (plot/catalogue.py).
+Problems the user should know about but that do not stop a report (torn last
+line, stale summary.csv, unreadable meta.json) become warnings in `Run.notes`.
 """
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from plot.cli_support import BadInput, warn
-from plot.jsonc import load_jsonc_file
+from plot.catalogue import Catalogue, load_catalogue
+from plot.cli_support import BadInput, summarize_fix, warn
+from plot.jsonc import as_number, load_jsonc_file
 from plot.naming import lookup, point_display_name
-from plot.summarize import (SummaryRow, as_number, read_summary_csv,
-                            summarize_trials)
+from plot.summary_csv import FILE_NAME as SUMMARY_FILE
+from plot.summary_csv import SummaryRow, read_summary_csv
 
 SUPPORTED_SCHEMA = 1
 
@@ -98,14 +100,12 @@ class Point:
         return [v for v in values if v is not None]
 
     def median_trial(self, metric: str = "throughput_mb_s") -> Optional[Trial]:
-        """The successful repetition whose `metric` is nearest the median."""
+        """The successful repetition whose `metric` is nearest the median of
+        summary.csv; the first successful one when either is missing."""
         candidates = [t for t in self.ok_trials if t.metric(metric) is not None]
-        if not candidates:
-            return self.ok_trials[0] if self.ok_trials else None
         median = self.stat(metric, "median")
-        if median is None:
-            ordered = sorted(candidates, key=lambda t: t.metric(metric))
-            return ordered[(len(ordered) - 1) // 2]
+        if not candidates or median is None:
+            return self.ok_trials[0] if self.ok_trials else None
         return min(candidates, key=lambda t: (abs(t.metric(metric) - median),
                                               t.repetition))
 
@@ -119,7 +119,7 @@ class Run:
     trials: List[Trial]
     points: List[Point]
     varied_keys: List[str]
-    summary_source: str
+    catalogue: Catalogue
     notes: List[str] = field(default_factory=list)
     findings: str = ""
 
@@ -204,37 +204,43 @@ def read_trials(path: str, notes: List[str]) -> List[Trial]:
     return list(by_key.values())
 
 
-def _summary_rows(run_dir: str, trials: List[Trial], notes: List[str]):
-    """Rows by config_id (csv where valid, else computed) and their source."""
-    computed = {row.config_id: row for row in summarize_trials(trials)}
-    csv_path = os.path.join(run_dir, "summary.csv")
-    if not os.path.exists(csv_path):
-        warn(f"{csv_path} is missing (killed run?); statistics computed from "
-             "trials.jsonl", notes)
-        return computed, list(computed), "trials.jsonl"
-    try:
-        csv_rows, _ = read_summary_csv(csv_path)
-    except BadInput as error:
-        warn(f"{error}; statistics computed from trials.jsonl", notes)
-        return computed, list(computed), "trials.jsonl"
-    rows, order = dict(computed), []
+def _group_trials(trials: List[Trial]) -> Dict[str, List[Trial]]:
+    """Trials by config_id (first appearance order), by repetition within."""
+    grouped: Dict[str, List[Trial]] = {}
+    for trial in trials:
+        grouped.setdefault(trial.config_id, []).append(trial)
+    return {cid: sorted(group, key=lambda t: t.repetition)
+            for cid, group in grouped.items()}
+
+
+def _summary_rows(run_dir: str, grouped: Dict[str, List[Trial]],
+                  catalogue: Catalogue, notes: List[str]
+                  ) -> Dict[str, SummaryRow]:
+    """summary.csv's rows of the points in trials.jsonl, in summary.csv
+    order; a point it lacks gets an empty row (its figures show as missing)."""
+    csv_path = os.path.join(run_dir, SUMMARY_FILE)
+    csv_rows, _ = read_summary_csv(csv_path, catalogue)
+    rows: Dict[str, SummaryRow] = {}
     for row in csv_rows:
-        if row.config_id not in computed:
+        group = grouped.get(row.config_id)
+        if group is None:
             warn(f"{csv_path}: point {row.config_id} has no trial in "
                  "trials.jsonl; ignored", notes)
-        elif row.n_trials != computed[row.config_id].n_trials:
-            mine = computed[row.config_id]
-            name = point_display_name(mine.label, mine.varied)
-            warn(f"{csv_path}: point {name} counts {row.n_trials} "
-                 f"trials but trials.jsonl has "
-                 f"{computed[row.config_id].n_trials}; using trials.jsonl",
+            continue
+        if row.n_trials != len(group):
+            warn(f"{csv_path}: point {point_display_name(row.label, row.varied)}"
+                 f" counts {row.n_trials} trials but trials.jsonl has "
+                 f"{len(group)}; statistics may be stale "
+                 f"({summarize_fix(run_dir)})", notes)
+        rows[row.config_id] = row
+    for config_id, group in grouped.items():
+        if config_id not in rows:
+            warn(f"{csv_path} has no row for point {config_id}; its "
+                 f"statistics show as missing ({summarize_fix(run_dir)})",
                  notes)
-        else:
-            rows[row.config_id] = row
-        if row.config_id in computed:
-            order.append(row.config_id)
-    order += [cid for cid in computed if cid not in order]
-    return rows, order, "summary.csv"
+            rows[config_id] = SummaryRow(config_id, group[0].label,
+                                         dict(group[0].varied))
+    return rows
 
 
 def _varied_keys(trials: List[Trial], spec: Dict[str, Any]) -> List[str]:
@@ -301,16 +307,14 @@ def load_run(run_dir: str) -> Run:
         raise BadInput(f"{trials_path} holds no trial (the run finished none)")
     spec = _read_optional_json(os.path.join(run_dir, "spec.json"), notes)
     meta = _read_optional_json(os.path.join(run_dir, "meta.json"), notes)
-    rows, order, source = _summary_rows(run_dir, trials, notes)
-    grouped: Dict[str, List[Trial]] = {}
-    for trial in trials:
-        grouped.setdefault(trial.config_id, []).append(trial)
-    points = []
-    for config_id in order:
-        group = sorted(grouped[config_id], key=lambda t: t.repetition)
-        points.append(Point(config_id=config_id, label=group[0].label,
-                            varied=group[0].varied, config=group[0].config,
-                            trials=group, summary=rows[config_id]))
+    catalogue = load_catalogue(run_dir)
+    grouped = _group_trials(trials)
+    rows = _summary_rows(run_dir, grouped, catalogue, notes)
+    points = [Point(config_id=config_id, label=grouped[config_id][0].label,
+                    varied=grouped[config_id][0].varied,
+                    config=grouped[config_id][0].config,
+                    trials=grouped[config_id], summary=row)
+              for config_id, row in rows.items()]
     _name_points(points)
     findings_path = os.path.join(run_dir, "findings.md")
     findings = ""
@@ -319,4 +323,4 @@ def load_run(run_dir: str) -> Run:
             findings = handle.read()
     return Run(path=run_dir, spec=spec, meta=meta, trials=trials,
                points=points, varied_keys=_varied_keys(trials, spec),
-               summary_source=source, notes=notes, findings=findings)
+               catalogue=catalogue, notes=notes, findings=findings)

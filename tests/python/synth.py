@@ -1,9 +1,16 @@
 """Synthetic run directories for the plot/ tests.
 
-Builds spec.json, meta.json, trials.jsonl and summary.csv the way docs/DESIGN.md
-describes them, with deterministic made-up numbers. summary.csv is computed
-here with numpy (np.percentile, np.std / np.mean), independently of
-plot/summarize.py, so tests can check the two agree.
+Writes spec.json, meta.json and trials.jsonl the way docs/DESIGN.md describes
+them, with deterministic made-up numbers, then has summary.csv and
+metrics.json written by `summarize_run_dir`, the one switch between:
+
+- `summarize_with_binary`: `<ECHOLAB_BINARY or build/echolab> summarize DIR`,
+  what real runs get;
+- `summarize_with_fixture`: summary.csv computed here with numpy
+  (np.percentile, np.std / np.mean) and metrics_fixture.json copied as
+  metrics.json, for as long as the binary has no `summarize` command.
+
+ECHOLAB_SYNTH_SUMMARIZE=binary|fixture overrides the default.
 """
 from __future__ import annotations
 
@@ -13,15 +20,18 @@ import itertools
 import json
 import os
 import random
+import shutil
+import subprocess
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-MAIN_METRICS = (
-    "throughput_mb_s", "msgs_per_s", "server_cpu_s", "client_cpu_s",
-    "server_cpu_per_gb", "ctx_switches_voluntary", "ctx_switches_involuntary",
-    "migrations", "spurious_wakeups", "fairness_jain", "interval_cv",
-)
+from plot.catalogue import echolab_binary
+
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "metrics_fixture.json")
+STATS = ("median", "p25", "p75", "min", "max", "cv")
+DEFAULT_SUMMARIZER = "fixture"  # "binary" once `echolab summarize` exists
 MODEL_SPEED = {"single_thread": 750.0, "shared_listener": 400.0,
                "acceptor_workers": 900.0, "reuseport": 1000.0,
                "my_model": 300.0}
@@ -173,7 +183,7 @@ def make_run_dir(root: str, name: str = "synthetic",
                                          throughput, latency, series, fail))
     write_trials(run_dir, records)
     if write_summary:
-        write_numpy_summary(run_dir, records)
+        summarize_run_dir(run_dir)
     os.symlink(stamp, os.path.join(root, name, "latest"))
     return run_dir
 
@@ -212,38 +222,109 @@ def write_trials(run_dir: str, records: Sequence[Dict[str, Any]],
     return path
 
 
-def numpy_stats(values: List[float]) -> List[Any]:
-    """median,p25,p75,min,max,cv with numpy; empty cells when no values."""
+def fixture_summary_metrics() -> List[str]:
+    """The summary metrics of metrics_fixture.json, in its order."""
+    with open(FIXTURE) as handle:
+        entries = json.load(handle)["metrics"]
+    return [entry["name"] for entry in entries if entry["summary"]]
+
+
+def read_records(run_dir: str) -> List[Dict[str, Any]]:
+    """The records of trials.jsonl (lines that are not JSON skipped)."""
+    records = []
+    with open(os.path.join(run_dir, "trials.jsonl")) as handle:
+        for line in handle:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+def numpy_stats(values: List[float]) -> List[Optional[float]]:
+    """median,p25,p75,min,max,cv with numpy; Nones when there are no values,
+    cv None when the mean is 0."""
     if not values:
-        return [""] * 6
+        return [None] * len(STATS)
     array = np.array(values, dtype=float)
     mean = array.mean()
-    cells = [repr(float(x)) for x in (
+    stats = [float(x) for x in (
         np.percentile(array, 50), np.percentile(array, 25),
         np.percentile(array, 75), array.min(), array.max())]
-    return cells + [repr(float(array.std() / mean)) if mean != 0 else ""]
+    return stats + [float(array.std() / mean) if mean != 0 else None]
 
 
-def write_numpy_summary(run_dir: str, records: Sequence[Dict[str, Any]]
-                        ) -> str:
-    """summary.csv as the C++ runner would write it (computed with numpy)."""
+def ok_values(group: Sequence[Dict[str, Any]], metric: str) -> List[float]:
+    """`metric` of the successful records of a point that have it."""
+    return [r["metrics"][metric] for r in group if r["status"] == "ok"
+            and isinstance(r["metrics"].get(metric), (int, float))]
+
+
+def group_records(records: Sequence[Dict[str, Any]]
+                  ) -> Dict[str, List[Dict[str, Any]]]:
+    """Records by config_id, in order of first appearance."""
     groups: Dict[str, List[Dict[str, Any]]] = {}
     for record in records:
         groups.setdefault(record["config_id"], []).append(record)
+    return groups
+
+
+def write_numpy_summary(run_dir: str, records: Sequence[Dict[str, Any]],
+                        metrics: Sequence[str]) -> str:
+    """summary.csv in the runner's layout, the statistics from numpy."""
     keys = list(records[0]["varied"])
     header = ["config_id", "label", *keys, "n_ok", "n_trials"] + [
-        f"{m}_{s}" for m in MAIN_METRICS
-        for s in ("median", "p25", "p75", "min", "max", "cv")]
+        f"{m}_{s}" for m in metrics for s in STATS]
     path = os.path.join(run_dir, "summary.csv")
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        for cid, group in groups.items():
+        for cid, group in group_records(records).items():
             ok = [r for r in group if r["status"] == "ok"]
             row = [cid, group[0]["label"]] + [
                 group[0]["varied"][k] for k in keys] + [len(ok), len(group)]
-            for metric in MAIN_METRICS:
-                row += numpy_stats([r["metrics"][metric] for r in ok
-                                    if metric in r["metrics"]])
+            for metric in metrics:
+                row += ["" if v is None else repr(v)
+                        for v in numpy_stats(ok_values(group, metric))]
             writer.writerow(row)
     return path
+
+
+def summarize_with_fixture(run_dir: str) -> None:
+    """Stand-in for `echolab summarize DIR`: numpy summary.csv plus
+    metrics_fixture.json as metrics.json."""
+    write_numpy_summary(run_dir, read_records(run_dir),
+                        fixture_summary_metrics())
+    shutil.copyfile(FIXTURE, os.path.join(run_dir, "metrics.json"))
+
+
+def summarize_with_binary(run_dir: str) -> None:
+    """`<ECHOLAB_BINARY or build/echolab> summarize DIR`; RuntimeError with
+    its stderr when it fails."""
+    done = subprocess.run([echolab_binary(), "summarize", run_dir],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"echolab summarize {run_dir} failed "
+                           f"({done.returncode}): {done.stderr.strip()}")
+
+
+def binary_cannot_summarize() -> Optional[str]:
+    """Why `echolab summarize` cannot be used here, or None when it can."""
+    binary = echolab_binary()
+    if not os.access(binary, os.X_OK):
+        return f"no echolab binary at {binary} (build it, or set ECHOLAB_BINARY)"
+    done = subprocess.run([binary, "summarize"], capture_output=True,
+                          text=True, timeout=60)
+    if "unknown command" in done.stderr:
+        return f"{binary} has no `summarize` command yet"
+    return None
+
+
+def summarize_run_dir(run_dir: str) -> None:
+    """Write summary.csv and metrics.json into `run_dir`: the one switch
+    between the real binary and the numpy fixture."""
+    choice = os.environ.get("ECHOLAB_SYNTH_SUMMARIZE", DEFAULT_SUMMARIZER)
+    if choice == "binary":
+        summarize_with_binary(run_dir)
+    else:
+        summarize_with_fixture(run_dir)

@@ -112,7 +112,7 @@ class CompareRunsTest(unittest.TestCase):
         renamed = os.path.join(self.tmp.name, "renamed")
         os.makedirs(renamed)
         for name in ("spec.json", "meta.json", "trials.jsonl",
-                     "summary.csv"):
+                     "summary.csv", "metrics.json"):
             with open(os.path.join(self.dir_b, name)) as source:
                 text = source.read()
             for point in self.run_b.points:

@@ -63,7 +63,9 @@ class MicroTest(unittest.TestCase):
         self.assertEqual(results[("BM_EpollWait", "same_core")].cpus, "pu:0")
         two_runs = results[("BM_EpollWait", "other_core")]
         self.assertEqual((two_runs.real_ns, two_runs.source),
-                         (900.0, "median of 2 runs"))
+                         (None, "no median aggregate"))
+        self.assertIn("2 runs but no median aggregate (run with "
+                      "--benchmark_repetitions=N)", two_runs.error)
         self.assertEqual(results[("BM_Broken", "same_core")].error,
                          "eventfd failed")
 
@@ -84,6 +86,8 @@ class MicroTest(unittest.TestCase):
                           "single run | 5,200 | 1,800 | 2 |", markdown)
             self.assertIn("BM_Broken/same_core/pu:0: eventfd failed",
                           markdown)
+            self.assertIn("| BM_EpollWait | other_core | pu:1 | no median "
+                          "aggregate | - | - |", markdown)
             self.assertIn("![ns per operation by placement](micro.png)",
                           markdown)
 
@@ -93,8 +97,7 @@ class MicroTest(unittest.TestCase):
             chart = micro.micro_chart(results, {}, tmp)
         self.assertEqual(chart["data"]["BM_EventfdPingPong"],
                          {"same_core": 2250.0, "other_core": 5200.0})
-        self.assertEqual(chart["data"]["BM_EpollWait"],
-                         {"same_core": 900.0, "other_core": 900.0})
+        self.assertEqual(chart["data"]["BM_EpollWait"], {"same_core": 900.0})
         self.assertNotIn("BM_Broken", chart["data"])
 
 
