@@ -4,13 +4,15 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "harness/trial/metric_catalogue.h"
 
 namespace echolab {
 namespace {
 
-// numpy's lerp, bit for bit (plot/summarize.py does the same).
+// numpy.percentile's default interpolation, bit for bit, so a reader's
+// numpy check of summary.csv agrees exactly.
 double lerp(double low, double high, double t) {
   const double diff = high - low;
   return t >= 0.5 ? high - diff * (1 - t) : low + diff * t;
@@ -23,8 +25,8 @@ double percentile(const std::vector<double>& sorted, double q) {
   return lerp(sorted[below], sorted[above], position - static_cast<double>(below));
 }
 
-// A number as Python's summary writer prints it: whole values as integers,
-// others in the shortest form that reads back exactly.
+// A number cell: whole values as integers, others in the shortest form
+// that reads back exactly.
 std::string number_cell(double value) {
   if (std::floor(value) == value && std::fabs(value) < 1e15) {
     return std::to_string(static_cast<long long>(value));
@@ -32,7 +34,7 @@ std::string number_cell(double value) {
   return Json(value).dump();
 }
 
-// A varied value as plot/summarize.py's format_cell writes it.
+// A varied value cell (lists as JSON with ", " separators).
 std::string value_cell(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
@@ -87,7 +89,11 @@ const std::vector<std::string>& summary_metrics() {
 SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) : varied_keys_(spec.varied_keys()) {
   std::map<std::string, std::vector<const Json*>> by_id;
   for (const auto& record : records) by_id[record.value("config_id", "")].push_back(&record);
-  for (const auto& point : spec.points()) {
+  std::vector<const SpecPoint*> points;
+  for (const auto& point : spec.points()) points.push_back(&point);
+  add_points_only_in_records(spec, records, points);
+  for (const SpecPoint* point_ptr : points) {
+    const SpecPoint& point = *point_ptr;
     auto it = by_id.find(point.config_id);
     if (it == by_id.end()) continue;
     Row row{&point};
@@ -114,6 +120,27 @@ SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) :
   }
 }
 
+void SweepSummary::add_points_only_in_records(const Spec& spec, const std::vector<Json>& records,
+                                              std::vector<const SpecPoint*>& points) {
+  std::set<std::string> known;
+  for (const auto& point : spec.points()) known.insert(point.config_id);
+  for (const auto& record : records) {
+    const std::string id = record.value("config_id", "");
+    if (!known.insert(id).second) continue;
+    SpecPoint point;
+    point.config_id = id;
+    point.label = record.value("label", "");
+    point.config = record.value("config", Json::object());
+    point.varied = record.value("varied", Json::object());
+    if (point.label.empty() && point.varied.empty()) point.label = id;
+    for (const auto& [key, value] : point.varied.items()) {
+      if (std::find(varied_keys_.begin(), varied_keys_.end(), key) == varied_keys_.end()) varied_keys_.push_back(key);
+    }
+    records_only_.push_back(std::move(point));
+  }
+  for (const auto& point : records_only_) points.push_back(&point);
+}
+
 std::string SweepSummary::csv() const {
   std::vector<std::string> header = {"config_id", "label"};
   header.insert(header.end(), varied_keys_.begin(), varied_keys_.end());
@@ -129,7 +156,10 @@ std::string SweepSummary::csv() const {
   std::string out = line_of(header);
   for (const auto& row : rows_) {
     std::vector<std::string> cells = {row.point->config_id, row.point->label};
-    for (const auto& key : varied_keys_) cells.push_back(value_cell(row.point->varied.at(key)));
+    for (const auto& key : varied_keys_) {
+      auto value = row.point->varied.find(key);
+      cells.push_back(value == row.point->varied.end() ? "" : value_cell(*value));
+    }
     cells.push_back(std::to_string(row.n_ok));
     cells.push_back(std::to_string(row.n_trials));
     for (const auto& stats : row.stats) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -28,8 +29,12 @@ const std::vector<std::string>& summary_metrics();
 /// the closing table); built from a snapshot, then read-only. Main thread.
 class SweepSummary {
  public:
-  /// One row per point of `spec` that has at least one record, in spec order.
+  /// One row per point of `spec` that has at least one record, in spec
+  /// order, then one per config_id found only in the records (a spec edited
+  /// after the run), labelled from the records.
   SweepSummary(const Spec& spec, const std::vector<Json>& records);
+  SweepSummary(const SweepSummary&) = delete;  // rows point into records_only_
+  SweepSummary& operator=(const SweepSummary&) = delete;
 
   /// summary.csv: config_id,label,<varied keys>,n_ok,n_trials, then
   /// M_median,M_p25,M_p75,M_min,M_max,M_cv per main metric M.
@@ -46,7 +51,11 @@ class SweepSummary {
     std::vector<std::string> failures;              // "rep 2: timeout: ..."
   };
 
+  void add_points_only_in_records(const Spec& spec, const std::vector<Json>& records,
+                                  std::vector<const SpecPoint*>& points);
+
   std::vector<std::string> varied_keys_;
+  std::deque<SpecPoint> records_only_;  // stable addresses: rows point at them
   std::vector<Row> rows_;
 };
 
