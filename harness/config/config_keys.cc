@@ -5,12 +5,14 @@
 #include <sstream>
 #include <variant>
 
+#include "harness/load/workload.h"
 #include "models/registry.h"
 
 namespace echolab {
 namespace {
 
 std::vector<KeySpec> common_keys();
+std::vector<std::string> workload_names();
 
 std::vector<std::string> model_names() {
   std::vector<std::string> names;
@@ -44,7 +46,7 @@ Json option_json(const OptionValue& value) {
 // per option key, listing the plug-ins that declare it. An option two
 // plug-ins declare differently is a programming error.
 template <typename Rows>
-std::vector<KeySpec> plugin_option_keys(const std::string& section, const Rows& rows) {
+std::vector<KeySpec> plugin_option_keys(const std::string& section, const std::string& chosen_by, const Rows& rows) {
   std::vector<KeySpec> keys;
   for (const auto& row : rows) {
     for (const OptionSpec& option : row.options) {
@@ -52,27 +54,35 @@ std::vector<KeySpec> plugin_option_keys(const std::string& section, const Rows& 
       auto same = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& key) { return key.path == path; });
       if (same == keys.end()) {
         keys.push_back({path, key_type(option.type), option_json(option.default_value), std::string(option.help), "",
-                        option.allowed, option.min, option.max, {std::string(row.name)}});
+                        option.allowed, option.min, option.max, {std::string(row.name)}, chosen_by});
       } else if (same->default_value != option_json(option.default_value) || same->allowed != option.allowed) {
-        throw std::logic_error(path + " is declared differently by " + same->models.front() + " and " +
+        throw std::logic_error(path + " is declared differently by " + same->plugins.front() + " and " +
                                std::string(row.name));
       } else {
-        same->models.emplace_back(row.name);
+        same->plugins.emplace_back(row.name);
       }
     }
   }
   return keys;
 }
 
+// Inserts `extra` after the last key of `section` ("server.").
+void insert_after_section(std::vector<KeySpec>& keys, const std::string& section, const std::vector<KeySpec>& extra) {
+  auto last = std::find_if(keys.rbegin(), keys.rend(), [&](const KeySpec& key) { return key.path.starts_with(section); });
+  keys.insert(last.base(), extra.begin(), extra.end());
+}
+
 std::vector<KeySpec> build_keys() {
   std::vector<KeySpec> keys = common_keys();
-  // Model options follow the common server keys.
-  const auto after_server = std::find_if(keys.begin(), keys.end(), [](const KeySpec& key) {
-    return key.path.rfind("server.", 0) != 0;
-  });
-  const std::vector<KeySpec> model_keys = plugin_option_keys("server.", model_registry());
-  keys.insert(after_server, model_keys.begin(), model_keys.end());
+  insert_after_section(keys, "server.", plugin_option_keys("server.", "server.model", model_registry()));
+  insert_after_section(keys, "load.", plugin_option_keys("load.", "load.workload", workload_registry()));
   return keys;
+}
+
+std::vector<std::string> workload_names() {
+  std::vector<std::string> names;
+  for (const auto& workload : workload_registry()) names.emplace_back(workload.name);
+  return names;
 }
 
 std::vector<KeySpec> common_keys() {
@@ -121,23 +131,11 @@ std::vector<KeySpec> common_keys() {
       {"server.address", KeyType::kString, "127.0.0.1", "address the server binds", "bind"},
       {"server.port", KeyType::kInt, 0, "port to listen on (0: any free port)", "port", {}, 0, 65535},
       {"server.backlog", KeyType::kInt, 1024, "listen() backlog", "", {}, 1, 65535},
-      {"load.workload",
-       KeyType::kEnum,
-       "stream",
-       "stream: write whenever writable, read echoes back",
-       "workload",
-       {"stream"}},
+      {"load.workload", KeyType::kEnum, "stream", "what each connection does (harness/load/workload_registry.cc)",
+       "workload", workload_names()},
       {"load.connections", KeyType::kInt, 2, "client connections", "connections", {}, 1, 100000},
       {"load.threads", KeyType::kInt, 1, "client threads", "client-threads", {}, 1, 1024},
       {"load.message_bytes", KeyType::kInt, 4096, "bytes per client write", "message-bytes", {}, 1, 64 << 20},
-      {"load.inflight_messages",
-       KeyType::kInt,
-       0,
-       "messages a connection may have in flight (0: no cap, write whenever writable, as the forum's client)",
-       "",
-       {},
-       0,
-       1 << 20},
       {"load.cpus", KeyType::kString, "pu:0", "where client threads run (hwloc-calc location)", "client-cpus"},
       {"load.bind",
        KeyType::kEnum,
@@ -354,17 +352,21 @@ Json get_key(const Json& config, const std::string& path) {
 }
 
 void check_model_options(const Json& config, const std::set<std::string>& explicit_keys) {
-  const std::string model = get_key(config, "server.model").get<std::string>();
   for (const auto& path : explicit_keys) {
     const KeySpec* key = find_key(path);
-    if (!key || key->models.empty()) continue;
-    if (std::find(key->models.begin(), key->models.end(), model) != key->models.end()) continue;
-    const ModelInfo* info = find_model(model);
+    if (!key || key->plugins.empty()) continue;
+    const std::string chosen = get_key(config, key->chosen_by).get<std::string>();
+    if (std::find(key->plugins.begin(), key->plugins.end(), chosen) != key->plugins.end()) continue;
+    const std::string section = key->chosen_by.substr(0, key->chosen_by.find('.') + 1);
     std::vector<std::string> options;
-    if (info) {
-      for (const auto& option : info->options) options.emplace_back("server." + std::string(option.key));
+    for (const auto& other : config_keys()) {
+      if (other.chosen_by == key->chosen_by &&
+          std::find(other.plugins.begin(), other.plugins.end(), chosen) != other.plugins.end()) {
+        options.push_back(other.path);
+      }
     }
-    throw ConfigError(path + ": not an option of model " + model + " (its options: " +
+    const std::string kind = key->chosen_by == "server.model" ? "model" : "workload";
+    throw ConfigError(path + ": not an option of " + kind + " " + chosen + " (its options: " +
                       (options.empty() ? std::string("none beyond the common keys") : join(options, ", ")) + ")");
   }
 }
@@ -376,7 +378,9 @@ std::string describe_keys() {
     if (!key.alias.empty()) out << " (--" << key.alias << ")";
     out << "  " << key.help << "; default " << key.default_value.dump();
     if (key.type == KeyType::kEnum) out << "; " << join(key.allowed, "|");
-    if (!key.models.empty()) out << "; models: " << join(key.models, ", ");
+    if (!key.plugins.empty()) {
+      out << "; " << (key.chosen_by == "server.model" ? "models" : "workloads") << ": " << join(key.plugins, ", ");
+    }
     out << "\n";
   }
   return out.str();

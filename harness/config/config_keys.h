@@ -22,7 +22,10 @@ struct KeySpec {
   std::string alias = {};                 // short CLI option without "--"
   std::vector<std::string> allowed = {};  // kEnum values
   double min = 0, max = 0;                // kInt / kNumber range (if max > min)
-  std::vector<std::string> models = {};   // server options only some models take
+  /// A plug-in's own option: the plug-ins (models, workloads) that take it,
+  /// and the key that chooses the plug-in ("server.model", "load.workload").
+  std::vector<std::string> plugins = {};
+  std::string chosen_by = {};
 };
 
 /// A key or value is wrong; `what()` names the key and the problem.
@@ -55,8 +58,8 @@ Json check_value(const KeySpec& key, const Json& value);
 void set_key(Json& config, const std::string& path, const Json& value);
 Json get_key(const Json& config, const std::string& path);
 
-/// Errors when a key set explicitly is an option the chosen model does not
-/// take, naming the model and its valid options.
+/// Errors when a key set explicitly is an option the chosen model (or
+/// workload) does not take, naming it and its valid options.
 void check_model_options(const Json& config, const std::set<std::string>& explicit_keys);
 
 /// Human-readable list of keys (for --help).

@@ -40,10 +40,10 @@ const ModelInfo& chosen_model(const Json& config) {
   return *info;
 }
 
-OptionValues model_options_from(const ModelInfo& model, const Json& server_section) {
+OptionValues plugin_options_from(const std::vector<OptionSpec>& declared, const Json& section) {
   OptionValues values;
-  for (const OptionSpec& option : model.options) {
-    values.set(std::string(option.key), option_value(option, server_section.at(std::string(option.key))));
+  for (const OptionSpec& option : declared) {
+    values.set(std::string(option.key), option_value(option, section.at(std::string(option.key))));
   }
   return values;
 }
@@ -62,7 +62,7 @@ ServerConfig server_config_from(const Json& config) {
   out.bind_address = s.at("address").get<std::string>();
   out.port = s.at("port").get<int>();
   out.backlog = s.at("backlog").get<int>();
-  out.options = model_options_from(chosen_model(config), s);
+  out.options = plugin_options_from(chosen_model(config).options, s);
   return out;
 }
 
@@ -81,10 +81,13 @@ LoadConfig load_config_from(const Json& config, const SocketAddress* server) {
   } else {
     throw ConfigError("load.target: required (--target HOST:PORT)");
   }
+  out.workload = l.at("workload").get<std::string>();
   out.connections = l.at("connections").get<int>();
   out.threads = l.at("threads").get<int>();
   out.message_bytes = l.at("message_bytes").get<size_t>();
-  out.inflight_messages = l.at("inflight_messages").get<int>();
+  const WorkloadInfo* workload = find_workload(out.workload);
+  if (!workload) throw ConfigError("load.workload: unknown workload '" + out.workload + "'");
+  out.options = plugin_options_from(workload->options, l);
   return out;
 }
 

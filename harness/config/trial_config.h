@@ -20,8 +20,9 @@ struct Timing {
 /// The registry row of the config's server.model; throws ConfigError for
 /// an unknown model.
 const ModelInfo& chosen_model(const Json& config);
-/// The model's own options from the config's "server" section.
-OptionValues model_options_from(const ModelInfo& model, const Json& server_section);
+/// A plug-in's own options (a model's or workload's declared options) from
+/// the config section they live in ("server", "load").
+OptionValues plugin_options_from(const std::vector<OptionSpec>& declared, const Json& section);
 
 /// A resolved config (see config_keys.h) turned into what each layer takes.
 ServerConfig server_config_from(const Json& config);

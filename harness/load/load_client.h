@@ -4,27 +4,17 @@
 #include <vector>
 
 #include "core/cpu_binding.h"
-#include "core/event_loop.h"
 #include "core/socket_util.h"
 #include "core/thread_counters.h"
+#include "harness/load/workload.h"
 #include "models/server_model.h"
 
 namespace echolab {
 
-/// What the stream workload does; a plain value.
-struct LoadConfig {
-  SocketAddress target;
-  int connections = 2;
-  int threads = 1;
-  size_t message_bytes = 4096;
-  int inflight_messages = 0;  // 0: no cap
-  int connect_timeout_ms = 5000;
-};
-
-/// The forum's client: C connections spread over T threads; each writes
-/// message_bytes whenever its socket is writable (up to an in-flight cap)
-/// and reads the echoes back. Owns its threads and sockets; start/stop by
-/// the controlling thread, counters readable from any thread.
+/// The load client: C connections spread over T threads, each thread one
+/// event loop driving the connections of the workload the config names
+/// (harness/load/workload_registry.cc). Owns its threads and sockets;
+/// start/stop by the controlling thread, counters readable from any thread.
 class LoadClient {
  public:
   LoadClient();

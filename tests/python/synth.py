@@ -2,39 +2,33 @@
 
 Writes spec.json, meta.json and trials.jsonl the way docs/DESIGN.md describes
 them, with deterministic made-up numbers, then has summary.csv and
-metrics.json written by `summarize_run_dir`, the one switch between:
+metrics.json written by `<ECHOLAB_BINARY or build/echolab> summarize DIR`,
+exactly as for a real run: summary statistics are computed only by the C++
+side, never here. Without the binary, `make_run_dir` raises
+unittest.SkipTest naming the missing binary, so the tests that need a run
+directory skip.
 
-- `summarize_with_binary`: `<ECHOLAB_BINARY or build/echolab> summarize DIR`,
-  what real runs get;
-- `summarize_with_fixture`: summary.csv computed here with numpy
-  (np.percentile, np.std / np.mean) and metrics_fixture.json copied as
-  metrics.json, for as long as the binary has no `summarize` command.
-
-ECHOLAB_SYNTH_SUMMARIZE=binary|fixture overrides the default.
+spec.json must be a spec `echolab summarize` accepts (it validates it): only
+models from `echolab models`, no more threads than a model allows
+(single_thread: 1), keys from `echolab help keys`.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import itertools
 import json
 import os
 import random
-import shutil
+import statistics
 import subprocess
+import unittest
 from typing import Any, Callable, Dict, List, Optional, Sequence
-
-import numpy as np
 
 from plot.catalogue import echolab_binary
 
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       "metrics_fixture.json")
-STATS = ("median", "p25", "p75", "min", "max", "cv")
-DEFAULT_SUMMARIZER = "fixture"  # "binary" once `echolab summarize` exists
 MODEL_SPEED = {"single_thread": 750.0, "shared_listener": 400.0,
                "acceptor_workers": 900.0, "reuseport": 1000.0,
-               "my_model": 300.0}
+               "io_uring": 1100.0}
 
 DEFAULT_CONFIG = {
     "server": {"model": "single_thread", "threads": 1, "trigger": "edge",
@@ -159,8 +153,12 @@ def make_run_dir(root: str, name: str = "synthetic",
     """Write results/<name>/<stamp>/ under `root`; return its path.
 
     `fail(varied, repetition)` returns a status ("failed", "timeout",
-    "skipped") to make that trial fail, or None.
+    "skipped") to make that trial fail, or None. With `write_summary`,
+    summary.csv and metrics.json come from `echolab summarize` (SkipTest when
+    there is no binary).
     """
+    if write_summary:
+        require_binary()
     matrix = matrix if matrix is not None else {
         "server.model": ["single_thread", "shared_listener"]}
     rng = random.Random(seed)
@@ -204,8 +202,9 @@ def _trial_record(point, config, repetition, rng, throughput, latency,
     record["metrics"] = make_metrics(config, value, rng, latency)
     if series:
         record["series"] = make_series(value, config, rng)
-        samples = np.array(record["series"]["throughput_mb_s"])
-        record["metrics"]["interval_cv"] = float(samples.std() / samples.mean())
+        samples = record["series"]["throughput_mb_s"]
+        record["metrics"]["interval_cv"] = (statistics.pstdev(samples)
+                                            / statistics.fmean(samples))
     else:
         record["metrics"]["interval_cv"] = 0.0
     return record
@@ -222,109 +221,31 @@ def write_trials(run_dir: str, records: Sequence[Dict[str, Any]],
     return path
 
 
-def fixture_summary_metrics() -> List[str]:
-    """The summary metrics of metrics_fixture.json, in its order."""
-    with open(FIXTURE) as handle:
-        entries = json.load(handle)["metrics"]
-    return [entry["name"] for entry in entries if entry["summary"]]
+def binary_missing() -> Optional[str]:
+    """Why there is no echolab binary to run, or None when there is one."""
+    binary = echolab_binary()
+    if os.access(binary, os.X_OK):
+        return None
+    how = ("from ECHOLAB_BINARY" if os.environ.get("ECHOLAB_BINARY")
+           else "the default; set ECHOLAB_BINARY to use another")
+    return (f"no echolab binary at {binary} ({how}); build it (make build) "
+            "to run the tests that need `echolab summarize`")
 
 
-def read_records(run_dir: str) -> List[Dict[str, Any]]:
-    """The records of trials.jsonl (lines that are not JSON skipped)."""
-    records = []
-    with open(os.path.join(run_dir, "trials.jsonl")) as handle:
-        for line in handle:
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return records
+def require_binary() -> None:
+    """unittest.SkipTest when there is no echolab binary."""
+    reason = binary_missing()
+    if reason:
+        raise unittest.SkipTest(reason)
 
 
-def numpy_stats(values: List[float]) -> List[Optional[float]]:
-    """median,p25,p75,min,max,cv with numpy; Nones when there are no values,
-    cv None when the mean is 0."""
-    if not values:
-        return [None] * len(STATS)
-    array = np.array(values, dtype=float)
-    mean = array.mean()
-    stats = [float(x) for x in (
-        np.percentile(array, 50), np.percentile(array, 25),
-        np.percentile(array, 75), array.min(), array.max())]
-    return stats + [float(array.std() / mean) if mean != 0 else None]
-
-
-def ok_values(group: Sequence[Dict[str, Any]], metric: str) -> List[float]:
-    """`metric` of the successful records of a point that have it."""
-    return [r["metrics"][metric] for r in group if r["status"] == "ok"
-            and isinstance(r["metrics"].get(metric), (int, float))]
-
-
-def group_records(records: Sequence[Dict[str, Any]]
-                  ) -> Dict[str, List[Dict[str, Any]]]:
-    """Records by config_id, in order of first appearance."""
-    groups: Dict[str, List[Dict[str, Any]]] = {}
-    for record in records:
-        groups.setdefault(record["config_id"], []).append(record)
-    return groups
-
-
-def write_numpy_summary(run_dir: str, records: Sequence[Dict[str, Any]],
-                        metrics: Sequence[str]) -> str:
-    """summary.csv in the runner's layout, the statistics from numpy."""
-    keys = list(records[0]["varied"])
-    header = ["config_id", "label", *keys, "n_ok", "n_trials"] + [
-        f"{m}_{s}" for m in metrics for s in STATS]
-    path = os.path.join(run_dir, "summary.csv")
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for cid, group in group_records(records).items():
-            ok = [r for r in group if r["status"] == "ok"]
-            row = [cid, group[0]["label"]] + [
-                group[0]["varied"][k] for k in keys] + [len(ok), len(group)]
-            for metric in metrics:
-                row += ["" if v is None else repr(v)
-                        for v in numpy_stats(ok_values(group, metric))]
-            writer.writerow(row)
-    return path
-
-
-def summarize_with_fixture(run_dir: str) -> None:
-    """Stand-in for `echolab summarize DIR`: numpy summary.csv plus
-    metrics_fixture.json as metrics.json."""
-    write_numpy_summary(run_dir, read_records(run_dir),
-                        fixture_summary_metrics())
-    shutil.copyfile(FIXTURE, os.path.join(run_dir, "metrics.json"))
-
-
-def summarize_with_binary(run_dir: str) -> None:
-    """`<ECHOLAB_BINARY or build/echolab> summarize DIR`; RuntimeError with
-    its stderr when it fails."""
+def summarize_run_dir(run_dir: str) -> None:
+    """`<ECHOLAB_BINARY or build/echolab> summarize DIR`: (re)write
+    summary.csv and metrics.json. SkipTest without the binary; RuntimeError
+    with its stderr when it fails (e.g. a spec it rejects)."""
+    require_binary()
     done = subprocess.run([echolab_binary(), "summarize", run_dir],
                           capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise RuntimeError(f"echolab summarize {run_dir} failed "
                            f"({done.returncode}): {done.stderr.strip()}")
-
-
-def binary_cannot_summarize() -> Optional[str]:
-    """Why `echolab summarize` cannot be used here, or None when it can."""
-    binary = echolab_binary()
-    if not os.access(binary, os.X_OK):
-        return f"no echolab binary at {binary} (build it, or set ECHOLAB_BINARY)"
-    done = subprocess.run([binary, "summarize"], capture_output=True,
-                          text=True, timeout=60)
-    if "unknown command" in done.stderr:
-        return f"{binary} has no `summarize` command yet"
-    return None
-
-
-def summarize_run_dir(run_dir: str) -> None:
-    """Write summary.csv and metrics.json into `run_dir`: the one switch
-    between the real binary and the numpy fixture."""
-    choice = os.environ.get("ECHOLAB_SYNTH_SUMMARIZE", DEFAULT_SUMMARIZER)
-    if choice == "binary":
-        summarize_with_binary(run_dir)
-    else:
-        summarize_with_fixture(run_dir)

@@ -17,10 +17,8 @@ from tests.python.synth import make_run_dir
 class BadInputTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
         self.root = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
 
     def small_run(self, name="small", **kwargs):
         kwargs.setdefault("series", False)

@@ -1,5 +1,9 @@
 """The metric catalogue: metrics.json first, `echolab help metrics --json`
-for older runs, a one-line error when neither is there."""
+for older runs, a one-line error when neither is there.
+
+The run directories' metrics.json is the one `echolab summarize` writes
+(tests/python/synth.py); "the binary" in the older-run tests is a shell
+script standing in for it."""
 from __future__ import annotations
 
 import json
@@ -15,7 +19,7 @@ from plot.catalogue import (FROM_BINARY, load_catalogue, parse_catalogue,
 from plot.cli_support import BadInput
 from plot.rundir import load_run
 from tests.python.clitools import quietly, run_cli
-from tests.python.synth import FIXTURE, make_run_dir
+from tests.python.synth import make_run_dir
 
 
 def write_script(path, body):
@@ -29,12 +33,10 @@ def write_script(path, body):
 class CatalogueTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
         self.run_dir = make_run_dir(self.tmp.name, "cat", repetitions=2,
                                     series=False)
         self.metrics_json = os.path.join(self.run_dir, "metrics.json")
-
-    def tearDown(self):
-        self.tmp.cleanup()
 
     def binary(self, body):
         """Point ECHOLAB_BINARY at a script for the rest of the test."""
@@ -44,8 +46,8 @@ class CatalogueTest(unittest.TestCase):
         self.addCleanup(patcher.stop)
         return path
 
-    def test_fixture_entries(self):
-        catalogue = read_catalogue_file(FIXTURE)
+    def test_entries_of_the_written_catalogue(self):
+        catalogue = read_catalogue_file(self.metrics_json)
         throughput = catalogue.metric("throughput_mb_s")
         self.assertEqual((throughput.title, throughput.unit),
                          ("Throughput", "MB/s"))
@@ -72,9 +74,10 @@ class CatalogueTest(unittest.TestCase):
         self.assertEqual(throughput.title, "Echo rate")
 
     def test_older_run_asks_the_binary(self):
-        os.remove(self.metrics_json)
+        printed = os.path.join(self.tmp.name, "printed.json")
+        os.rename(self.metrics_json, printed)
         self.binary('[ "$*" = "help metrics --json" ] && exec cat '
-                    f'"{FIXTURE}"; exit 2')
+                    f'"{printed}"; exit 2')
         with quietly():
             run = load_run(self.run_dir)
         self.assertEqual(run.catalogue.source, FROM_BINARY)

@@ -50,6 +50,7 @@ class CompareRunsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
         common = dict(series=False, repetitions=5,
                       matrix={"server.model": ["single_thread",
                                                "shared_listener"]})
@@ -60,10 +61,6 @@ class CompareRunsTest(unittest.TestCase):
                                  stamp="20240202T000000Z", **common)
         with quietly():
             cls.run_a, cls.run_b = load_run(cls.dir_a), load_run(cls.dir_b)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def find(self, comparisons, model, metric):
         return next(c for c in comparisons

@@ -31,20 +31,22 @@ def stems(result):
 
 
 class ModelByThreadsTest(unittest.TestCase):
-    """model x threads matrix plus a labelled case, with latency data."""
+    """model x threads matrix plus a labelled case, with latency data
+    (multi-thread models only: single_thread takes at most 1 thread)."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
         cls.run_dir = make_run_dir(
             cls.tmp.name, "matrix", repetitions=3, latency=True,
-            matrix={"server.model": ["single_thread", "shared_listener"],
+            matrix={"server.model": ["reuseport", "shared_listener"],
                     "server.threads": [1, 4]},
             cases=[{"label": "forum pool", "server.model": "shared_listener",
                     "server.trigger": "level"}],
             fail=lambda varied, rep: "failed" if rep == 3 and
             varied["server.threads"] == 4 and
-            varied["server.model"] == "single_thread" else None)
+            varied["server.model"] == "reuseport" else None)
         with open(os.path.join(cls.run_dir, "findings.md"), "w") as handle:
             handle.write("# Findings\n\nThe pool lost to one thread.\n")
         with quietly():
@@ -52,10 +54,6 @@ class ModelByThreadsTest(unittest.TestCase):
         with open(cls.result.report_path) as handle:
             cls.markdown = handle.read()
         cls.csv_rows = read_csv_rows(cls.run_dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def chart(self, stem):
         return next(c for c in self.result.charts if c.stem == stem)
@@ -119,7 +117,7 @@ class ModelByThreadsTest(unittest.TestCase):
         self.assertIn("> Synthetic test run matrix?", self.markdown)
         for point in self.result.run.points:
             self.assertIn(f"| {point.name} |", self.markdown)
-        self.assertIn("model=single_thread, threads=4, trigger=edge",
+        self.assertIn("model=reuseport, threads=4, trigger=edge",
                       self.markdown)
         links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", self.markdown)
         self.assertEqual(len(links), len(self.result.charts))
@@ -143,16 +141,13 @@ class ModelsOnlyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
         cls.run_dir = make_run_dir(
             cls.tmp.name, "models", repetitions=2,
-            matrix={"server.model": ["single_thread", "my_model"]})
+            matrix={"server.model": ["single_thread", "io_uring"]})
         out = os.path.join(cls.tmp.name, "elsewhere")
         with quietly():
             cls.result = report.render_run(cls.run_dir, out)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def test_only_applicable_charts(self):
         self.assertEqual(stems(self.result),
@@ -179,7 +174,7 @@ class ModelsOnlyTest(unittest.TestCase):
         with quietly():
             run = load_run(self.run_dir)
         chart = throughput_bars(run, os.path.join(self.tmp.name, "edited"),
-                                ModelColours(["my_model"]))
+                                ModelColours(["single_thread", "io_uring"]))
         data = chart.data
         self.assertEqual(data["median"][data["config_ids"].index(rows[1][0])],
                          123.25)

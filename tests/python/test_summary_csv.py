@@ -13,7 +13,7 @@ from plot.jsonc import loads_jsonc, strip_comments
 from plot.rundir import load_run
 from plot.summary_csv import STATS, read_summary_csv
 from tests.python.clitools import quietly, run_cli
-from tests.python.synth import FIXTURE, make_run_dir
+from tests.python.synth import make_run_dir
 
 
 def rewrite_csv(path, edit):
@@ -28,17 +28,16 @@ def rewrite_csv(path, edit):
 class SummaryCsvTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
         failing = (lambda varied, rep: "failed" if rep == 2 and
                    varied["server.threads"] == 2 else None)
         self.run_dir = make_run_dir(
             self.tmp.name, "read", repetitions=3, series=False, fail=failing,
-            matrix={"server.model": ["single_thread", "reuseport"],
+            matrix={"server.model": ["shared_listener", "reuseport"],
                     "server.threads": [1, 2]})
         self.csv_path = os.path.join(self.run_dir, "summary.csv")
-        self.catalogue = read_catalogue_file(FIXTURE)
-
-    def tearDown(self):
-        self.tmp.cleanup()
+        self.catalogue = read_catalogue_file(
+            os.path.join(self.run_dir, "metrics.json"))
 
     def test_reads_every_summary_metric_of_the_catalogue(self):
         rows, keys = read_summary_csv(self.csv_path, self.catalogue)

@@ -2,11 +2,12 @@
 percentile / std over the same trials.jsonl.
 
 Checked on the committed reference run's summary.csv (written by `echolab
-run`) and on a copy of that run's spec.json + trials.jsonl summarized afresh
-by `<ECHOLAB_BINARY or build/echolab> summarize DIR` (skipped when the binary
-is missing or lacks the command). The reference trials are used rather than
-synthetic ones because `echolab summarize` keys rows by the config_ids of
-the spec's own expansion. Uses numpy only, not plot/'s reader.
+run`), on a copy of that run's spec.json + trials.jsonl summarized afresh by
+`<ECHOLAB_BINARY or build/echolab> summarize DIR`, and on a synthetic run
+(tests/python/synth.py, which has `echolab summarize` write its summary.csv:
+its config_ids are not the spec's own, so every row is one found only in
+trials.jsonl). The binary cases skip when there is no binary. The statistics
+here use numpy only, not plot/'s reader and not the C++ code.
 """
 from __future__ import annotations
 
@@ -17,16 +18,57 @@ import shutil
 import subprocess
 import tempfile
 import unittest
-from typing import List
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
 
 from plot.catalogue import echolab_binary, read_catalogue_file
-from tests.python.synth import (STATS, binary_cannot_summarize,
-                                group_records, numpy_stats, ok_values,
-                                read_records, summarize_with_binary)
+from tests.python.synth import make_run_dir, require_binary, summarize_run_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 REFERENCE = os.path.join(REPO, "results", "reference", "forum-threadpool")
+STATS = ("median", "p25", "p75", "min", "max", "cv")
+
+
+def read_records(run_dir: str) -> List[Dict[str, Any]]:
+    """The records of trials.jsonl (lines that are not JSON skipped)."""
+    records = []
+    with open(os.path.join(run_dir, "trials.jsonl")) as handle:
+        for line in handle:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+def group_records(records: Sequence[Dict[str, Any]]
+                  ) -> Dict[str, List[Dict[str, Any]]]:
+    """Records by config_id, in order of first appearance."""
+    groups: Dict[str, List[Dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(record["config_id"], []).append(record)
+    return groups
+
+
+def ok_values(group: Sequence[Dict[str, Any]], metric: str) -> List[float]:
+    """`metric` of the successful records of a point that have it."""
+    return [r["metrics"][metric] for r in group if r["status"] == "ok"
+            and isinstance(r["metrics"].get(metric), (int, float))]
+
+
+def numpy_stats(values: List[float]) -> List[Optional[float]]:
+    """median,p25,p75,min,max,cv with numpy; Nones when there are no values,
+    cv None when the mean is 0."""
+    if not values:
+        return [None] * len(STATS)
+    array = np.array(values, dtype=float)
+    mean = array.mean()
+    stats = [float(x) for x in (
+        np.percentile(array, 50), np.percentile(array, 25),
+        np.percentile(array, 75), array.min(), array.max())]
+    return stats + [float(array.std() / mean) if mean != 0 else None]
 
 
 def _differs(cell: str, expected) -> bool:
@@ -70,21 +112,16 @@ class ReferenceRunOracleTest(unittest.TestCase):
 class BinarySummarizeOracleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        reason = binary_cannot_summarize()
-        if reason:
-            raise unittest.SkipTest(reason)
+        require_binary()
         if not os.path.isfile(os.path.join(REFERENCE, "trials.jsonl")):
             raise unittest.SkipTest(f"no reference run at {REFERENCE}")
         cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
         cls.run_dir = os.path.join(cls.tmp.name, "run")
         os.makedirs(cls.run_dir)
         for name in ("spec.json", "meta.json", "trials.jsonl"):
             shutil.copy(os.path.join(REFERENCE, name), cls.run_dir)
-        summarize_with_binary(cls.run_dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+        summarize_run_dir(cls.run_dir)
 
     def test_summary_csv_matches_numpy(self):
         self.assertEqual(oracle_mismatches(self.run_dir), [])
@@ -107,6 +144,43 @@ class BinarySummarizeOracleTest(unittest.TestCase):
                                  timeout=60, check=True).stdout
         with open(os.path.join(self.run_dir, "metrics.json")) as handle:
             self.assertEqual(json.load(handle), json.loads(printed))
+
+
+class SyntheticRunOracleTest(unittest.TestCase):
+    """A synthetic run with failed and timed-out repetitions, a labelled case
+    and a swept key: every row comes from trials.jsonl alone."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.run_dir = make_run_dir(
+            cls.tmp.name, "oracle", repetitions=4, latency=True,
+            matrix={"server.model": ["reuseport", "shared_listener"],
+                    "server.threads": [1, 2]},
+            cases=[{"label": "one thread, level", "server.trigger": "level"}],
+            fail=lambda varied, rep:
+            "timeout" if varied["server.trigger"] == "level" and rep < 4
+            else "failed" if varied["server.threads"] == 2 and rep == 1
+            else None)
+        cls.groups = group_records(read_records(cls.run_dir))
+        with open(os.path.join(cls.run_dir, "summary.csv")) as handle:
+            cls.rows = list(csv.DictReader(handle))
+
+    def test_summary_csv_matches_numpy(self):
+        self.assertEqual(oracle_mismatches(self.run_dir), [])
+
+    def test_a_row_per_config_id_labelled_from_the_trials(self):
+        self.assertEqual([row["config_id"] for row in self.rows],
+                         list(self.groups))
+        for row in self.rows:
+            first = self.groups[row["config_id"]][0]
+            self.assertEqual(row["label"], first["label"])
+            for key, value in first["varied"].items():
+                self.assertEqual(row[key], str(value), key)
+        single = [row for row in self.rows if row["n_ok"] == "1"]
+        self.assertEqual(len(single), 1)  # 3 of 4 timed out
+        self.assertEqual(float(single[0]["throughput_mb_s_cv"]), 0.0)
 
 
 if __name__ == "__main__":
