@@ -1,5 +1,6 @@
 #include "core/event_loop.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -10,15 +11,33 @@
 #include <system_error>
 
 namespace echolab {
+namespace {
+
+/// The EventLoop owned by this thread, if any (muduo's t_loopInThisThread).
+thread_local EventLoop* t_loop_in_this_thread = nullptr;
+
+}  // namespace
 
 EventLoop::EventLoop(ThreadCounters* counters)
     : owner_(std::this_thread::get_id()), counters_(counters), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (t_loop_in_this_thread) {
+    char name[16] = "?";
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    std::fprintf(stderr, "echolab: a second EventLoop on thread %d (\"%s\"), which already owns EventLoop %p\n",
+                 static_cast<int>(gettid()), name, static_cast<void*>(t_loop_in_this_thread));
+    std::abort();
+  }
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   // The wake fd's tag is null: the loop recognises it without a handler.
   poller_.add(wake_fd_.get(), EPOLLIN, nullptr);
+  t_loop_in_this_thread = this;
 }
 
-EventLoop::~EventLoop() = default;
+// Off the owner thread (LoopThread frees its loop after the thread exited)
+// the owner's slot is not this thread's and is left alone.
+EventLoop::~EventLoop() {
+  if (t_loop_in_this_thread == this) t_loop_in_this_thread = nullptr;
+}
 
 void EventLoop::assert_in_loop_thread(const char* what) const {
   if (!in_loop_thread()) {

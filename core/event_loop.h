@@ -18,9 +18,9 @@ class EventHandler {
   virtual void on_events(uint32_t events) = 0;
 };
 
-/// Owns a Poller, a wake-up eventfd and a task queue. Created, run and
-/// changed only on its owner thread (the constructing thread: enforced);
-/// post() and stop() may be called from any thread.
+/// Owns a Poller, a wake-up eventfd and a task queue; at most one per thread
+/// (a second is fatal). Created, run and changed only on its owner thread
+/// (the constructing thread: enforced); post() and stop() from any thread.
 class EventLoop {
  public:
   explicit EventLoop(ThreadCounters* counters = nullptr);
