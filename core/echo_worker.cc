@@ -15,7 +15,7 @@ EchoWorker::~EchoWorker() {
 
 void EchoWorker::adopt(UniqueFd fd) {
   loop_.assert_in_loop_thread("EchoWorker::adopt");
-  auto connection = std::make_unique<Connection>(loop_.poller(), std::move(fd), options_, [this](Connection* done) {
+  auto connection = std::make_unique<Connection>(loop_, std::move(fd), options_, [this](Connection* done) {
     // Deleting now would free the object whose handler is still running.
     loop_.defer([this, done] { connections_.erase(done); });
   });

@@ -1,13 +1,15 @@
 #include "models/dispatch_pool.h"
 
+#include "core/listener.h"
+
 namespace echolab {
 
 /// A Connection whose epoll events go to the pool's queue; handled by one
 /// pool thread at a time (EPOLLONESHOT guarantees a single event in flight).
 class DispatchPoolServer::PooledConnection : public EventHandler {
  public:
-  PooledConnection(DispatchPoolServer& server, Poller& poller, UniqueFd fd, const EchoOptions& options)
-      : server_(server), connection(poller, std::move(fd), options, nullptr) {
+  PooledConnection(DispatchPoolServer& server, EventLoop& loop, UniqueFd fd, const EchoOptions& options)
+      : server_(server), connection(loop, std::move(fd), options, nullptr) {
     connection.set_registration_tag(this);
   }
   void on_events(uint32_t events) override { server_.enqueue({this, events}); }
@@ -51,7 +53,7 @@ void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) 
 }
 
 void DispatchPoolServer::adopt(UniqueFd fd, EventLoop& dispatcher_loop) {
-  auto pooled = std::make_unique<PooledConnection>(*this, dispatcher_loop.poller(), std::move(fd), config_.echo);
+  auto pooled = std::make_unique<PooledConnection>(*this, dispatcher_loop, std::move(fd), config_.echo);
   PooledConnection* raw = pooled.get();
   {
     std::lock_guard lock(mutex_);
