@@ -36,10 +36,9 @@ void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) 
       pool_.emplace_back([this, i, &counters, cpus = plan.cpus("server", i)] { pool_thread(i, counters, cpus); });
     }
     ThreadCounters& dispatcher_counters = counters_.add("dispatcher", 0);
-    dispatcher_ = std::make_unique<LoopThread>(dispatcher_counters, plan.cpus("dispatcher", 0), config.echo);
+    dispatcher_ = std::make_unique<LoopThread>(dispatcher_counters, plan.cpus("dispatcher", 0));
     const int listen_fd = listen_fd_.get();
-    dispatcher_->start([this, listen_fd, &dispatcher_counters](EchoWorker& worker) -> std::shared_ptr<void> {
-      EventLoop& loop = worker.loop();
+    dispatcher_->start([this, listen_fd, &dispatcher_counters](EventLoop& loop) {
       return std::make_shared<Listener>(loop, listen_fd, ListenerOptions{}, dispatcher_counters,
                                         [this, &loop, &dispatcher_counters](UniqueFd fd) {
                                           bump(dispatcher_counters.accepted);
