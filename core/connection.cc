@@ -15,8 +15,8 @@ std::string_view to_string(WriteInterest interest) {
   return interest == WriteInterest::kAlways ? "always" : "on_demand";
 }
 
-Connection::Connection(Poller& poller, UniqueFd fd, const EchoOptions& options, CloseCallback on_close)
-    : poller_(poller), fd_(std::move(fd)), options_(options), on_close_(std::move(on_close)) {}
+Connection::Connection(EventLoop& loop, UniqueFd fd, const EchoOptions& options, CloseCallback on_close)
+    : loop_(loop), fd_(std::move(fd)), options_(options), on_close_(std::move(on_close)) {}
 
 void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) {
   counters_ = counters;
@@ -26,7 +26,7 @@ void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) 
 void Connection::start() {
   if (options_.nodelay) set_nodelay(fd_.get(), true);
   registered_ = wanted_events();
-  poller_.add(fd_.get(), registered_, tag_);
+  loop_.add(fd_.get(), registered_, tag_);
 }
 
 uint32_t Connection::wanted_events() const {
@@ -43,7 +43,11 @@ void Connection::update_interest() {
   uint32_t wanted = wanted_events();
   // A one-shot registration is disarmed after every event: always re-arm.
   if (wanted == registered_ && !options_.oneshot) return;
-  poller_.modify(fd_.get(), wanted, tag_);
+  if (options_.oneshot) {
+    loop_.rearm_oneshot(fd_.get(), wanted, tag_);
+  } else {
+    loop_.modify(fd_.get(), wanted, tag_);
+  }
   registered_ = wanted;
 }
 
@@ -135,7 +139,11 @@ ssize_t Connection::send_some(const char* data, size_t length) {
 
 void Connection::close_now(bool error) {
   if (closed()) return;
-  poller_.remove(fd_.get());
+  if (options_.oneshot) {
+    loop_.remove_oneshot(fd_.get());
+  } else {
+    loop_.remove(fd_.get());
+  }
   fd_.reset();
   if (counters_) {
     bump(counters_->closed);

@@ -14,21 +14,22 @@
 
 namespace echolab {
 
-/// Echo state machine of one accepted socket: owns the fd and its bounded
-/// pending output. Called by one thread at a time: its loop's thread, or
-/// (dispatch_pool) whichever pool thread holds its EPOLLONESHOT event.
+/// Echo state machine of one accepted socket, registered in one EventLoop:
+/// owns the fd and its bounded pending output. Called by one thread at a
+/// time: its loop's thread, or (options.oneshot, dispatch_pool) whichever
+/// thread holds its EPOLLONESHOT event.
 class Connection : public EventHandler {
  public:
   using CloseCallback = std::function<void(Connection*)>;
 
-  Connection(Poller& poller, UniqueFd fd, const EchoOptions& options, CloseCallback on_close);
+  Connection(EventLoop& loop, UniqueFd fd, const EchoOptions& options, CloseCallback on_close);
 
   /// Registers the fd with `tag` as its epoll data instead of this
   /// connection (dispatch_pool routes events through a queue); before start().
   void set_registration_tag(EventHandler* tag) { tag_ = tag; }
   /// Which thread's counters and read buffer the next events use.
   void bind_thread(ThreadCounters* counters, std::span<char> scratch);
-  /// Registers the socket with the poller; throws if it cannot.
+  /// Loop thread: registers the socket with the loop; throws if it cannot.
   void start();
   /// Handles events; with options.oneshot the caller re-arms afterwards
   /// (rearm()), so it can order the re-arm with its own synchronisation.
@@ -52,7 +53,7 @@ class Connection : public EventHandler {
   uint32_t wanted_events() const;
   void close_now(bool error);
 
-  Poller& poller_;
+  EventLoop& loop_;
   UniqueFd fd_;
   EchoOptions options_;
   CloseCallback on_close_;

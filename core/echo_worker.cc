@@ -3,6 +3,17 @@
 #include <system_error>
 
 namespace echolab {
+namespace {
+
+/// What with_echo_worker keeps alive on a loop thread: the worker and what
+/// init attached to it, destroyed in reverse order (attached first).
+struct EchoLoop {
+  EchoLoop(EventLoop& loop, const EchoOptions& options, ThreadCounters& counters) : worker(loop, options, counters) {}
+  EchoWorker worker;
+  std::shared_ptr<void> attached;
+};
+
+}  // namespace
 
 EchoWorker::EchoWorker(EventLoop& loop, const EchoOptions& options, ThreadCounters& counters)
     : loop_(loop), options_(options), counters_(counters), scratch_(options.read_buffer) {}
@@ -15,7 +26,7 @@ EchoWorker::~EchoWorker() {
 
 void EchoWorker::adopt(UniqueFd fd) {
   loop_.assert_in_loop_thread("EchoWorker::adopt");
-  auto connection = std::make_unique<Connection>(loop_.poller(), std::move(fd), options_, [this](Connection* done) {
+  auto connection = std::make_unique<Connection>(loop_, std::move(fd), options_, [this](Connection* done) {
     // Deleting now would free the object whose handler is still running.
     loop_.defer([this, done] { connections_.erase(done); });
   });
@@ -29,6 +40,14 @@ void EchoWorker::adopt(UniqueFd fd) {
   bump(counters_.accepted);
   Connection* raw = connection.get();
   connections_.emplace(raw, std::move(connection));
+}
+
+LoopThread::Init with_echo_worker(ThreadCounters& counters, const EchoOptions& options, EchoInit init) {
+  return [&counters, options, init = std::move(init)](EventLoop& loop) -> std::shared_ptr<void> {
+    auto echo = std::make_shared<EchoLoop>(loop, options, counters);
+    if (init) echo->attached = init(echo->worker);
+    return echo;
+  };
 }
 
 }  // namespace echolab

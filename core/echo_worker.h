@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "core/connection.h"
 #include "core/echo_options.h"
 #include "core/event_loop.h"
+#include "core/loop_thread.h"
 #include "core/thread_counters.h"
 #include "core/unique_fd.h"
 
@@ -32,5 +34,15 @@ class EchoWorker {
   std::vector<char> scratch_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
 };
+
+/// Runs on the loop thread with its new EchoWorker (e.g. add a Listener that
+/// feeds it); may return an object to keep alive, as LoopThread::Init.
+using EchoInit = std::function<std::shared_ptr<void>(EchoWorker&)>;
+
+/// A LoopThread::Init for a loop that echoes: gives the loop an EchoWorker
+/// (with `counters`) and then runs `init`, if any, with it. After the loop
+/// stops, on its thread, init's object goes first (listeners), then the
+/// worker (connections).
+LoopThread::Init with_echo_worker(ThreadCounters& counters, const EchoOptions& options, EchoInit init = nullptr);
 
 }  // namespace echolab

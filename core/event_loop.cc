@@ -1,5 +1,6 @@
 #include "core/event_loop.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -10,15 +11,33 @@
 #include <system_error>
 
 namespace echolab {
+namespace {
+
+/// The EventLoop owned by this thread, if any (muduo's t_loopInThisThread).
+thread_local EventLoop* t_loop_in_this_thread = nullptr;
+
+}  // namespace
 
 EventLoop::EventLoop(ThreadCounters* counters)
     : owner_(std::this_thread::get_id()), counters_(counters), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (t_loop_in_this_thread) {
+    char name[16] = "?";
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    std::fprintf(stderr, "echolab: a second EventLoop on thread %d (\"%s\"), which already owns EventLoop %p\n",
+                 static_cast<int>(gettid()), name, static_cast<void*>(t_loop_in_this_thread));
+    std::abort();
+  }
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   // The wake fd's tag is null: the loop recognises it without a handler.
   poller_.add(wake_fd_.get(), EPOLLIN, nullptr);
+  t_loop_in_this_thread = this;
 }
 
-EventLoop::~EventLoop() = default;
+// Off the owner thread (LoopThread frees its loop after the thread exited)
+// the owner's slot is not this thread's and is left alone.
+EventLoop::~EventLoop() {
+  if (t_loop_in_this_thread == this) t_loop_in_this_thread = nullptr;
+}
 
 void EventLoop::assert_in_loop_thread(const char* what) const {
   if (!in_loop_thread()) {
@@ -29,32 +48,36 @@ void EventLoop::assert_in_loop_thread(const char* what) const {
 
 void EventLoop::run() {
   assert_in_loop_thread("run");
+  while (!stopping_.load(std::memory_order_acquire)) run_once(-1);
+  run_posted_tasks();
+}
+
+int EventLoop::run_once(int timeout_ms) {
+  assert_in_loop_thread("run_once");
   std::array<epoll_event, kBatch> events;
-  while (!stopping_.load(std::memory_order_acquire)) {
-    int n = poller_.wait(events, -1);
-    if (counters_ && n > 0) {
-      bump(counters_->wakeups);
-      bump(counters_->events, static_cast<uint64_t>(n));
-      if ((counters_->wakeups.load(std::memory_order_relaxed) & 63) == 0) counters_->note_cpu();
-    }
-    for (int i = 0; i < n; ++i) {
-      auto* handler = static_cast<EventHandler*>(events[i].data.ptr);
-      if (handler) {
-        handler->on_events(events[i].events);
-      } else {
-        uint64_t value;
-        while (::read(wake_fd_.get(), &value, sizeof value) < 0 && errno == EINTR) {
-        }
-        run_posted_tasks();
+  int n = poller_.wait(events, timeout_ms);
+  if (counters_ && n > 0) {
+    bump(counters_->wakeups);
+    bump(counters_->events, static_cast<uint64_t>(n));
+    if ((counters_->wakeups.load(std::memory_order_relaxed) & 63) == 0) counters_->note_cpu();
+  }
+  for (int i = 0; i < n; ++i) {
+    auto* handler = static_cast<EventHandler*>(events[i].data.ptr);
+    if (handler) {
+      handler->on_events(events[i].events);
+    } else {
+      uint64_t value;
+      while (::read(wake_fd_.get(), &value, sizeof value) < 0 && errno == EINTR) {
       }
-    }
-    if (!deferred_.empty()) {
-      auto batch = std::move(deferred_);
-      deferred_.clear();
-      for (auto& task : batch) task();
+      run_posted_tasks();
     }
   }
-  run_posted_tasks();
+  if (!deferred_.empty()) {
+    auto batch = std::move(deferred_);
+    deferred_.clear();
+    for (auto& task : batch) task();
+  }
+  return n;
 }
 
 void EventLoop::stop() {
@@ -102,5 +125,15 @@ void EventLoop::remove(int fd) {
   assert_in_loop_thread("remove");
   poller_.remove(fd);
 }
+
+void EventLoop::rearm_oneshot(int fd, uint32_t events, EventHandler* handler) {
+  if (!(events & EPOLLONESHOT)) {
+    std::fprintf(stderr, "echolab: EventLoop::rearm_oneshot without EPOLLONESHOT (fd %d)\n", fd);
+    std::abort();
+  }
+  poller_.modify(fd, events, handler);
+}
+
+void EventLoop::remove_oneshot(int fd) { poller_.remove(fd); }
 
 }  // namespace echolab

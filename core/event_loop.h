@@ -18,9 +18,9 @@ class EventHandler {
   virtual void on_events(uint32_t events) = 0;
 };
 
-/// Owns a Poller, a wake-up eventfd and a task queue. Created, run and
-/// changed only on its owner thread (the constructing thread: enforced);
-/// post() and stop() may be called from any thread.
+/// Owns a Poller, a wake-up eventfd and a task queue; at most one per thread
+/// (a second is fatal). Created, run and changed only on its owner thread
+/// (the constructing thread: enforced); post() and stop() from any thread.
 class EventLoop {
  public:
   explicit EventLoop(ThreadCounters* counters = nullptr);
@@ -30,6 +30,9 @@ class EventLoop {
 
   /// Runs until stop(); owner thread only.
   void run();
+  /// Owner thread: waits up to timeout_ms (-1 forever) for one batch of
+  /// events, handles it and the deferred tasks; returns the event count.
+  int run_once(int timeout_ms);
   /// Any thread: the loop returns from run() after its current batch.
   void stop();
   /// Any thread: queue a task to run on the loop thread and wake it.
@@ -37,15 +40,20 @@ class EventLoop {
   /// Owner thread: run `task` after the current event batch (safe deletion).
   void defer(std::function<void()> task);
 
+  /// Owner thread: the only way to change the loop's epoll registrations.
   void add(int fd, uint32_t events, EventHandler* handler);
   void modify(int fd, uint32_t events, EventHandler* handler);
   void remove(int fd);
+  /// Any thread holding the one event of an EPOLLONESHOT registration (it
+  /// stays disarmed until re-armed, so no other thread touches it): re-arm
+  /// it (`events` must contain EPOLLONESHOT) or remove it.
+  void rearm_oneshot(int fd, uint32_t events, EventHandler* handler);
+  void remove_oneshot(int fd);
 
   bool in_loop_thread() const { return std::this_thread::get_id() == owner_; }
   /// Aborts with a message naming `what` when called off the owner thread.
   void assert_in_loop_thread(const char* what) const;
 
-  Poller& poller() { return poller_; }
   ThreadCounters* counters() const { return counters_; }
   /// Max events per epoll_wait.
   static constexpr int kBatch = 256;

@@ -2,29 +2,26 @@
 
 #include <atomic>
 #include <functional>
-#include <future>
 #include <memory>
-#include <string>
-#include <thread>
 
 #include "core/cpu_binding.h"
-#include "core/echo_options.h"
-#include "core/echo_worker.h"
 #include "core/event_loop.h"
+#include "core/started_thread.h"
 #include "core/thread_counters.h"
 
 namespace echolab {
 
-/// One thread running one EventLoop with an EchoWorker: owns the thread.
-/// start()/stop() are called by the controlling thread; the loop and worker
-/// belong to the new thread (others use post()).
+/// Owns one thread running one EventLoop, bound to a CpuList with its
+/// ThreadCounters attached. start()/stop() on the controlling thread, post()
+/// from any thread; the loop and init's objects belong to the new thread.
 class LoopThread {
  public:
   /// Runs on the new thread before its loop starts (e.g. add a Listener);
-  /// may return an object to keep alive (and destroy on that thread).
-  using Init = std::function<std::shared_ptr<void>(EchoWorker&)>;
+  /// may return an object to keep alive, destroyed on that thread after the
+  /// loop stopped.
+  using Init = std::function<std::shared_ptr<void>(EventLoop&)>;
 
-  LoopThread(ThreadCounters& counters, CpuList cpus, const EchoOptions& options);
+  LoopThread(ThreadCounters& counters, CpuList cpus);
   ~LoopThread();
   LoopThread(const LoopThread&) = delete;
   LoopThread& operator=(const LoopThread&) = delete;
@@ -34,19 +31,22 @@ class LoopThread {
   void start(Init init = nullptr);
   /// Stops the loop and joins; idempotent.
   void stop();
-  /// Any thread: run `task` on the loop thread with its worker.
-  void post(std::function<void(EchoWorker&)> task);
+  /// Any thread: runs `task` on the loop thread; dropped when not running.
+  void post(std::function<void()> task);
+  ThreadCounters& counters() const { return counters_; }
 
  private:
-  void body(Init init, std::promise<void>* ready);
+  void setup(const Init& init);  // on the new thread
+  void run();                    // on the new thread
 
   ThreadCounters& counters_;
   CpuList cpus_;
-  EchoOptions options_;
-  std::thread thread_;
+  // The loop outlives its thread (freed with this object), so a stop() or
+  // post() racing with the thread's end never touches a destroyed loop.
   std::unique_ptr<EventLoop> loop_owner_;
   std::atomic<EventLoop*> loop_{nullptr};
-  EchoWorker* worker_ = nullptr;
+  std::shared_ptr<void> keep_alive_;  // loop thread only
+  StartedThread thread_;
 };
 
 }  // namespace echolab

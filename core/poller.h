@@ -19,7 +19,8 @@ inline uint32_t with_trigger(uint32_t events, Trigger trigger) {
 }
 
 /// Owns one epoll instance. epoll_ctl/epoll_wait are thread-safe syscalls, so
-/// any thread may call; EventLoop restricts its own use to its owner thread.
+/// any thread may call; an EventLoop keeps its Poller private and restricts
+/// its use to the owner thread (one-shot re-arms excepted).
 class Poller {
  public:
   Poller();

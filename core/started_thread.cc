@@ -1,20 +1,24 @@
 #include "core/started_thread.h"
 
 #include <future>
+#include <memory>
 
 namespace echolab {
 
 void StartedThread::start(std::function<void()> setup, std::function<void()> run) {
-  std::promise<void> ready;
-  std::future<void> started = ready.get_future();
-  thread_ = std::thread([&ready, setup = std::move(setup), run = std::move(run)] {
+  // Shared with the thread: set_value() may still be inside the promise
+  // (waking the starter) when start() returns, so the starter's stack must
+  // not own it.
+  auto ready = std::make_shared<std::promise<void>>();
+  std::future<void> started = ready->get_future();
+  thread_ = std::thread([ready, setup = std::move(setup), run = std::move(run)] {
     try {
       setup();
     } catch (...) {
-      ready.set_exception(std::current_exception());
+      ready->set_exception(std::current_exception());
       return;
     }
-    ready.set_value();  // `ready` lives on start()'s stack: not touched after this
+    ready->set_value();
     run();
   });
   try {

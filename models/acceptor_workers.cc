@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include "core/echo_worker.h"
+#include "core/listener.h"
+
 namespace echolab {
 
 void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& plan) {
@@ -16,23 +19,23 @@ void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& pla
   address_ = local_address(listen_fd_.get());
   assigned_.assign(static_cast<size_t>(config.threads), 0);
   try {
-    for (int i = 0; i < config.threads; ++i) {
+    workers_.start(config.threads, [&](int i) {
       ThreadCounters& counters = counters_.add("server", i);
       worker_counters_.push_back(&counters);
       queues_.push_back(std::make_unique<HandoffQueue>(static_cast<size_t>(config.options.integer("queue_capacity"))));
-      workers_.push_back(std::make_unique<LoopThread>(counters, plan.cpus("server", i), config.echo));
       HandoffQueue* queue = queues_.back().get();
-      workers_.back()->start([queue](EchoWorker& worker) -> std::shared_ptr<void> {
-        queue->attach(worker);
-        return std::shared_ptr<void>(queue, [](HandoffQueue* q) { q->detach(); });
-      });
-    }
+      return LoopThreadPool::Member{counters, plan.cpus("server", i),
+                                    with_echo_worker(counters, config.echo, [queue](EchoWorker& worker) {
+                                      queue->attach(worker);
+                                      return std::shared_ptr<void>(queue, [](HandoffQueue* q) { q->detach(); });
+                                    })};
+    });
     ThreadCounters& acceptor_counters = counters_.add("acceptor", 0);
-    acceptor_ = std::make_unique<LoopThread>(acceptor_counters, plan.cpus("acceptor", 0), config.echo);
+    acceptor_ = std::make_unique<LoopThread>(acceptor_counters, plan.cpus("acceptor", 0));
     const int listen_fd = listen_fd_.get();
     ListenerOptions listener{Trigger::kLevel, false};
-    acceptor_->start([this, listen_fd, listener, &acceptor_counters](EchoWorker& worker) -> std::shared_ptr<void> {
-      return std::make_shared<Listener>(worker.loop(), listen_fd, listener, acceptor_counters,
+    acceptor_->start([this, listen_fd, listener, &acceptor_counters](EventLoop& loop) {
+      return std::make_shared<Listener>(loop, listen_fd, listener, acceptor_counters,
                                         [this, &acceptor_counters](UniqueFd fd) {
                                           bump(acceptor_counters.accepted);
                                           dispatch(std::move(fd), acceptor_counters);
@@ -59,7 +62,7 @@ size_t AcceptorWorkersServer::pick_worker() {
     }
     return best;
   }
-  return next_worker_++ % queues_.size();
+  return workers_.next_index();
 }
 
 void AcceptorWorkersServer::dispatch(UniqueFd fd, ThreadCounters& acceptor_counters) {
@@ -78,7 +81,7 @@ void AcceptorWorkersServer::dispatch(UniqueFd fd, ThreadCounters& acceptor_count
 
 void AcceptorWorkersServer::stop() {
   if (acceptor_) acceptor_->stop();
-  for (auto& worker : workers_) worker->stop();
+  workers_.stop();
   // Sockets accepted but not yet adopted by a worker are closed with their
   // queues, so no client waits on a connection nobody serves.
   queues_.clear();

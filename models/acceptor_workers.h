@@ -5,6 +5,7 @@
 
 #include "core/handoff_queue.h"
 #include "core/loop_thread.h"
+#include "core/loop_thread_pool.h"
 #include "models/server_model.h"
 
 namespace echolab {
@@ -30,11 +31,10 @@ class AcceptorWorkersServer : public ServerModel {
   CounterSet counters_;
   std::vector<ThreadCounters*> worker_counters_;
   std::vector<std::unique_ptr<HandoffQueue>> queues_;
-  std::vector<std::unique_ptr<LoopThread>> workers_;
+  LoopThreadPool workers_;
   std::unique_ptr<LoopThread> acceptor_;
   UniqueFd listen_fd_;
   SocketAddress address_;
-  size_t next_worker_ = 0;          // acceptor thread only
   std::vector<uint64_t> assigned_;  // acceptor thread only: sockets per worker
 };
 

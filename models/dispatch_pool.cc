@@ -1,13 +1,15 @@
 #include "models/dispatch_pool.h"
 
+#include "core/listener.h"
+
 namespace echolab {
 
 /// A Connection whose epoll events go to the pool's queue; handled by one
 /// pool thread at a time (EPOLLONESHOT guarantees a single event in flight).
 class DispatchPoolServer::PooledConnection : public EventHandler {
  public:
-  PooledConnection(DispatchPoolServer& server, Poller& poller, UniqueFd fd, const EchoOptions& options)
-      : server_(server), connection(poller, std::move(fd), options, nullptr) {
+  PooledConnection(DispatchPoolServer& server, EventLoop& loop, UniqueFd fd, const EchoOptions& options)
+      : server_(server), connection(loop, std::move(fd), options, nullptr) {
     connection.set_registration_tag(this);
   }
   void on_events(uint32_t events) override { server_.enqueue({this, events}); }
@@ -34,10 +36,9 @@ void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) 
       pool_.emplace_back([this, i, &counters, cpus = plan.cpus("server", i)] { pool_thread(i, counters, cpus); });
     }
     ThreadCounters& dispatcher_counters = counters_.add("dispatcher", 0);
-    dispatcher_ = std::make_unique<LoopThread>(dispatcher_counters, plan.cpus("dispatcher", 0), config.echo);
+    dispatcher_ = std::make_unique<LoopThread>(dispatcher_counters, plan.cpus("dispatcher", 0));
     const int listen_fd = listen_fd_.get();
-    dispatcher_->start([this, listen_fd, &dispatcher_counters](EchoWorker& worker) -> std::shared_ptr<void> {
-      EventLoop& loop = worker.loop();
+    dispatcher_->start([this, listen_fd, &dispatcher_counters](EventLoop& loop) {
       return std::make_shared<Listener>(loop, listen_fd, ListenerOptions{}, dispatcher_counters,
                                         [this, &loop, &dispatcher_counters](UniqueFd fd) {
                                           bump(dispatcher_counters.accepted);
@@ -51,7 +52,7 @@ void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) 
 }
 
 void DispatchPoolServer::adopt(UniqueFd fd, EventLoop& dispatcher_loop) {
-  auto pooled = std::make_unique<PooledConnection>(*this, dispatcher_loop.poller(), std::move(fd), config_.echo);
+  auto pooled = std::make_unique<PooledConnection>(*this, dispatcher_loop, std::move(fd), config_.echo);
   PooledConnection* raw = pooled.get();
   {
     std::lock_guard lock(mutex_);

@@ -1,5 +1,8 @@
 #include "models/listening_loops.h"
 
+#include "core/echo_worker.h"
+#include "core/listener.h"
+
 namespace echolab {
 namespace {
 
@@ -24,16 +27,17 @@ void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sock
     for (int i = 1; i < config.threads; ++i) listen_fds_.push_back(listen_tcp(address_, listen_options));
   }
   try {
-    for (int i = 0; i < config.threads; ++i) {
+    loops_.start(config.threads, [&](int i) {
       ThreadCounters& counters = counters_.add("server", i);
-      loops_.push_back(std::make_unique<LoopThread>(counters, plan.cpus("server", i), config.echo));
       int listen_fd = listen_fds_[sockets == Sockets::kShared ? 0 : static_cast<size_t>(i)].get();
       ListenerOptions listener = listener_options(config.options);
-      loops_.back()->start([listen_fd, listener, &counters](EchoWorker& worker) -> std::shared_ptr<void> {
-        return std::make_shared<Listener>(worker.loop(), listen_fd, listener, counters,
-                                          [&worker](UniqueFd fd) { worker.adopt(std::move(fd)); });
-      });
-    }
+      return LoopThreadPool::Member{
+          counters, plan.cpus("server", i),
+          with_echo_worker(counters, config.echo, [listen_fd, listener, &counters](EchoWorker& worker) {
+            return std::make_shared<Listener>(worker.loop(), listen_fd, listener, counters,
+                                              [&worker](UniqueFd fd) { worker.adopt(std::move(fd)); });
+          })};
+    });
   } catch (...) {
     stop();
     throw;
@@ -41,7 +45,7 @@ void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sock
 }
 
 void ListeningLoops::stop() {
-  for (auto& loop : loops_) loop->stop();
+  loops_.stop();
   listen_fds_.clear();
 }
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/loop_thread.h"
+#include "core/loop_thread_pool.h"
 #include "core/unique_fd.h"
 #include "models/server_model.h"
 
@@ -27,7 +27,7 @@ class ListeningLoops {
  private:
   CounterSet counters_;
   std::vector<UniqueFd> listen_fds_;
-  std::vector<std::unique_ptr<LoopThread>> loops_;
+  LoopThreadPool loops_;
   SocketAddress address_;
 };
 

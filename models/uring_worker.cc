@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <future>
 #include <stdexcept>
 #include <system_error>
 
@@ -47,28 +46,21 @@ uint64_t UringWorker::tag(OpKind kind, Connection* connection) const {
 }
 
 void UringWorker::start() {
-  std::promise<void> ready;
-  auto started = ready.get_future();
-  thread_ = std::thread([this, &ready] {
-    try {
-      bind_current_thread(cpus_);
-      counters_.attach_current_thread();
-      setup();
-    } catch (...) {
-      ready.set_exception(std::current_exception());
-      teardown();
-      return;
-    }
-    ready.set_value();
-    run();
-    teardown();
-  });
-  try {
-    started.get();
-  } catch (...) {
-    thread_.join();
-    throw;
-  }
+  thread_.start(
+      [this] {
+        try {
+          bind_current_thread(cpus_);
+          counters_.attach_current_thread();
+          setup();
+        } catch (...) {
+          teardown();
+          throw;
+        }
+      },
+      [this] {
+        run();
+        teardown();
+      });
 }
 
 void UringWorker::setup() {
@@ -140,7 +132,7 @@ void UringWorker::teardown() {
 }
 
 void UringWorker::stop() {
-  if (!thread_.joinable()) return;
+  if (!thread_.running()) return;
   stopping_.store(true, std::memory_order_release);
   uint64_t one = 1;
   while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {

@@ -5,12 +5,12 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "core/cpu_binding.h"
 #include "core/echo_options.h"
+#include "core/started_thread.h"
 #include "core/thread_counters.h"
 #include "core/unique_fd.h"
 
@@ -67,7 +67,7 @@ class UringWorker {
   std::atomic<bool> stopping_{false};
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> starved_;  // recv stopped for lack of buffers
-  std::thread thread_;
+  StartedThread thread_;
 };
 
 }  // namespace echolab

@@ -20,19 +20,14 @@ class ConnectionHarness {
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
     peer_.reset(pair[1]);
     connection_ =
-        std::make_unique<Connection>(poller_, UniqueFd(pair[0]), options_, [this](Connection*) { closed_ = true; });
+        std::make_unique<Connection>(loop_, UniqueFd(pair[0]), options_, [this](Connection*) { closed_ = true; });
     connection_->bind_thread(&counters_, scratch_);
     connection_->start();
   }
 
   /// Dispatches whatever is ready now (or within timeout_ms); returns the
   /// number of events handled.
-  int pump(int timeout_ms = 0) {
-    epoll_event events[8];
-    int n = poller_.wait(events, timeout_ms);
-    for (int i = 0; i < n; ++i) static_cast<EventHandler*>(events[i].data.ptr)->on_events(events[i].events);
-    return n;
-  }
+  int pump(int timeout_ms = 0) { return loop_.run_once(timeout_ms); }
 
   /// Writes as much of `data` as the peer socket takes now.
   size_t peer_write(const std::vector<char>& data, size_t from) {
@@ -55,7 +50,7 @@ class ConnectionHarness {
 
  private:
   EchoOptions options_;
-  Poller poller_;
+  EventLoop loop_;
   std::vector<char> scratch_;
   ThreadCounters counters_;
   UniqueFd peer_;
@@ -160,11 +155,11 @@ TEST(Connection, PeerResetClosesAndCountsAnError) {
     if (fd >= 0) accepted.reset(fd);
     return accepted.valid();
   }));
-  Poller poller;
+  EventLoop loop;
   ThreadCounters counters;
   std::vector<char> scratch(4096);
   bool closed = false;
-  Connection connection(poller, std::move(accepted),
+  Connection connection(loop, std::move(accepted),
                         small_options(Trigger::kEdge, ReadMode::kDrain, WriteInterest::kOnDemand),
                         [&](Connection*) { closed = true; });
   connection.bind_thread(&counters, scratch);
@@ -173,9 +168,7 @@ TEST(Connection, PeerResetClosesAndCountsAnError) {
   set_linger_reset(client.get());
   client.reset();
   EXPECT_TRUE(testing::wait_until([&] {
-    epoll_event events[4];
-    int n = poller.wait(events, 1);
-    for (int i = 0; i < n; ++i) connection.on_events(events[i].events);
+    loop.run_once(1);
     return closed;
   }));
   EXPECT_TRUE(connection.closed());

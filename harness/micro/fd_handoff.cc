@@ -26,12 +26,12 @@ namespace {
 /// and reads the worker's counters.
 class HandoffWorker {
  public:
-  explicit HandoffWorker(int pu) : queue_(16), loop_(counters_, {pu}, EchoOptions{}) {
+  explicit HandoffWorker(int pu) : queue_(16), loop_(counters_, {pu}) {
     HandoffQueue* queue = &queue_;
-    loop_.start([queue](EchoWorker& worker) -> std::shared_ptr<void> {
+    loop_.start(with_echo_worker(counters_, EchoOptions{}, [queue](EchoWorker& worker) {
       queue->attach(worker);
       return std::shared_ptr<void>(queue, [](HandoffQueue* q) { q->detach(); });
-    });
+    }));
   }
   ~HandoffWorker() { loop_.stop(); }
 

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <future>
 #include <stdexcept>
 #include <string>
 
@@ -44,29 +43,16 @@ void Spinner::check_deadline(const char* what) {
 }
 
 PartnerThread::PartnerThread(int pu, std::function<void()> body, std::function<void()> stop) : stop_(std::move(stop)) {
-  std::future<void> ready = bound_.get_future();
-  thread_ = std::thread([this, pu, body = std::move(body)] {
-    try {
-      bind_current_thread({pu});
-    } catch (...) {
-      bound_.set_exception(std::current_exception());
-      return;
-    }
-    bound_.set_value();
-    try {
-      body();
-    } catch (const std::exception& error) {
-      // The benchmark thread would wait for this partner for ever.
-      std::fprintf(stderr, "echolab-micro: partner thread on PU %d failed: %s\n", pu, error.what());
-      std::abort();
-    }
-  });
-  try {
-    ready.get();
-  } catch (...) {
-    thread_.join();
-    throw;
-  }
+  thread_.start([pu] { bind_current_thread({pu}); },
+                [pu, body = std::move(body)] {
+                  try {
+                    body();
+                  } catch (const std::exception& error) {
+                    // The benchmark thread would wait for this partner for ever.
+                    std::fprintf(stderr, "echolab-micro: partner thread on PU %d failed: %s\n", pu, error.what());
+                    std::abort();
+                  }
+                });
 }
 
 PartnerThread::~PartnerThread() {

@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <future>
-#include <thread>
 
 #include "core/cpu_binding.h"
+#include "core/started_thread.h"
 #include "harness/micro/placement.h"
 
 namespace echolab::micro {
@@ -64,8 +63,7 @@ class PartnerThread {
 
  private:
   std::function<void()> stop_;
-  std::promise<void> bound_;  // a member: set_value() may still run as the constructor returns
-  std::thread thread_;
+  StartedThread thread_;
 };
 
 /// A placed pair of threads: binds the benchmark thread to placement.a and
