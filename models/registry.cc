@@ -13,9 +13,11 @@ namespace echolab {
 namespace {
 
 // Options several models share, declared once.
-const OptionSpec kListenerTrigger{
-    "listener_trigger", OptionType::kEnum, std::string("level"), "epoll trigger mode of the listening socket",
-    {"level", "edge"}};
+const OptionSpec kListenerTrigger{"listener_trigger",
+                                  OptionType::kEnum,
+                                  std::string("level"),
+                                  "epoll trigger mode of the listening socket",
+                                  {"level", "edge"}};
 
 }  // namespace
 
@@ -30,15 +32,17 @@ const std::vector<ModelInfo>& model_registry() {
        [] { return std::make_unique<SingleThreadServer>(); }},
       {"shared_listener",
        "N threads, each with its own epoll, all registering the one listening socket (the forum's design)",
-       {kListenerTrigger,
-        {"exclusive", OptionType::kBool, false, "register the shared listener with EPOLLEXCLUSIVE"}},
+       {kListenerTrigger, {"exclusive", OptionType::kBool, false, "register the shared listener with EPOLLEXCLUSIVE"}},
        true,
        1024,
        {},
        [] { return std::make_unique<SharedListenerServer>(); }},
       {"acceptor_workers",
        "one acceptor thread hands accepted sockets to N worker loops through bounded queues + eventfd",
-       {{"dispatch", OptionType::kEnum, std::string("round_robin"), "how the acceptor picks a worker",
+       {{"dispatch",
+         OptionType::kEnum,
+         std::string("round_robin"),
+         "how the acceptor picks a worker",
          {"round_robin", "least_connections"}},
         {"queue_capacity", OptionType::kInt, 256LL, "per-worker hand-off queue slots", {}, 1, 1 << 20}},
        true,
@@ -79,7 +83,12 @@ const std::vector<ModelInfo>& model_registry() {
        "any echo server started from a command (argv with {port}); OS figures only",
        {{"command", OptionType::kStringList, std::vector<std::string>{},
          "argv of an external echo server; {port} is replaced"},
-        {"start_timeout_s", OptionType::kNumber, 5.0, "seconds an external server has to start listening", {}, 0.1,
+        {"start_timeout_s",
+         OptionType::kNumber,
+         5.0,
+         "seconds an external server has to start listening",
+         {},
+         0.1,
          600}},
        false,
        1,
@@ -98,8 +107,8 @@ const OptionSpec* ModelInfo::option(std::string_view key) const {
 
 std::string ModelInfo::thread_limit_error(int threads) const {
   if (threads <= max_threads) return "";
-  return std::string(name) + " takes at most " + std::to_string(max_threads) + " thread(s); asked for threads=" +
-         std::to_string(threads);
+  return std::string(name) + " takes at most " + std::to_string(max_threads) +
+         " thread(s); asked for threads=" + std::to_string(threads);
 }
 
 OptionValues ModelInfo::default_options() const {

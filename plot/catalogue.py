@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
 from plot.cli_support import BadInput, summarize_fix
+from plot.jsonc import load_jsonc_file
 
 SUPPORTED_SCHEMA = 1
 FILE_NAME = "metrics.json"
@@ -119,14 +120,7 @@ def parse_catalogue(data: Any, source: str) -> Catalogue:
 
 def read_catalogue_file(path: str) -> Catalogue:
     """Parse a metrics.json file."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as error:
-        raise BadInput(f"cannot read {path}: {error.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadInput(f"{path}: not valid JSON ({error})") from None
-    return parse_catalogue(data, path)
+    return parse_catalogue(load_jsonc_file(path), path)
 
 
 def echolab_binary() -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from plot.cli_support import BadInput
-from plot.jsonc import as_number
+from plot.jsonc import as_number, load_jsonc_file
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 STANDARD_KEYS = {
@@ -109,13 +109,7 @@ def _pick(run_name: str, entries: List[Dict[str, Any]]) -> MicroResult:
 
 def load_micro(path: str) -> Dict[str, Any]:
     """Parse the file; BadInput when it is not Google Benchmark JSON."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as error:
-        raise BadInput(f"cannot read {path}: {error.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadInput(f"{path}: not valid JSON ({error})") from None
+    data = load_jsonc_file(path)
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"),
                                                     list):
         raise BadInput(f"{path}: no \"benchmarks\" list (is it Google "

@@ -75,8 +75,8 @@ std::string usage_text() {
   std::ostringstream out;
   out << "usage: echolab COMMAND [options]\n";
   for (const auto& command : command_table()) {
-    std::string head = "  " + std::string(command.name) +
-                       (command.synopsis.empty() ? "" : " " + std::string(command.synopsis));
+    std::string head =
+        "  " + std::string(command.name) + (command.synopsis.empty() ? "" : " " + std::string(command.synopsis));
     if (head.size() + 1 > kSynopsisColumn) {
       out << head << "\n" << std::string(kSynopsisColumn, ' ');
     } else {

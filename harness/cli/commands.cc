@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "harness/cli/cli_args.h"
-#include "harness/trial/metrics.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
+#include "harness/trial/metrics.h"
 #include "harness/trial/trial_report.h"
 #include "harness/trial/trial_reporter.h"
 #include "harness/trial/trial_runner.h"
@@ -26,7 +26,8 @@ int report_trial(const CommandLine& line, const TrialResult& result) {
   TrialReporter& reporter = line.has("json") ? static_cast<TrialReporter&>(json) : table;
   reporter.report(result.to_json());
   reporter.finish();
-  if (!result.ok() && !line.has("json")) std::cerr << "echolab: trial " << result.status << ": " << result.error << "\n";
+  if (!result.ok() && !line.has("json"))
+    std::cerr << "echolab: trial " << result.status << ": " << result.error << "\n";
   return result.ok() || result.status == "skipped" ? 0 : 1;
 }
 

@@ -4,14 +4,15 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 
 #include "harness/cli/cli_args.h"
 #include "harness/cli/command_table.h"
 #include "harness/sweep/point_filter.h"
-#include "harness/sweep/results_reporters.h"
 #include "harness/sweep/results_dir.h"
+#include "harness/sweep/results_reporters.h"
 #include "harness/sweep/run_meta.h"
 #include "harness/sweep/spec.h"
 #include "harness/sweep/sweep_plan.h"
@@ -243,26 +244,32 @@ int run_sweep(const std::vector<std::string>& original_args) {
   return outcome.failed > 0 ? 1 : 0;
 }
 
-}  // namespace
-
-int run_plan_command(const std::vector<std::string>& original_args) {
+// Runs a command whose bad spec is reported as one line and exit code 2.
+int reporting_spec_errors(const std::function<int()>& command) {
   try {
-    std::vector<std::string> args = original_args;
-    const std::vector<std::string> filters = take_filter_args(args);
-    const CommandLine line = parse_command_line("plan", args, {{}, {"topology"}, false, 1});
-    if (line.positional.empty())
-      throw UsageError(command_usage("plan"));
-    const Sweep sweep = prepare_sweep("plan", line.positional[0], line, filters);
-    print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
-    return 0;
+    return command();
   } catch (const SpecError& error) {
     std::cerr << error.what() << "\n";
     return kExitBadSpec;
   }
 }
 
+}  // namespace
+
+int run_plan_command(const std::vector<std::string>& original_args) {
+  return reporting_spec_errors([&] {
+    std::vector<std::string> args = original_args;
+    const std::vector<std::string> filters = take_filter_args(args);
+    const CommandLine line = parse_command_line("plan", args, {{}, {"topology"}, false, 1});
+    if (line.positional.empty()) throw UsageError(command_usage("plan"));
+    const Sweep sweep = prepare_sweep("plan", line.positional[0], line, filters);
+    print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
+    return 0;
+  });
+}
+
 int run_summarize_command(const std::vector<std::string>& args) {
-  try {
+  return reporting_spec_errors([&] {
     const CommandLine line = parse_command_line("summarize", args, {{}, {}, false, 1});
     if (line.positional.empty()) throw UsageError(command_usage("summarize"));
     const std::string dir = ResultsDir::locate(line.positional[0]);
@@ -275,19 +282,11 @@ int run_summarize_command(const std::vector<std::string>& args) {
     std::cout << dir << ": summary.csv and metrics.json from " << results.trials().size() << " trial(s)\n";
     summary.print_table(std::cout);
     return 0;
-  } catch (const SpecError& error) {
-    std::cerr << error.what() << "\n";
-    return kExitBadSpec;
-  }
+  });
 }
 
 int run_run_command(const std::vector<std::string>& args) {
-  try {
-    return run_sweep(args);
-  } catch (const SpecError& error) {
-    std::cerr << error.what() << "\n";
-    return kExitBadSpec;
-  }
+  return reporting_spec_errors([&] { return run_sweep(args); });
 }
 
 }  // namespace echolab

@@ -53,8 +53,16 @@ std::vector<KeySpec> plugin_option_keys(const std::string& section, const std::s
       const std::string path = section + std::string(option.key);
       auto same = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& key) { return key.path == path; });
       if (same == keys.end()) {
-        keys.push_back({path, key_type(option.type), option_json(option.default_value), std::string(option.help), "",
-                        option.allowed, option.min, option.max, {std::string(row.name)}, chosen_by});
+        keys.push_back({path,
+                        key_type(option.type),
+                        option_json(option.default_value),
+                        std::string(option.help),
+                        "",
+                        option.allowed,
+                        option.min,
+                        option.max,
+                        {std::string(row.name)},
+                        chosen_by});
       } else if (same->default_value != option_json(option.default_value) || same->allowed != option.allowed) {
         throw std::logic_error(path + " is declared differently by " + same->plugins.front() + " and " +
                                std::string(row.name));
@@ -68,7 +76,8 @@ std::vector<KeySpec> plugin_option_keys(const std::string& section, const std::s
 
 // Inserts `extra` after the last key of `section` ("server.").
 void insert_after_section(std::vector<KeySpec>& keys, const std::string& section, const std::vector<KeySpec>& extra) {
-  auto last = std::find_if(keys.rbegin(), keys.rend(), [&](const KeySpec& key) { return key.path.starts_with(section); });
+  auto last =
+      std::find_if(keys.rbegin(), keys.rend(), [&](const KeySpec& key) { return key.path.starts_with(section); });
   keys.insert(last.base(), extra.begin(), extra.end());
 }
 

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "harness/config/config_keys.h"
-#include "harness/load/load_client.h"
 #include "harness/config/placement.h"
+#include "harness/load/load_client.h"
 #include "models/registry.h"
 #include "models/server_model.h"
 

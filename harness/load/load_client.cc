@@ -77,8 +77,7 @@ void LoadClient::start(const LoadConfig& config, const CpuPlan& plan) {
   const WorkloadInfo* workload = find_workload(config.workload);
   if (!workload) throw std::invalid_argument("load.workload: unknown workload '" + config.workload + "'");
   for (int i = 0; i < config.threads; ++i) {
-    workers_.push_back(
-        std::make_unique<Worker>(counters_.add("client", i), plan.cpus("client", i), config, *workload));
+    workers_.push_back(std::make_unique<Worker>(counters_.add("client", i), plan.cpus("client", i), config, *workload));
   }
   for (int c = 0; c < config.connections; ++c) {
     workers_[static_cast<size_t>(c % config.threads)]->add_socket(

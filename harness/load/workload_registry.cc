@@ -7,9 +7,13 @@ const std::vector<WorkloadInfo>& workload_registry() {
   static const std::vector<WorkloadInfo> workloads = {
       {"stream",
        "write whenever writable, read the echoes back (the forum's client)",
-       {{"inflight_messages", OptionType::kInt, 0LL,
+       {{"inflight_messages",
+         OptionType::kInt,
+         0LL,
          "messages a connection may have in flight (0: no cap, write whenever writable, as the forum's client)",
-         {}, 0, 1 << 20}},
+         {},
+         0,
+         1 << 20}},
        {"throughput_mb_s", "msgs_per_s", "interval_cv"},
        connect_stream},
   };

@@ -4,6 +4,8 @@
 
 namespace echolab {
 
-void SummaryCsvReporter::write() const { results_.write_file("summary.csv", SweepSummary(spec_, results_.trials()).csv()); }
+void SummaryCsvReporter::write() const {
+  results_.write_file("summary.csv", SweepSummary(spec_, results_.trials()).csv());
+}
 
 }  // namespace echolab

@@ -59,7 +59,6 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
-
 std::string describe_exit(int wait_status) {
   if (WIFSIGNALED(wait_status)) {
     const int number = WTERMSIG(wait_status);
@@ -77,7 +76,8 @@ double TrialProcess::deadline_s(const Json& config) {
   double seconds = get_key(config, "timing.warmup_s").get<double>() +
                    get_key(config, "timing.duration_s").get<double>() + margin_s();
   // A model that declares a start timeout (external) may use it all.
-  if (chosen_model(config).option("start_timeout_s")) seconds += get_key(config, "server.start_timeout_s").get<double>();
+  if (chosen_model(config).option("start_timeout_s"))
+    seconds += get_key(config, "server.start_timeout_s").get<double>();
   return seconds;
 }
 

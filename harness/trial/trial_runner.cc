@@ -7,10 +7,10 @@
 #include <memory>
 #include <thread>
 
-#include "harness/load/load_client.h"
-#include "harness/trial/metrics.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
+#include "harness/load/load_client.h"
+#include "harness/trial/metrics.h"
 #include "models/registry.h"
 
 namespace echolab {
