@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/socket_util.h"
 #include "tests/test_support.h"
@@ -70,6 +72,49 @@ TEST(Cli, TrialJsonReportsThroughput) {
   EXPECT_GT(json["metrics"]["throughput_mb_s"].get<double>(), 0);
   EXPECT_FALSE(json["series"]["throughput_mb_s"].empty());
   EXPECT_EQ(json["config"]["server"]["model"], "single_thread");
+}
+
+// Every figure a trial writes (trial metrics and per-thread fields, except
+// identity and placement fields) is declared in the catalogue that
+// `help metrics --json` prints, with the scope it is written at.
+TEST(Cli, EveryMetricATrialWritesIsInTheCatalogue) {
+  auto help = run_echolab({"help", "metrics", "--json"});
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  const auto catalogue = nlohmann::json::parse(help.out);
+  EXPECT_EQ(catalogue["schema"], 1);
+  std::map<std::string, std::string> scope_of;
+  for (const auto& metric : catalogue["metrics"]) {
+    for (const char* field : {"name", "title", "unit", "better", "scope", "threads", "repetitions", "summary"}) {
+      EXPECT_TRUE(metric.contains(field)) << metric.dump() << " lacks " << field;
+    }
+    scope_of[metric["name"].get<std::string>()] = metric["scope"].get<std::string>();
+  }
+  auto trial =
+      run_echolab({"trial", "--model", "acceptor_workers", "--server-cpus", "all", "--client-cpus", "all",
+                   "--server.bind", "set", "--load.bind", "set", "--duration", "0.3", "--warmup", "0.1", "--json"});
+  ASSERT_EQ(trial.exit_code, 0) << trial.err;
+  const auto metrics = nlohmann::json::parse(trial.out)["metrics"];
+  for (const auto& [name, value] : metrics.items()) {
+    if (name == "threads") continue;
+    EXPECT_EQ(scope_of[name], "trial") << name << " is written but not in the catalogue as a trial metric";
+  }
+  const std::set<std::string> identity = {"role", "index", "tid", "cpus_observed"};
+  for (const auto& thread : metrics["threads"]) {
+    for (const auto& [name, value] : thread.items()) {
+      if (identity.count(name)) continue;
+      // A per-thread field may share its name with the trial total (migrations).
+      EXPECT_TRUE(scope_of.count(name)) << name << " is written per thread but not in the catalogue";
+    }
+  }
+}
+
+TEST(Cli, HelpListsEveryCommandAndRejectsUnknownTopics) {
+  auto help = run_echolab({"help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* command : {"models", "topo", "trial", "serve", "load", "plan", "run", "summarize", "micro"}) {
+    EXPECT_NE(help.out.find(std::string("  ") + command + " "), std::string::npos) << command;
+  }
+  expect_usage_error({"help", "nonsense"}, "unknown topic 'nonsense'");
 }
 
 /// `echolab serve` in the background: its first line tells the port.

@@ -27,12 +27,11 @@ int run_help_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (line.has("json")) throw UsageError("echolab help: --json goes with `help metrics`");
-  std::cout << usage_text();
-  if (topic == "keys") {
-    std::cout << "\nkeys:\n" << describe_keys();
-  } else if (!topic.empty() && topic != "commands") {
+  if (!topic.empty() && topic != "keys" && topic != "commands") {
     throw UsageError("echolab help: unknown topic '" + topic + "' (topics: keys, metrics, commands)");
   }
+  std::cout << usage_text();
+  if (topic == "keys") std::cout << "\nkeys:\n" << describe_keys();
   return 0;
 }
 

@@ -62,6 +62,9 @@ Json get_key(const Json& config, const std::string& path);
 /// workload) does not take, naming it and its valid options.
 void check_model_options(const Json& config, const std::set<std::string>& explicit_keys);
 
+/// `items` joined by `separator` ("a, b, c"), for messages and help.
+std::string join_list(const std::vector<std::string>& items, const std::string& separator);
+
 /// Human-readable list of keys (for --help).
 std::string describe_keys();
 

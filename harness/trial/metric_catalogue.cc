@@ -71,6 +71,11 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"errors", "Errors", "count", kLower, kThread, "sum", false, "connections closed on an error"},
       {"hops", "Hops", "count", kLower, kThread, "sum", false,
        "events this thread served for a connection last served by another thread (dispatch_pool)"},
+      {"handoffs", "Hand-offs", "count", kNone, kThread, "sum", false,
+       "sockets this worker took from its hand-off queue since start (acceptor_workers)"},
+      {"dropped", "Dropped", "count", kLower, kThread, "sum", false,
+       "connections closed unserved since start: every hand-off queue full (acceptor), or accepted and closed "
+       "while out of file descriptors (listeners)"},
       {"handoff_us_mean", "Hand-off latency", "us", kLower, kThread, "none", false,
        "mean time from accept to the worker adopting the socket (acceptor_workers)"},
       {"cpu_user_s", "User CPU", "s", kLower, kThread, "sum", false, "user CPU seconds in the window"},
