@@ -53,6 +53,22 @@ void Connection::update_interest() {
 
 void Connection::on_events(uint32_t events) {
   if (closed()) return;
+  if (!counters_) {
+    handle_events(events);
+    return;
+  }
+  // An event that moves no byte either way is the busy loop's signature.
+  const uint64_t moved_before = counters_->bytes_in.load(std::memory_order_relaxed) +
+                                counters_->bytes_out.load(std::memory_order_relaxed);
+  handle_events(events);
+  if (counters_->bytes_in.load(std::memory_order_relaxed) + counters_->bytes_out.load(std::memory_order_relaxed) ==
+      moved_before) {
+    bump(counters_->idle_events);
+  }
+}
+
+void Connection::handle_events(uint32_t events) {
+  if (closed()) return;
   if (events & EPOLLERR) {
     close_now(true);
     return;

@@ -44,6 +44,7 @@ class Connection : public EventHandler {
   int last_server_index = -1;
 
  private:
+  void handle_events(uint32_t events);
   bool read_pass();
   bool echo(const char* data, size_t length);
   bool flush();

@@ -25,6 +25,7 @@ Listener::Listener(EventLoop& loop, int listen_fd, const ListenerOptions& option
       counters_(counters),
       on_accept_(std::move(on_accept)),
       edge_(options.trigger == Trigger::kEdge),
+      accept_once_(options.accept_once),
       reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   uint32_t events = with_trigger(EPOLLIN, options.trigger);
   if (options.exclusive) events |= EPOLLEXCLUSIVE;
@@ -35,10 +36,13 @@ Listener::~Listener() { loop_.remove(listen_fd_); }
 
 void Listener::on_events(uint32_t) {
   // Accept until EAGAIN (required in edge mode), at most a batch per wake-up
-  // so one loop cannot starve its own connections during a burst.
-  constexpr int kMaxPerWakeup = 64;
+  // so one loop cannot starve its own connections during a burst; or once
+  // per wake-up, as the forum's mio code did (with an edge-triggered
+  // listener that leaves queued connections waiting for the next edge: a
+  // legal but starving configuration, kept so it can be shown).
+  const int max_per_wakeup = accept_once_ ? 1 : kMaxPerWakeup;
   int accepted = 0;
-  for (; accepted < kMaxPerWakeup; ++accepted) {
+  for (; accepted < max_per_wakeup; ++accepted) {
     UniqueFd fd;
     try {
       fd = accept_nonblocking(listen_fd_);
@@ -53,7 +57,7 @@ void Listener::on_events(uint32_t) {
   if (accepted == 0) bump(counters_.spurious_wakeups);
   // Edge mode reports no new edge for connections still queued: come back
   // after this batch instead of leaving them in the backlog.
-  if (accepted == kMaxPerWakeup && edge_) loop_.defer([this] { on_events(EPOLLIN); });
+  if (!accept_once_ && accepted == kMaxPerWakeup && edge_) loop_.defer([this] { on_events(EPOLLIN); });
 }
 
 void Listener::shed_one_connection() {

@@ -12,7 +12,8 @@ namespace echolab {
 /// How a loop registers a listening socket; a plain value.
 struct ListenerOptions {
   Trigger trigger = Trigger::kLevel;
-  bool exclusive = false;  // EPOLLEXCLUSIVE (shared listeners only)
+  bool exclusive = false;    // EPOLLEXCLUSIVE (shared listeners only)
+  bool accept_once = false;  // one accept() per wake-up (as mio code does), else until EAGAIN
 };
 
 /// Accepts connections from a listening socket (possibly shared with other
@@ -34,7 +35,9 @@ class Listener : public EventHandler {
   int listen_fd_;
   ThreadCounters& counters_;
   AcceptCallback on_accept_;
+  static constexpr int kMaxPerWakeup = 64;
   bool edge_;
+  bool accept_once_;
   UniqueFd reserve_fd_;  // released to accept-and-close when fds run out
 };
 

@@ -90,4 +90,16 @@ std::vector<OsThreadStats> read_process_threads(pid_t pid) {
   return result;
 }
 
+std::optional<double> read_machine_steal_s() {
+  std::ifstream stat("/proc/stat");
+  std::string label;
+  // cpu  user nice system idle iowait irq softirq steal ...
+  uint64_t fields[8] = {};
+  if (!(stat >> label) || label != "cpu") return std::nullopt;
+  for (auto& field : fields) {
+    if (!(stat >> field)) return std::nullopt;
+  }
+  return static_cast<double>(fields[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 }  // namespace echolab

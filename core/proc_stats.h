@@ -25,6 +25,10 @@ struct OsThreadStats {
 /// Reads /proc/<pid>/task/<tid>/{stat,status,sched}; nullopt when the
 /// thread is gone. pid 0 means this process. Any thread may call.
 std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid);
+/// Steal time of the whole machine so far (all CPUs, from /proc/stat), in
+/// seconds; nullopt where the kernel does not report it. Any thread.
+std::optional<double> read_machine_steal_s();
+
 /// Every thread of a process (for the external model).
 std::vector<OsThreadStats> read_process_threads(pid_t pid);
 

@@ -33,7 +33,7 @@ void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& pla
     ThreadCounters& acceptor_counters = counters_.add("acceptor", 0);
     acceptor_ = std::make_unique<LoopThread>(acceptor_counters, plan.cpus("acceptor", 0));
     const int listen_fd = listen_fd_.get();
-    ListenerOptions listener{Trigger::kLevel, false};
+    const ListenerOptions listener = listener_options_from(config.options);
     acceptor_->start([this, listen_fd, listener, &acceptor_counters](EventLoop& loop) {
       return std::make_shared<Listener>(loop, listen_fd, listener, acceptor_counters,
                                         [this, &acceptor_counters](UniqueFd fd) {

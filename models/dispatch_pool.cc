@@ -38,8 +38,9 @@ void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) 
     ThreadCounters& dispatcher_counters = counters_.add("dispatcher", 0);
     dispatcher_ = std::make_unique<LoopThread>(dispatcher_counters, plan.cpus("dispatcher", 0));
     const int listen_fd = listen_fd_.get();
-    dispatcher_->start([this, listen_fd, &dispatcher_counters](EventLoop& loop) {
-      return std::make_shared<Listener>(loop, listen_fd, ListenerOptions{}, dispatcher_counters,
+    const ListenerOptions listener = listener_options_from(config.options);
+    dispatcher_->start([this, listen_fd, listener, &dispatcher_counters](EventLoop& loop) {
+      return std::make_shared<Listener>(loop, listen_fd, listener, dispatcher_counters,
                                         [this, &loop, &dispatcher_counters](UniqueFd fd) {
                                           bump(dispatcher_counters.accepted);
                                           adopt(std::move(fd), loop);

@@ -4,18 +4,6 @@
 #include "core/listener.h"
 
 namespace echolab {
-namespace {
-
-// The listener options of the model's own options (exclusive only where the
-// model declares it).
-ListenerOptions listener_options(const OptionValues& options) {
-  ListenerOptions listener;
-  listener.trigger = options.text("listener_trigger") == "level" ? Trigger::kLevel : Trigger::kEdge;
-  listener.exclusive = options.has("exclusive") && options.flag("exclusive");
-  return listener;
-}
-
-}  // namespace
 
 void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sockets sockets) {
   SocketAddress where = SocketAddress::from_host_port(config.bind_address, config.port);
@@ -30,7 +18,7 @@ void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sock
     loops_.start(config.threads, [&](int i) {
       ThreadCounters& counters = counters_.add("server", i);
       int listen_fd = listen_fds_[sockets == Sockets::kShared ? 0 : static_cast<size_t>(i)].get();
-      ListenerOptions listener = listener_options(config.options);
+      ListenerOptions listener = listener_options_from(config.options);
       return LoopThreadPool::Member{
           counters, plan.cpus("server", i),
           with_echo_worker(counters, config.echo, [listen_fd, listener, &counters](EchoWorker& worker) {

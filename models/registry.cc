@@ -19,13 +19,17 @@ const OptionSpec kListenerTrigger{"listener_trigger",
                                   "epoll trigger mode of the listening socket",
                                   {"level", "edge"}};
 
+const OptionSpec kAccept{"accept", OptionType::kEnum, std::string("drain"),
+                         "accepts per listener wake-up: once (as mio code does) or drain (until EAGAIN)",
+                         {"once", "drain"}};
+
 }  // namespace
 
 const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> models = {
       {"single_thread",
        "one thread, one epoll loop doing accept and all I/O",
-       {kListenerTrigger},
+       {kListenerTrigger, kAccept},
        true,
        1,
        {},
@@ -51,7 +55,7 @@ const std::vector<ModelInfo>& model_registry() {
        [] { return std::make_unique<AcceptorWorkersServer>(); }},
       {"reuseport",
        "N threads, each with its own SO_REUSEPORT listener and loop",
-       {kListenerTrigger,
+       {kListenerTrigger, kAccept,
         {"steer", OptionType::kBool, false,
          "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads"}},
        true,
@@ -67,7 +71,7 @@ const std::vector<ModelInfo>& model_registry() {
        [] { return std::make_unique<ThreadPerConnectionServer>(); }},
       {"dispatch_pool",
        "one epoll thread hands each ready event (EPOLLONESHOT) to a pool of N threads; connections migrate",
-       {},
+       {kAccept},
        true,
        1024,
        {"dispatcher"},

@@ -2,6 +2,16 @@
 
 namespace echolab {
 
+ListenerOptions listener_options_from(const OptionValues& options) {
+  ListenerOptions listener;
+  if (options.has("listener_trigger")) {
+    listener.trigger = options.text("listener_trigger") == "edge" ? Trigger::kEdge : Trigger::kLevel;
+  }
+  listener.exclusive = options.has("exclusive") && options.flag("exclusive");
+  listener.accept_once = options.has("accept") && options.text("accept") == "once";
+  return listener;
+}
+
 void enter_server_thread(ThreadCounters& counters, const CpuList& cpus) {
   try {
     bind_current_thread(cpus);

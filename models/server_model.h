@@ -58,6 +58,10 @@ class ServerModel {
   virtual int pid() const { return 0; }
 };
 
+/// The listener options a model's own options ask for: listener_trigger,
+/// exclusive and accept, each where the model declares it (else defaults).
+ListenerOptions listener_options_from(const OptionValues& options);
+
 /// Called first on a model's own thread: binds it to `cpus` (a refusal is
 /// counted in errors and the thread runs unbound) and records its tid.
 void enter_server_thread(ThreadCounters& counters, const CpuList& cpus);

@@ -144,6 +144,8 @@ std::vector<KeySpec> common_keys() {
       {"load.connections", KeyType::kInt, 2, "client connections", "connections", {}, 1, 100000},
       {"load.threads", KeyType::kInt, 1, "client threads", "client-threads", {}, 1, 1024},
       {"load.message_bytes", KeyType::kInt, 4096, "bytes per client write", "message-bytes", {}, 1, 64 << 20},
+      {"load.connect_gap_ms", KeyType::kNumber, 0.0,
+       "pause between the client's connects (lets different pool threads win the accepts)", "", {}, 0, 60000},
       {"load.cpus", KeyType::kString, "pu:0", "where client threads run (hwloc-calc location)", "client-cpus"},
       {"load.bind",
        KeyType::kEnum,

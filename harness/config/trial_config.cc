@@ -85,6 +85,7 @@ LoadConfig load_config_from(const Json& config, const SocketAddress* server) {
   out.connections = l.at("connections").get<int>();
   out.threads = l.at("threads").get<int>();
   out.message_bytes = l.at("message_bytes").get<size_t>();
+  out.connect_gap_ms = l.at("connect_gap_ms").get<double>();
   const WorkloadInfo* workload = find_workload(out.workload);
   if (!workload) throw ConfigError("load.workload: unknown workload '" + out.workload + "'");
   out.options = plugin_options_from(workload->options, l);

@@ -1,6 +1,9 @@
 #include "harness/load/load_client.h"
 
+#include <algorithm>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 
 #include "core/started_thread.h"
@@ -15,7 +18,17 @@ class LoadClient::Worker {
       : counters_(counters), cpus_(std::move(cpus)), config_(config), workload_(workload) {}
   ~Worker() { stop(); }
 
-  void add_socket(UniqueFd fd) { sockets_.push_back(std::move(fd)); }
+  void add_socket(UniqueFd fd, int index) {
+    sockets_.push_back(std::move(fd));
+    indexes_.push_back(index);
+  }
+
+  // Between start() and stop(): the connections exist and do not change.
+  void append_bytes(int thread, std::vector<ConnectionBytes>& out) const {
+    for (size_t i = 0; i < connections_.size(); ++i) {
+      out.push_back({indexes_[i], thread, connections_[i]->bytes_echoed()});
+    }
+  }
 
   void start() {
     thread_.start([this] { setup(); }, [this] { run(); });
@@ -59,6 +72,7 @@ class LoadClient::Worker {
   const LoadConfig config_;
   const WorkloadInfo& workload_;
   std::vector<UniqueFd> sockets_;
+  std::vector<int> indexes_;  // connection index of each socket
   // Client thread only, from setup() on:
   std::vector<char> scratch_ = std::vector<char>(256 * 1024);
   std::string error_;
@@ -80,8 +94,13 @@ void LoadClient::start(const LoadConfig& config, const CpuPlan& plan) {
     workers_.push_back(std::make_unique<Worker>(counters_.add("client", i), plan.cpus("client", i), config, *workload));
   }
   for (int c = 0; c < config.connections; ++c) {
-    workers_[static_cast<size_t>(c % config.threads)]->add_socket(
-        connect_tcp(config.target, config.connect_timeout_ms));
+    // A deliberate pause in the load pattern (load.connect_gap_ms), not
+    // synchronisation: it lets a different pool thread win each accept.
+    if (c > 0 && config.connect_gap_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(config.connect_gap_ms));
+    }
+    workers_[static_cast<size_t>(c % config.threads)]->add_socket(connect_tcp(config.target, config.connect_timeout_ms),
+                                                                  c);
   }
   for (auto& worker : workers_) worker->start();
 }
@@ -94,6 +113,13 @@ uint64_t LoadClient::bytes_echoed() const {
   uint64_t total = 0;
   for (const auto& report : counters_.reports()) total += report.counters.bytes_in;
   return total;
+}
+
+std::vector<ConnectionBytes> LoadClient::connection_bytes() const {
+  std::vector<ConnectionBytes> out;
+  for (size_t t = 0; t < workers_.size(); ++t) workers_[t]->append_bytes(static_cast<int>(t), out);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+  return out;
 }
 
 std::string LoadClient::first_error() const {

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -36,6 +37,7 @@ class StreamConnection : public WorkloadConnection {
         loop_(context.loop),
         inflight_cap_(inflight_cap(context.config)) {}
 
+  uint64_t bytes_echoed() const override { return received_.load(std::memory_order_relaxed); }
   void start() override { loop_.add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this); }
 
   void on_events(uint32_t events) override {
@@ -53,7 +55,7 @@ class StreamConnection : public WorkloadConnection {
     for (;;) {
       ssize_t n = ::read(fd_.get(), scratch_.data(), scratch_.size());
       if (n > 0) {
-        received_ += static_cast<uint64_t>(n);
+        bump(received_, static_cast<uint64_t>(n));
         bump(counters_.bytes_in, static_cast<uint64_t>(n));
         bump(counters_.reads);
       } else if (n == 0) {
@@ -72,7 +74,7 @@ class StreamConnection : public WorkloadConnection {
 
   void write_some() {
     // Write whole messages while the echoes outstanding stay under the cap.
-    while (offset_ > 0 || sent_ - received_ + message_.size() <= inflight_cap_) {
+    while (offset_ > 0 || sent_ - received_.load(std::memory_order_relaxed) + message_.size() <= inflight_cap_) {
       ssize_t n = ::send(fd_.get(), message_.data() + offset_, message_.size() - offset_, MSG_NOSIGNAL);
       if (n > 0) {
         sent_ += static_cast<uint64_t>(n);
@@ -106,7 +108,7 @@ class StreamConnection : public WorkloadConnection {
   EventLoop& loop_;
   const uint64_t inflight_cap_;
   uint64_t sent_ = 0;
-  uint64_t received_ = 0;
+  std::atomic<uint64_t> received_{0};  // written by this thread, read by the sampler
   size_t offset_ = 0;
 };
 

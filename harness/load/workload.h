@@ -21,6 +21,7 @@ struct LoadConfig {
   int connections = 2;
   int threads = 1;
   size_t message_bytes = 4096;
+  double connect_gap_ms = 0;  // pause between connects, so pool threads can take turns accepting
   int connect_timeout_ms = 5000;
   OptionValues options;  // the workload's own options (WorkloadInfo::options), all filled in
 };
@@ -44,6 +45,8 @@ class WorkloadConnection : public EventHandler {
  public:
   /// Registers with the loop and starts the workload on this connection.
   virtual void start() = 0;
+  /// Echoed bytes this connection received so far; any thread.
+  virtual uint64_t bytes_echoed() const = 0;
 };
 
 /// One row of the workload table: what `load.workload` names, its own

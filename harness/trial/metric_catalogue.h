@@ -24,7 +24,8 @@ struct MetricInfo {
   Better better;
   MetricScope scope;
   /// How the per-thread figures make the trial figure: "sum", "max",
-  /// "jain" (fairness over threads), "ratio" (of two sums), "window"
+  /// "jain" (fairness over threads), "ratio" (of two sums), "count" (threads
+  /// meeting a condition), "window"
   /// (measured on the whole window, not per thread), "none".
   std::string_view over_threads;
   /// Whether summary.csv has its median/p25/p75/min/max/cv columns.

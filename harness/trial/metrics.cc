@@ -21,10 +21,15 @@ const ThreadObservation* find_match(const std::vector<ThreadObservation>& list, 
 struct SideTotals {
   double cpu_s = 0;
   uint64_t voluntary = 0, involuntary = 0, migrations = 0, spurious = 0;
+  uint64_t spurious_since_start = 0, events = 0, idle_events = 0;
+  int active_threads = 0;  // threads that moved bytes in the window
+  int busy_threads = 0;    // threads that used >= half a CPU over the window
   bool migrations_known = true;
 };
 
-Json thread_json(const ThreadObservation& start, const ThreadObservation& end, SideTotals& totals,
+constexpr double kBusyShare = 0.5;
+
+Json thread_json(const ThreadObservation& start, const ThreadObservation& end, double window_s, SideTotals& totals,
                  std::vector<double>& server_bytes) {
   Json row;
   row["role"] = end.role;
@@ -49,7 +54,12 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, S
       row["handoffs"] = b.handoffs;
       row["handoff_us_mean"] = static_cast<double>(b.handoff_ns) / static_cast<double>(b.handoffs) / 1000.0;
     }
+    if (b.idle_events) row["idle_events"] = b.idle_events - a.idle_events;
     totals.spurious += b.spurious_wakeups - a.spurious_wakeups;
+    totals.spurious_since_start += b.spurious_wakeups;
+    totals.events += b.events - a.events;
+    totals.idle_events += b.idle_events - a.idle_events;
+    if (bytes > 0 && end.role == "server") ++totals.active_threads;
     if (end.role == "server") server_bytes.push_back(static_cast<double>(bytes));
   }
   if (start.os && end.os) {
@@ -60,6 +70,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, S
     row["ctx_involuntary"] = d.ctx_involuntary;
     if (d.migrations_known) row["migrations"] = d.migrations;
     totals.cpu_s += d.cpu_user_s + d.cpu_sys_s;
+    if (window_s > 0 && d.cpu_user_s + d.cpu_sys_s >= kBusyShare * window_s) ++totals.busy_threads;
     totals.voluntary += d.ctx_voluntary;
     totals.involuntary += d.ctx_involuntary;
     totals.migrations += d.migrations;
@@ -68,8 +79,8 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, S
   return row;
 }
 
-void add_side(const std::vector<ThreadObservation>& start, const std::vector<ThreadObservation>& end, Json& rows,
-              SideTotals& totals, std::vector<double>& server_bytes) {
+void add_side(const std::vector<ThreadObservation>& start, const std::vector<ThreadObservation>& end, double window_s,
+              Json& rows, SideTotals& totals, std::vector<double>& server_bytes) {
   for (const auto& after : end) {
     const ThreadObservation* before = find_match(start, after);
     // A thread that appeared during the window (thread_per_connection)
@@ -79,7 +90,7 @@ void add_side(const std::vector<ThreadObservation>& start, const std::vector<Thr
                            {},
                            after.has_counters,
                            after.os ? std::optional<OsThreadStats>(OsThreadStats{}) : std::nullopt};
-    rows.push_back(thread_json(before ? *before : zero, after, totals, server_bytes));
+    rows.push_back(thread_json(before ? *before : zero, after, window_s, totals, server_bytes));
   }
 }
 
@@ -117,12 +128,44 @@ double coefficient_of_variation(const std::vector<double>& values) {
   return std::sqrt(variance) / mean;
 }
 
+std::vector<double> rebin(const std::vector<double>& values, size_t per_bin) {
+  std::vector<double> bins;
+  if (per_bin == 0) return bins;
+  for (size_t start = 0; start + per_bin <= values.size(); start += per_bin) {
+    double sum = 0;
+    for (size_t i = start; i < start + per_bin; ++i) sum += values[i];
+    bins.push_back(sum / static_cast<double>(per_bin));
+  }
+  return bins;
+}
+
+namespace {
+
+// Client connections: bytes each got back in the window, and how evenly.
+void add_connections(const WindowMeasurement& w, Json& m) {
+  if (w.connections_end.empty()) return;
+  Json rows = Json::array();
+  std::vector<double> bytes;
+  for (const auto& end : w.connections_end) {
+    uint64_t before = 0;
+    for (const auto& start : w.connections_start) {
+      if (start.index == end.index) before = start.bytes;
+    }
+    rows.push_back({{"index", end.index}, {"client_thread", end.client_thread}, {"bytes", end.bytes - before}});
+    bytes.push_back(static_cast<double>(end.bytes - before));
+  }
+  m["connection_fairness_jain"] = jain_index(bytes);
+  m["per_connection"] = rows;
+}
+
+}  // namespace
+
 Json compute_metrics(const WindowMeasurement& w) {
   Json threads = Json::array();
   SideTotals server, client;
   std::vector<double> server_bytes, client_bytes_unused;
-  add_side(w.server_start, w.server_end, threads, server, server_bytes);
-  add_side(w.client_start, w.client_end, threads, client, client_bytes_unused);
+  add_side(w.server_start, w.server_end, w.window_s, threads, server, server_bytes);
+  add_side(w.client_start, w.client_end, w.window_s, threads, client, client_bytes_unused);
 
   Json m;
   const double bytes = static_cast<double>(w.echoed_bytes);
@@ -140,14 +183,28 @@ Json compute_metrics(const WindowMeasurement& w) {
     // An external server has no counters of ours: unknown, not "0" or "even".
     const bool counted = !server_bytes.empty();
     m["spurious_wakeups"] = counted ? Json(server.spurious) : Json(nullptr);
+    m["spurious_wakeups_since_start"] = counted ? Json(server.spurious_since_start) : Json(nullptr);
     m["fairness_jain"] = counted ? Json(jain_index(server_bytes)) : Json(nullptr);
+    m["server_threads_active"] = counted ? Json(server.active_threads) : Json(nullptr);
+    m["idle_event_share"] =
+        counted && server.events > 0
+            ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.events))
+            : Json(nullptr);
   }
   m["client_cpu_s"] = client.cpu_s;
-  if (!have_server) {
-    m["client_ctx_switches_voluntary"] = client.voluntary;
-    m["client_ctx_switches_involuntary"] = client.involuntary;
-  }
+  m["client_ctx_switches_voluntary"] = client.voluntary;
+  m["client_ctx_switches_involuntary"] = client.involuntary;
+  m["client_migrations"] = client.migrations_known ? Json(client.migrations) : Json("not supported");
+  m["busy_threads"] = server.busy_threads + client.busy_threads;
+  if (w.placement_pus > 0) m["placement_pus"] = w.placement_pus;
+  m["steal_s"] = w.steal_s ? Json(*w.steal_s) : Json(nullptr);
   m["interval_cv"] = coefficient_of_variation(w.interval_mb_s);
+  if (w.interval_ms > 0) {
+    const size_t per_second = static_cast<size_t>(1000 / w.interval_ms);
+    const auto seconds = rebin(w.interval_mb_s, per_second);
+    m["interval_cv_1s"] = seconds.size() >= 2 ? Json(coefficient_of_variation(seconds)) : Json(nullptr);
+  }
+  add_connections(w, m);
   m["threads"] = threads;
   return m;
 }

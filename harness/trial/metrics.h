@@ -6,6 +6,7 @@
 
 #include "core/proc_stats.h"
 #include "harness/config/config_keys.h"
+#include "harness/load/load_client.h"
 #include "models/server_model.h"
 
 namespace echolab {
@@ -30,6 +31,11 @@ struct WindowMeasurement {
   uint64_t echoed_bytes = 0;  // received by the client in the window
   size_t message_bytes = 0;
   std::vector<double> interval_mb_s;
+  int interval_ms = 0;
+  /// Client connections' echoed bytes at the window's start and end.
+  std::vector<ConnectionBytes> connections_start, connections_end;
+  std::optional<double> steal_s;  // machine steal time over the window
+  int placement_pus = 0;          // distinct PUs of the server and client CPU sets
 };
 
 /// The result schema's `metrics` object (docs/DESIGN.md "Results").
@@ -39,5 +45,8 @@ Json compute_metrics(const WindowMeasurement& window);
 double jain_index(const std::vector<double>& values);
 /// Coefficient of variation (population stdev / mean); 0 for < 2 values.
 double coefficient_of_variation(const std::vector<double>& values);
+/// Per-interval values averaged over bins of `per_bin` intervals (the last,
+/// partial bin dropped): throughput at a coarser time scale.
+std::vector<double> rebin(const std::vector<double>& values, size_t per_bin);
 
 }  // namespace echolab

@@ -5,7 +5,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <set>
 #include <thread>
+
+#include "core/proc_stats.h"
 
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
@@ -33,6 +37,13 @@ void fill_observed(Json& placement, const std::vector<ServerThreadReport>& repor
       if (report.role == row["role"] && report.index == row["index"]) row["observed"] = report.counters.cpus_seen;
     }
   }
+}
+
+// PUs the trial's threads may use, counted once (the sampler included).
+int distinct_pus(const PlacementPlan& plan) {
+  std::set<int> pus;
+  for (const auto& thread : plan.threads) pus.insert(thread.cpus.begin(), thread.cpus.end());
+  return static_cast<int>(pus.size());
 }
 
 /// Restores the calling thread's CPU affinity when the trial ends.
@@ -109,6 +120,10 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
 
   WindowMeasurement window;
   window.message_bytes = get_key(config, "load.message_bytes").get<size_t>();
+  window.interval_ms = timing.interval_ms;
+  window.placement_pus = distinct_pus(plan);
+  const std::optional<double> steal_start = read_machine_steal_s();
+  window.connections_start = client.connection_bytes();
   window.server_start = observe_threads(server_reports(), server_pid);
   window.client_start = observe_threads(client.threads(), 0);
   const uint64_t bytes_start = client.bytes_echoed();
@@ -138,6 +153,8 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.echoed_bytes = previous_bytes - bytes_start;
   window.server_end = observe_threads(server_reports(), server_pid);
   window.client_end = observe_threads(client.threads(), 0);
+  window.connections_end = client.connection_bytes();
+  if (const auto steal_end = read_machine_steal_s(); steal_start && steal_end) window.steal_s = *steal_end - *steal_start;
 
   client.stop();  // the client threads hand over their first error when they stop
   const std::string client_error = client.first_error();
