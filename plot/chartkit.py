@@ -215,15 +215,52 @@ def wrap_label(label: str, width: int = 16) -> str:
         if lines and len(lines[-1]) + 2 + len(part) <= width:
             lines[-1] += ", " + part
         else:
-            lines.extend(textwrap.wrap(part, width) or [part])
+            lines.extend(textwrap.wrap(part, width, break_on_hyphens=False)
+                         or [part])
     return "\n".join(lines)
+
+
+# Bar labels: about this wide per character at font size 7 (inches), and
+# at most this many lines before labels are turned instead of stacked.
+LABEL_CHAR_IN = 0.054
+LABEL_MAX_LINES = 3
+# Space the y label, ticks and an outside legend take from a figure's width.
+AXES_MARGIN_IN = 2.6
+
+
+def _chars_per_slot(ax: Any, xs: Sequence[float]) -> int:
+    """How many label characters fit in one bar slot (1 x unit) without
+    touching the neighbour's label."""
+    left, right = ax.get_xlim()
+    span = max(right - left, max(xs, default=0) - min(xs, default=0) + 1, 1)
+    axes_in = max(1.0, ax.figure.get_figwidth() - AXES_MARGIN_IN)
+    return max(4, int(0.9 * axes_in / span / LABEL_CHAR_IN))
+
+
+def bar_tick_labels(labels: Sequence[str], fits: int
+                    ) -> Tuple[List[str], bool]:
+    """(tick texts, turned): wrapped to the slot width when every label
+    then fits in a few lines, else wrapped wider to be drawn turned."""
+    wrapped = [wrap_label(label, fits) for label in labels]
+    lines = [line for text in wrapped for line in text.split("\n")]
+    if all(len(text.split("\n")) <= LABEL_MAX_LINES for text in wrapped) \
+            and all(len(line) <= fits for line in lines):
+        return wrapped, False
+    return [wrap_label(label, 34) for label in labels], True
 
 
 def label_bars(ax: Any, xs: Sequence[float], labels: Sequence[str],
                spans: Sequence[Tuple[float, float]]) -> None:
-    """Bar labels on the x axis (wrapped when long), groups split by lines."""
+    """Bar labels on the x axis, groups split by lines. A label is wrapped
+    to its slot's width; when labels would not fit in a few lines they are
+    turned 35 degrees instead, so neighbours never overlap."""
     ax.set_xticks(list(xs))
-    ax.set_xticklabels([wrap_label(label) for label in labels], fontsize=7)
+    texts, turned = bar_tick_labels(labels, _chars_per_slot(ax, xs))
+    if turned:
+        ax.set_xticklabels(texts, fontsize=6.5, rotation=35, ha="right",
+                           rotation_mode="anchor")
+    else:
+        ax.set_xticklabels(texts, fontsize=7)
     ax.grid(False, axis="x")
     for (_, left_end), (right_start, _) in zip(spans, spans[1:]):
         ax.axvline((left_end + right_start) / 2.0, color="#bbbbbb",

@@ -16,8 +16,7 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from plot.chartkit import (LINE_STYLES, ChartResult, caption_for,
                            format_number, label_bars, layout_by_model,
-                           new_figure, save_figure, spread_legend,
-                           wrap_label)
+                           new_figure, save_figure, wrap_label)
 from plot.jsonc import as_number
 from plot.palette import ModelColours
 
@@ -61,11 +60,12 @@ def timelines(run: Any, out_dir: str, colours: ModelColours
     data: Dict[str, Any] = {}
     for ax, (point, trial, t_s, mb_s) in zip(panels, entries):
         cv = trial.metric("interval_cv")
-        ax.plot(t_s, mb_s, color=colours(point.model), linewidth=1.1,
-                label=f"rep {trial.repetition} (median of "
-                      f"{len(point.ok_trials)}), interval CV {percent(cv)}")
-        ax.set_title(wrap_label(point.name, 48), fontsize=8)
-        ax.legend(fontsize=7, loc="lower right", framealpha=0.85)
+        ax.plot(t_s, mb_s, color=colours(point.model), linewidth=1.1)
+        # What a legend would say goes under the title: a legend inside
+        # the panel would sit on the line.
+        ax.set_title(f"{wrap_label(point.name, 48)}\nrep {trial.repetition} "
+                     f"(median of {len(point.ok_trials)}), interval CV "
+                     f"{percent(cv)}", fontsize=7.5)
         data[point.name] = {"config_id": point.config_id,
                             "repetition": trial.repetition, "t_s": t_s,
                             "throughput_mb_s": mb_s, "interval_cv": cv}
@@ -87,24 +87,46 @@ def timelines(run: Any, out_dir: str, colours: ModelColours
         files, data)
 
 
-def _server_threads(trial: Any) -> List[Dict[str, Any]]:
+def server_threads(trial: Any) -> List[Dict[str, Any]]:
+    """Every server thread of the trial, by index, idle ones included: a
+    thread the record lacks (index below server.threads) is listed with 0
+    connections and 0 bytes and `"reported": False`."""
     threads = trial.metrics.get("threads")
     if not isinstance(threads, list):
         return []
     server = [t for t in threads if isinstance(t, dict)
               and t.get("role") == "server"]
-    return sorted(server, key=lambda t: t.get("index", 0)
-                  if isinstance(t.get("index"), int) else 0)
+    server = sorted(server, key=lambda t: t.get("index", 0)
+                    if isinstance(t.get("index"), int) else 0)
+    configured = as_number((trial.config.get("server") or {}).get("threads")) \
+        if isinstance(trial.config.get("server"), dict) else None
+    if server and configured:
+        present = {t.get("index") for t in server}
+        missing = [{"role": "server", "index": i, "connections": 0,
+                    "bytes": 0, "reported": False}
+                   for i in range(int(configured)) if i not in present]
+        server = sorted(server + missing, key=lambda t: t.get("index", 0)
+                        if isinstance(t.get("index"), int) else 0)
+    return server
+
+
+IDLE_MARKER = dict(marker="x", color="#c0392b", s=22, linewidths=1.1,
+                   zorder=4, clip_on=False)
 
 
 def _draw_thread_bars(axes: Sequence[Any], x: float, series: Sequence[
-        List[float]], colour: str) -> None:
-    """One narrow bar per thread, side by side in the slot centred on x."""
+        List[float]], colour: str, idle: Sequence[bool]) -> None:
+    """One narrow bar per thread, side by side in the slot centred on x;
+    an idle thread (0 bytes) gets an empty outlined slot and a red cross on
+    the axis, so "1 of 4 threads did everything" shows."""
     width = 0.8 / len(series[0])
     offsets = [x - 0.4 + width * (i + 0.5) for i in range(len(series[0]))]
     for ax, values in zip(axes, series):
         ax.bar(offsets, values, width=width * 0.9, color=colour, alpha=0.75,
                edgecolor="black", linewidth=0.4)
+        idle_x = [o for o, is_idle in zip(offsets, idle) if is_idle]
+        if idle_x:
+            ax.scatter(idle_x, [0.0] * len(idle_x), **IDLE_MARKER)
 
 
 def thread_distribution(run: Any, out_dir: str, colours: ModelColours
@@ -116,7 +138,7 @@ def thread_distribution(run: Any, out_dir: str, colours: ModelColours
     found = {}
     for point in run.points:
         trial = point.median_trial()
-        threads = _server_threads(trial) if trial else []
+        threads = server_threads(trial) if trial else []
         if threads:
             found[point.config_id] = (trial, threads)
     if not any(len(threads) >= 2 for _, threads in found.values()):
@@ -130,30 +152,51 @@ def thread_distribution(run: Any, out_dir: str, colours: ModelColours
         trial, threads = found[point.config_id]
         connections = [as_number(t.get("connections")) or 0.0 for t in threads]
         megabytes = [(as_number(t.get("bytes")) or 0.0) / 1e6 for t in threads]
+        idle = [mb == 0.0 for mb in megabytes]
         _draw_thread_bars((ax_conn, ax_bytes), x, (connections, megabytes),
-                          colours(point.model))
+                          colours(point.model), idle)
         jain = trial.metric("fairness_jain")
-        ax_bytes.annotate("Jain " + ("-" if jain is None else f"{jain:.2f}"),
-                          (x, 1.0), xycoords=("data", "axes fraction"),
-                          ha="center", va="bottom", fontsize=7)
+        active = len(threads) - sum(idle)
+        ax_bytes.annotate(
+            f"{active}/{len(threads)} active\nJain "
+            + ("-" if jain is None else f"{jain:.2f}"),
+            (x, 1.0), xycoords=("data", "axes fraction"), ha="center",
+            va="bottom", fontsize=6.5)
         data[point.name] = {
             "config_id": point.config_id, "repetition": trial.repetition,
             "index": [t.get("index") for t in threads],
-            "connections": connections, "megabytes": megabytes, "jain": jain}
+            "connections": connections, "megabytes": megabytes, "jain": jain,
+            "idle": idle, "active": active,
+            "reported": [t.get("reported", True) is not False
+                         for t in threads]}
     ax_conn.set_ylabel("connections per thread")
-    ax_conn.set_title("Load per server thread (one bar per thread, median "
-                      "repetition)")
+    ax_conn.set_title("Load per server thread (one slot per thread, idle "
+                      "threads marked ×; median repetition)")
     ax_conn.grid(False, axis="x")
     ax_bytes.set_ylabel("bytes echoed per thread (MB)")
-    ax_bytes.set_title("Jain's fairness index over bytes above each point "
-                       "(1 = even)", pad=14)
+    ax_bytes.set_title("Active server threads and Jain's fairness index over "
+                       "bytes above each point (1 = even)", pad=22)
     label_bars(ax_bytes, layout.xs, layout.labels, layout.spans)
-    spread_legend(ax_conn, layout.legend, show_spread=False)
+    _thread_legend(ax_conn, layout.legend)
     files = save_figure(figure, out_dir, "threads", caption_for(run))
     return ChartResult(
         "threads", "Load per server thread",
         "Connections and bytes handled by each server thread (median "
         "repetition); Jain's index 1 means evenly shared.", files, data)
+
+
+def _thread_legend(ax: Any, models: Optional[Dict[str, str]]) -> None:
+    """Outside, right of the top panel: model colours and the idle mark."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    handles = [Patch(facecolor=colour, alpha=0.75, edgecolor="black",
+                     linewidth=0.4, label=name)
+               for name, colour in (models or {}).items()]
+    handles.append(Line2D([], [], marker="x", linestyle="",
+                          color=IDLE_MARKER["color"], markersize=5,
+                          label="idle thread (0 bytes)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=7, framealpha=0.85)
 
 
 def _latency_trial(point: Any) -> Optional[Tuple[Any, List[List[float]]]]:

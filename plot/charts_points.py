@@ -13,8 +13,8 @@ from plot.chartkit import (LINE_STYLES, MARKERS, MODEL_KEY, ChartResult,
                            caption_for, draw_spread, label_bars,
                            layout_by_model, new_figure, save_figure,
                            spread_legend)
-from plot.naming import (format_axis_value, format_value, key_axis_label,
-                         short_key)
+from plot.naming import (display_keys, format_axis_value, format_value,
+                         key_axis_label)
 from plot.palette import ModelColours
 from plot.summary_csv import STATS
 
@@ -82,14 +82,33 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def matrix_keys(run: Any) -> List[str]:
+    """Keys the spec's `matrix` sweeps (two or more values). A case-only
+    spec, or a run without a readable spec.json, sweeps none: its cases
+    change several keys at once, so a line across them would suggest a
+    trend that was never measured."""
+    matrix = run.spec.get("matrix")
+    if not isinstance(matrix, dict):
+        return []
+    return [key for key, values in matrix.items()
+            if isinstance(values, list) and len(values) >= 2]
+
+
 def numeric_axes(run: Any) -> List[str]:
-    """Varied keys whose values are numbers and take at least two values."""
+    """Keys the matrix sweeps whose points take at least two values, all
+    of them numbers."""
     axes = []
-    for key in run.varied_keys:
+    for key in matrix_keys(run):
         values = run.distinct_values(key)
         if len(values) >= 2 and all(_is_number(v) for v in values):
             axes.append(key)
     return axes
+
+
+def line_chart_stem(axis_key: str) -> str:
+    """`server.threads` -> `lines-server-threads`: from the full key, so
+    server.threads and load.threads get a file each."""
+    return "lines-" + axis_key.replace(".", "-").replace("/", "-")
 
 
 def _series_of(run: Any, axis_key: str) -> "OrderedDict[tuple, List[Any]]":
@@ -107,7 +126,8 @@ def _series_of(run: Any, axis_key: str) -> "OrderedDict[tuple, List[Any]]":
     return series
 
 
-def _series_labels(series: "OrderedDict[tuple, List[Any]]") -> List[str]:
+def _series_labels(series: "OrderedDict[tuple, List[Any]]",
+                   axis_key: str = "") -> List[str]:
     """Legend text per series: a shared case label, else the model plus the
     other keys that tell this series apart (keys equal everywhere omitted)."""
     keys = list(series)
@@ -119,7 +139,8 @@ def _series_labels(series: "OrderedDict[tuple, List[Any]]") -> List[str]:
         if len(names) == 1 and "" not in names:
             labels.append(names.pop())
             continue
-        others = [f"{short_key(key[i][0])}={key[i][1]}" for i in telling
+        shown = display_keys([axis_key] + [k[0] for k in key[1:]])
+        others = [f"{shown[key[i][0]]}={key[i][1]}" for i in telling
                   if i < len(key)]
         labels.append(", ".join([key[0]] + others))
     return labels
@@ -154,14 +175,16 @@ def axis_lines(run: Any, out_dir: str, colours: ModelColours,
                                           metric)
         ax.set_ylabel(run.catalogue.axis_label(metric))
         ax.set_ylim(bottom=0)
-        ax.set_title(f"{run.catalogue.title(metric)} vs {short_key(axis_key)}")
+        ax.set_title(f"{run.catalogue.title(metric)} vs {axis_key}")
     _set_axis_scale(axes[-1], axis_key, all_x)
     axes[-1].set_xlabel(key_axis_label(axis_key))
-    axes[0].legend(fontsize=7, loc="best", framealpha=0.85)
-    stem = "lines-" + short_key(axis_key).replace(".", "-")
+    # Outside the axes, right of the top panel: never over a line.
+    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                   framealpha=0.85)
+    stem = line_chart_stem(axis_key)
     files = save_figure(figure, out_dir, stem, caption_for(run))
     return ChartResult(
-        stem, f"Throughput and CPU vs {short_key(axis_key)}",
+        stem, f"Throughput and CPU vs {axis_key}",
         f"Median throughput and server CPU per GB as {axis_key} changes, one "
         "line per model (band: p25-p75).", files, data)
 
@@ -172,7 +195,8 @@ def _draw_metric_lines(ax: Any, series: "OrderedDict[tuple, List[Any]]",
     """Draw one metric's lines and return {series label: drawn arrays}."""
     drawn: Dict[str, Dict[str, List[Any]]] = {}
     style_index: Dict[str, int] = {}
-    for (key, members), label in zip(series.items(), _series_labels(series)):
+    for (key, members), label in zip(series.items(),
+                                    _series_labels(series, axis_key)):
         points = [p for p in members if p.stat(metric, "median") is not None]
         if not points:
             continue

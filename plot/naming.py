@@ -5,7 +5,7 @@ catalogue (plot/catalogue.py).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional
 
 SHORT_PREFIXES = ("server.", "load.")
 
@@ -20,6 +20,15 @@ def short_key(key: str) -> str:
         if key.startswith(prefix):
             return key[len(prefix):]
     return key
+
+
+def display_keys(keys: Iterable[str]) -> Dict[str, str]:
+    """key -> how a name shows it: the short key, or the full key where two
+    keys share a short one (server.threads and load.threads)."""
+    keys = list(dict.fromkeys(keys))
+    shorts = [short_key(k) for k in keys]
+    return {k: (k if shorts.count(s) > 1 else s)
+            for k, s in zip(keys, shorts)}
 
 
 def format_value(value: Any) -> str:
@@ -47,7 +56,8 @@ def point_display_name(label: str, varied: Mapping[str, Any]) -> str:
     """The label if set, else `key=value, key=value` of the varied keys."""
     if label:
         return label
-    return ", ".join(f"{short_key(k)}={format_value(v)}"
+    shown = display_keys(varied)
+    return ", ".join(f"{shown[k]}={format_value(v)}"
                      for k, v in varied.items())
 
 

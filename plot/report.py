@@ -5,7 +5,8 @@
 
 Writes OUT/charts/*.png + *.svg and OUT/REPORT.md (OUT defaults to RUN_DIR).
 Which charts are drawn depends on what the spec varied and what the trials
-recorded: throughput bars always; lines against every numeric swept key;
+recorded: throughput bars always; lines against every numeric key the
+spec's matrix sweeps (one file per key: lines-server-threads, ...);
 timelines when series exist; CPU per GB; per-thread load when a point has
 several server threads; latency CDF when the workload measured latency.
 Exit codes: 0 written, 2 bad input (one line on stderr), 1 internal error.

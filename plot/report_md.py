@@ -13,6 +13,7 @@ from typing import Any, List, Optional, Sequence
 
 from plot.chartkit import ChartResult, format_number, placement_text
 from plot.charts_detail import percent
+from plot.hypotheses import hypothesis_section, mechanism_section
 from plot.naming import format_value
 
 # Report choices: the summary table shows throughput (median, p25-p75, CV
@@ -21,6 +22,12 @@ MAIN_METRIC = "throughput_mb_s"
 MEDIAN_COLUMNS = ("server_cpu_per_gb", "ctx_switches_voluntary",
                   "ctx_switches_involuntary", "spurious_wakeups")
 PERCENT_COLUMN = "interval_cv"
+# Medians shown after those when the run's catalogue has the metric (newer
+# echolab): mechanism figures and noise (steal time), "-" where summary.csv
+# has no figure.
+OPTIONAL_MEDIAN_COLUMNS = ("server_threads_active", "idle_event_share",
+                           "steal_s", "interval_cv_1s",
+                           "connection_fairness_jain")
 
 
 def cell(text: Any) -> str:
@@ -93,29 +100,49 @@ def machine_section(run: Any) -> List[str]:
     return lines + [""]
 
 
+def optional_columns(catalogue: Any) -> List[str]:
+    """The OPTIONAL_MEDIAN_COLUMNS this run's catalogue knows."""
+    return [m for m in OPTIONAL_MEDIAN_COLUMNS if m in catalogue.metrics]
+
+
 def _summary_header(catalogue: Any) -> List[str]:
     """Column titles; metric titles and units from the catalogue."""
     return (["Point", "ok/n", f"{catalogue.axis_label(MAIN_METRIC)}, median",
              "p25–p75", "CV"]
             + [catalogue.axis_label(metric) for metric in MEDIAN_COLUMNS]
-            + [catalogue.title(PERCENT_COLUMN)])
+            + [catalogue.title(PERCENT_COLUMN)]
+            + [catalogue.title(m) if _is_ratio(catalogue, m)
+               else catalogue.axis_label(m)
+               for m in optional_columns(catalogue)])
 
 
-def _summary_row(point: Any) -> List[str]:
-    """A point's cells; "-" where summary.csv has no figure."""
+def _is_ratio(catalogue: Any, metric: str) -> bool:
+    """A metric whose unit is a ratio shows as a percentage."""
+    return catalogue.metric(metric).unit == "ratio"
+
+
+def _summary_row(point: Any, extra: Sequence[str],
+                 ratios: Sequence[str] = ()) -> List[str]:
+    """A point's cells; "-" where summary.csv has no figure; metrics in
+    `ratios` as percentages."""
     def median(metric: str) -> str:
+        if metric in ratios:
+            return percent(point.stat(metric, "median"))
         return format_number(point.stat(metric, "median"))
     return ([point.name, f"{len(point.ok_trials)}/{len(point.trials)}",
              median(MAIN_METRIC), _spread(point, MAIN_METRIC),
              percent(point.stat(MAIN_METRIC, "cv"))]
             + [median(metric) for metric in MEDIAN_COLUMNS]
-            + [percent(point.stat(PERCENT_COLUMN, "median"))])
+            + [percent(point.stat(PERCENT_COLUMN, "median"))]
+            + [median(metric) for metric in extra])
 
 
 def summary_section(run: Any) -> List[str]:
     """One row per point, the numbers behind the charts."""
     header = _summary_header(run.catalogue)
-    rows = [_summary_row(point) for point in run.points]
+    extra = optional_columns(run.catalogue)
+    ratios = [m for m in extra if _is_ratio(run.catalogue, m)]
+    rows = [_summary_row(point, extra, ratios) for point in run.points]
     lines = ["## Summary", ""]
     if not run.ok_points:
         lines += ["**No successful trial**: every trial failed, timed out or "
@@ -176,9 +203,11 @@ def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str) -> str:
     description = run.spec.get("description")
     if isinstance(description, str) and description.strip():
         lines += [f"> {' '.join(description.split())}", ""]
+    lines += hypothesis_section(run, table)  # the first table, when any
     lines += machine_section(run)
     lines += findings_section(run.findings)
     lines += summary_section(run)
+    lines += mechanism_section(run, table)
     lines += charts_section(charts, out_dir)
     lines += failures_section(run)
     lines += notes_section(run.notes)

@@ -28,6 +28,14 @@ def _mapping(value: Any) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _text(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+# Spec-case annotations: not config keys (docs/DESIGN.md, spec cases).
+ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect")
+
+
 @dataclass
 class Trial:
     """One line of trials.jsonl (unknown keys dropped)."""
@@ -42,6 +50,15 @@ class Trial:
     metrics: Dict[str, Any]
     series: Dict[str, Any]
     source: str = ""
+    # The spec case's annotations, copied into each trial by the runner.
+    hypothesis: str = ""
+    baseline: str = ""
+    mechanism: str = ""
+    expect: Dict[str, Any] = field(default_factory=dict)
+    # Set on ok trials of a point with an expectation: did the trial meet
+    # it, and if not, the runner's reasons ("m: expected 2, got 1").
+    expect_met: Optional[bool] = None
+    expect_failures: List[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, record: Dict[str, Any], source: str) -> "Trial":
@@ -58,7 +75,17 @@ class Trial:
             placement=_mapping(record.get("placement")),
             metrics=_mapping(record.get("metrics")),
             series=_mapping(record.get("series")),
-            source=source)
+            source=source,
+            hypothesis=_text(record.get("hypothesis")),
+            baseline=_text(record.get("baseline")),
+            mechanism=_text(record.get("mechanism")),
+            expect=_mapping(record.get("expect")),
+            expect_met=(record.get("expect_met")
+                        if isinstance(record.get("expect_met"), bool)
+                        else None),
+            expect_failures=[str(f) for f in record.get("expect_failures")
+                             or [] if isinstance(f, (str, int, float))]
+            if isinstance(record.get("expect_failures"), list) else [])
 
     def metric(self, name: str) -> Optional[float]:
         """A numeric metric, or None when absent."""
@@ -83,6 +110,20 @@ class Point:
     @property
     def model(self) -> str:
         return str(self.value("server.model") or "unknown")
+
+    def annotation(self, name: str) -> Any:
+        """A spec-case annotation (hypothesis, baseline, mechanism, expect)
+        as the point's trials carry it; "" / {} when none does."""
+        for trial in self.trials:
+            value = getattr(trial, name)
+            if value:
+                return value
+        return {} if name == "expect" else ""
+
+    @property
+    def has_expectation(self) -> bool:
+        return bool(self.annotation("expect")) or any(
+            t.expect_met is not None for t in self.trials)
 
     def value(self, dotted_key: str) -> Any:
         """This point's value of a key: from `varied`, else the config."""
@@ -253,7 +294,7 @@ def _varied_keys(trials: List[Trial], spec: Dict[str, Any]) -> List[str]:
             keys.setdefault(key, None)
         for case in spec.get("cases") or []:
             for key in _mapping(case):
-                if key != "label":
+                if key != "label" and key not in ANNOTATIONS:
                     keys.setdefault(key, None)
     return list(keys)
 

@@ -33,6 +33,9 @@ class SummaryRow:
     n_ok: int = 0
     n_trials: int = 0
     stats: Dict[str, Stats] = field(default_factory=dict)
+    # ok trials that met the point's expectation; None when the point has
+    # none or summary.csv has no n_expect_met column (an older echolab).
+    n_expect_met: Optional[int] = None
 
     def stat(self, metric: str, name: str) -> Optional[float]:
         """The statistic `name` of `metric`, or None where there is none."""
@@ -45,6 +48,11 @@ def _parse_number(cell: str) -> Optional[float]:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+def _optional_count(cell: str) -> Optional[int]:
+    number = _parse_number(cell)
+    return None if number is None else int(number)
 
 
 def _read_table(path: str) -> List[List[str]]:
@@ -72,6 +80,7 @@ def _row(record: Dict[str, str], varied_keys: Sequence[str],
         varied={k: record[k] for k in varied_keys},
         n_ok=int(_parse_number(record["n_ok"]) or 0),
         n_trials=int(_parse_number(record["n_trials"]) or 0),
+        n_expect_met=_optional_count(record.get("n_expect_met", "")),
         stats={m: {s: _parse_number(record.get(f"{m}_{s}", ""))
                    for s in STATS} for m in metrics})
 

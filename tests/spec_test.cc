@@ -167,11 +167,23 @@ TEST(SpecErrors, NameFileLineColumnAndKeyPath) {
             "t.json:2:2: matrix: key written twice (JSON keeps only one of them)");
 }
 
+TEST(SpecErrors, CaseAnnotationsAreChecked) {
+  EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\"},\n {\"label\": \"b\", \"baseline\": \"c\"}]}"),
+            "t.json:2:29: cases[1].baseline: no case is labelled 'c' (did you mean 'a'?)");
+  EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\", \"mechanism\": \"speed\"}]}"),
+            "t.json:1:40: cases[0].mechanism: expected a metric name (`echolab help metrics`), got \"speed\"");
+  EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\", \"expect\": {\"server_threads_active\": \"two\"}}]}"),
+            "t.json:1:63: cases[0].expect.server_threads_active: expected a number or {\"min\": X, \"max\": Y}, got "
+            "\"two\"");
+  EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\", \"expect\": {\"bytes\": 1}}]}"),
+            "t.json:1:47: cases[0].expect.bytes: not a trial metric (`echolab help metrics`)");
+}
+
 TEST(SpecErrors, PointsAModelCannotRunAtTheKeyThatMakesThem) {
   EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": [\"shared_listener\", \"single_thread\"],\n"
                        " \"server.exclusive\": [true]}}"),
             "t.json:2:23: matrix.server.exclusive[0]: not an option of model single_thread (its options: "
-            "server.listener_trigger); in point 2 (model=single_thread, exclusive=true): exclude it");
+            "server.listener_trigger, server.accept); in point 2 (model=single_thread, exclusive=true): exclude it");
   EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": [\"single_thread\"], \"server.threads\": [1, 4]}}"),
             "t.json:1:70: matrix.server.threads[1]: single_thread takes at most 1 thread(s) but point 2 "
             "(model=single_thread, threads=4) asks for 4: exclude it");

@@ -9,6 +9,7 @@
 
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
+#include "harness/trial/metric_catalogue.h"
 #include "harness/trial/trial_runner.h"
 #include "models/registry.h"
 
@@ -241,7 +242,7 @@ Spec::Setting Spec::read_setting(const std::string& key, const Json& value, cons
 
 std::vector<Spec::RawPoint> Spec::read_matrix(const Json& matrix) {
   if (!matrix.is_object()) fail({"matrix"}, "expected an object {\"KEY\": [values]}, got " + type_word(matrix), true);
-  std::vector<RawPoint> points = {RawPoint{"", {}, {"matrix"}}};
+  std::vector<RawPoint> points = {RawPoint{"", Json::object(), {}, {"matrix"}}};
   for (const auto& [key, values] : matrix.items()) {
     const JsonPath where = {"matrix", key};
     known_key(key, where);
@@ -284,12 +285,60 @@ std::vector<Spec::RawPoint> Spec::read_cases(const Json& cases) {
         point.label = value.get<std::string>();
         continue;
       }
+      if (read_case_note(key, value, member, point)) continue;
       point.settings.push_back(read_setting(key, value, member));
       if (std::find(varied_keys_.begin(), varied_keys_.end(), key) == varied_keys_.end()) varied_keys_.push_back(key);
     }
     points.push_back(std::move(point));
   }
+  check_baselines(points);
   return points;
+}
+
+bool Spec::read_case_note(const std::string& key, const Json& value, const JsonPath& member, RawPoint& point) {
+  if (key == "hypothesis" || key == "baseline") {
+    if (!value.is_string()) fail(member, "expected a string, got " + type_word(value), true);
+  } else if (key == "mechanism") {
+    if (!value.is_string() || !find_metric(value.get<std::string>())) {
+      fail(member, "expected a metric name (`echolab help metrics`), got " + value.dump(), true);
+    }
+  } else if (key == "expect") {
+    if (!value.is_object() || value.empty()) fail(member, "expected an object {METRIC: VALUE}, got " + value.dump(), true);
+    for (const auto& [metric, wanted] : value.items()) {
+      JsonPath at = member;
+      at.push_back(metric);
+      const MetricInfo* info = find_metric(metric);
+      if (!info || info->scope != MetricScope::kTrial) {
+        fail(at, "not a trial metric (`echolab help metrics`)", true);
+      }
+      const bool range = wanted.is_object() && !wanted.empty() &&
+                         std::all_of(wanted.items().begin(), wanted.items().end(), [](const auto& item) {
+                           return (item.key() == "min" || item.key() == "max") && item.value().is_number();
+                         });
+      if (!(wanted.is_number() && !wanted.is_boolean()) && !range) {
+        fail(at, "expected a number or {\"min\": X, \"max\": Y}, got " + wanted.dump(), true);
+      }
+    }
+  } else {
+    return false;
+  }
+  point.notes[key] = value;
+  return true;
+}
+
+void Spec::check_baselines(const std::vector<RawPoint>& cases) {
+  std::set<std::string> labels;
+  for (const auto& point : cases) labels.insert(point.label);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (!cases[i].notes.contains("baseline")) continue;
+    const std::string baseline = cases[i].notes["baseline"].get<std::string>();
+    if (!labels.count(baseline)) {
+      std::vector<std::string> known(labels.begin(), labels.end());
+      const std::string hint = nearest_word(baseline, known);
+      fail({"cases", std::to_string(i), "baseline"},
+           "no case is labelled '" + baseline + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"), true);
+    }
+  }
 }
 
 std::vector<std::vector<Spec::Setting>> Spec::read_excludes(const Json& excludes) {
@@ -320,6 +369,7 @@ void Spec::expand(std::vector<RawPoint> raw, const std::vector<std::vector<Setti
   for (auto& raw_point : raw) {
     SpecPoint point;
     point.label = raw_point.label;
+    point.notes = raw_point.notes;
     point.config = defaults_;
     for (const auto& setting : raw_point.settings) {
       set_key(point.config, setting.key, setting.value);

@@ -27,6 +27,10 @@ struct SpecPoint {
   Json config;  // every key resolved: defaults <- matrix / case values
   Json varied;  // the spec's varied keys -> this point's values
   std::string config_id;
+  /// A case's annotations, copied into its trial records: "hypothesis"
+  /// (text), "baseline" (label of the like-for-like case), "mechanism"
+  /// (the metric that shows it), "expect" ({metric: value or {min, max}}).
+  Json notes = Json::object();
   /// Where each key this point takes from the spec is written (matrix
   /// entry, case member or defaults), for error messages.
   std::map<std::string, JsonPath> sources;
@@ -80,6 +84,7 @@ class Spec {
   /// One point before defaults are applied: a label and its settings.
   struct RawPoint {
     std::string label;
+    Json notes = Json::object();
     std::vector<Setting> settings;
     JsonPath origin;  // {"matrix"} or {"cases", "i"}: named when it clashes
   };
@@ -89,6 +94,11 @@ class Spec {
   void read_defaults(const Json& defaults);
   void read_repetitions(const Json& value, const JsonPath& where);
   std::vector<RawPoint> read_matrix(const Json& matrix);
+  /// Reads a case member that is an annotation, not a config key; false
+  /// when `key` is not one.
+  bool read_case_note(const std::string& key, const Json& value, const JsonPath& member, RawPoint& point);
+  /// Every case's "baseline" names the label of another case.
+  void check_baselines(const std::vector<RawPoint>& cases);
   std::vector<RawPoint> read_cases(const Json& cases);
   std::vector<std::vector<Setting>> read_excludes(const Json& excludes);
   /// Checks one dotted key and its JSON value (types strictly: "4" is not

@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "harness/sweep/expectations.h"
 #include "harness/sweep/sweep_progress.h"
 #include "harness/trial/interrupt_watch.h"
 #include "harness/trial/trial_process.h"
@@ -55,6 +56,12 @@ Json SweepRunner::record_of(const PlannedTrial& trial, const TrialResult& result
                  {"metrics", result.metrics},      {"series", result.series}};
   for (const auto& [key, value] : fields.items()) {
     if (!record.contains(key)) record[key] = value;  // e.g. server_address
+  }
+  for (const auto& [key, value] : point.notes.items()) record[key] = value;
+  if (point.notes.contains("expect") && result.ok()) {
+    const std::vector<std::string> unmet = unmet_expectations(point.notes["expect"], result.metrics);
+    record["expect_met"] = unmet.empty();
+    record["expect_failures"] = unmet;
   }
   record["wall_s"] = wall_s;
   record["finished_at"] = utc_iso_time();

@@ -107,6 +107,17 @@ SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) :
         continue;
       }
       ++row.n_ok;
+      if (record->contains("expect_met")) {
+        const bool met = record->value("expect_met", false);
+        row.n_expect_met = row.n_expect_met.value_or(0) + (met ? 1 : 0);
+        if (!met) {
+          std::string why;
+          for (const auto& failure : record->value("expect_failures", Json::array())) {
+            why += (why.empty() ? "" : "; ") + failure.get<std::string>();
+          }
+          row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": not as expected: " + why);
+        }
+      }
       const Json metrics = record->value("metrics", Json::object());
       for (size_t m = 0; m < summary_metrics().size(); ++m) {
         auto value = metrics.find(summary_metrics()[m]);
@@ -148,6 +159,7 @@ std::string SweepSummary::csv() const {
   for (const auto& metric : summary_metrics()) {
     for (const char* stat : {"median", "p25", "p75", "min", "max", "cv"}) header.push_back(metric + "_" + stat);
   }
+  header.push_back("n_expect_met");
   auto line_of = [](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + csv_field(cells[i]);
@@ -172,6 +184,7 @@ std::string SweepSummary::csv() const {
       }
       cells.push_back(stats->cv ? number_cell(*stats->cv) : "");
     }
+    cells.push_back(row.n_expect_met ? std::to_string(*row.n_expect_met) : "");
     out += line_of(cells);
   }
   return out;
@@ -182,26 +195,30 @@ void SweepSummary::print_table(std::ostream& out) const {
   for (const auto& row : rows_) name_width = std::max(name_width, row.point->display_name().size());
   name_width = std::min<size_t>(name_width, 56);
   char line[512];
-  std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s\n", "#", static_cast<int>(name_width), "point",
-                "MB/s median", "p25-p75", "ok/n", "CPU s/GB", "intv CV");
+  std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s %7s %9s\n", "#", static_cast<int>(name_width),
+                "point", "MB/s median", "p25-p75", "ok/n", "CPU s/GB", "intv CV", "active", "expected");
   out << line;
   auto index_of = [](const std::string& metric) {
     const auto& names = summary_metrics();
     return static_cast<size_t>(std::find(names.begin(), names.end(), metric) - names.begin());
   };
   const size_t throughput = index_of("throughput_mb_s"), cpu_per_gb = index_of("server_cpu_per_gb"),
-               interval_cv = index_of("interval_cv");
+               interval_cv = index_of("interval_cv"), active = index_of("server_threads_active");
   for (const auto& row : rows_) {
     std::string name = row.point->display_name();
     if (name.size() > name_width) name = name.substr(0, name_width - 3) + "...";
     const auto& mb_s = row.stats[throughput];
     const auto& cpu = row.stats[cpu_per_gb];
     const auto& cv = row.stats[interval_cv];
-    std::snprintf(line, sizeof line, "%-4d %-*s %11s %17s %7s %11s %9s\n", row.point->number,
+    const auto& threads_active = row.stats[active];
+    const std::string expected =
+        row.n_expect_met ? std::to_string(*row.n_expect_met) + "/" + std::to_string(row.n_ok) : std::string("-");
+    std::snprintf(line, sizeof line, "%-4d %-*s %11s %17s %7s %11s %9s %7s %9s\n", row.point->number,
                   static_cast<int>(name_width), name.c_str(), mb_s ? fixed(mb_s->median, 1).c_str() : "-",
                   mb_s ? (fixed(mb_s->p25, 1) + "-" + fixed(mb_s->p75, 1)).c_str() : "-",
                   (std::to_string(row.n_ok) + "/" + std::to_string(row.n_trials)).c_str(),
-                  cpu ? fixed(cpu->median, 2).c_str() : "-", cv ? fixed(cv->median, 3).c_str() : "-");
+                  cpu ? fixed(cpu->median, 2).c_str() : "-", cv ? fixed(cv->median, 3).c_str() : "-",
+                  threads_active ? fixed(threads_active->median, 1).c_str() : "-", expected.c_str());
     out << line;
     for (const auto& failure : row.failures) out << "       " << failure << "\n";
   }

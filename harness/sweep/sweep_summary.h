@@ -37,7 +37,8 @@ class SweepSummary {
   SweepSummary& operator=(const SweepSummary&) = delete;
 
   /// summary.csv: config_id,label,<varied keys>,n_ok,n_trials, then
-  /// M_median,M_p25,M_p75,M_min,M_max,M_cv per main metric M.
+  /// M_median,M_p25,M_p75,M_min,M_max,M_cv per main metric M, then
+  /// n_expect_met (empty for points without an expectation).
   std::string csv() const;
   /// One line per point: median MB/s, p25-p75, ok/n, server CPU s/GB.
   void print_table(std::ostream& out) const;
@@ -46,6 +47,7 @@ class SweepSummary {
   struct Row {
     const SpecPoint* point;
     int n_ok = 0;
+    std::optional<int> n_expect_met;  // ok trials that met the case's "expect"; none without one
     int n_trials = 0;
     std::vector<std::optional<MetricStats>> stats;  // by summary_metrics()
     std::vector<std::string> failures;              // "rep 2: timeout: ..."

@@ -38,6 +38,8 @@ DEFAULT_CONFIG = {
              "message_bytes": 4096, "cpus": "pu:0", "bind": "thread"},
     "timing": {"warmup_s": 1, "duration_s": 2, "interval_ms": 100},
 }
+# Spec-case annotations (not config keys); trials copy them at top level.
+ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect")
 META = {"host": "testbox", "cpu_model": "Test CPU 9000",
         "kernel": "6.1.0-test", "topology": "1 package, 2 cores, 2 PUs",
         "compiler": "g++ 12.2", "build_type": "Release",
@@ -70,19 +72,23 @@ def default_throughput(config: Dict[str, Any], repetition: int,
 
 
 def make_metrics(config: Dict[str, Any], throughput: float,
-                 rng: random.Random, latency: bool) -> Dict[str, Any]:
-    """Every metric of the contract, consistent with `throughput`."""
+                 rng: random.Random, latency: bool,
+                 active: Optional[int] = None) -> Dict[str, Any]:
+    """Every metric of the contract, consistent with `throughput`. `active`
+    server threads move bytes (default all); the others stay idle (0 bytes,
+    0 connections), as a shared listener's losers do."""
     threads = config["server"]["threads"]
+    active = threads if active is None else max(1, min(active, threads))
     connections = config["load"]["connections"]
     duration = config["timing"]["duration_s"]
     total_bytes = throughput * 1e6 * duration
-    shares = [1.0 + 0.3 * i for i in range(threads)]
+    shares = [1.0 + 0.3 * i if i < active else 0.0 for i in range(threads)]
     per_thread = []
     for index, share in enumerate(shares):
         per_thread.append({
             "role": "server", "index": index, "cpus_observed": [1],
-            "connections": connections // threads + (
-                1 if index < connections % threads else 0),
+            "connections": 0 if not share else connections // active + (
+                1 if index < connections % active else 0),
             "bytes": int(total_bytes * share / sum(shares)),
             "wakeups": 100 + index, "cpu_user_s": 0.2, "cpu_sys_s": 0.8,
             "ctx_voluntary": 5, "ctx_involuntary": 2, "migrations": 0})
@@ -100,6 +106,21 @@ def make_metrics(config: Dict[str, Any], throughput: float,
         "ctx_switches_involuntary": rng.randint(0, 20),
         "migrations": rng.randint(0, 3), "spurious_wakeups": rng.randint(0, 9),
         "fairness_jain": jain, "threads": per_thread,
+        # Later additions to the catalogue (mechanism and noise figures).
+        "server_threads_active": active, "steal_s": rng.uniform(0.0, 0.02),
+        "client_ctx_switches_voluntary": rng.randint(5, 50),
+        "client_ctx_switches_involuntary": rng.randint(0, 10),
+        "client_migrations": rng.randint(0, 2),
+        "idle_event_share": rng.uniform(0.0, 0.05) if active == threads
+        else rng.uniform(0.3, 0.6),
+        "spurious_wakeups_since_start": rng.randint(0, 20),
+        "busy_threads": active + 1, "placement_pus": 2,
+        "interval_cv_1s": rng.uniform(0.01, 0.1),
+        "connection_fairness_jain": rng.uniform(0.9, 1.0),
+        "per_connection": [
+            {"index": i, "client_thread": i % config["load"]["threads"],
+             "bytes": int(total_bytes / connections)}
+            for i in range(connections)],
     }
     if latency:
         base = 20.0 + 1000.0 / throughput
@@ -125,15 +146,18 @@ def expand_points(matrix: Dict[str, List[Any]],
                   cases: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Matrix product plus cases -> [{"label", "varied"}] (varied: all keys)."""
     keys = list(matrix) + [k for case in cases for k in case
-                           if k != "label" and k not in matrix]
+                           if k != "label" and k not in ANNOTATIONS
+                           and k not in matrix]
     keys = list(dict.fromkeys(keys))
     points = []
-    for values in itertools.product(*matrix.values()):
+    for values in (itertools.product(*matrix.values()) if matrix else ()):
         points.append({"label": "", "varied": dict(zip(matrix, values))})
     for case in cases:
         points.append({"label": case.get("label", ""),
                        "varied": {k: v for k, v in case.items()
-                                  if k != "label"}})
+                                  if k != "label" and k not in ANNOTATIONS},
+                       "annotations": {k: case[k] for k in ANNOTATIONS
+                                       if k in case}})
     for point in points:  # every varied key, with defaults filled in
         config = resolve(point["varied"])
         point["varied"] = {k: config[k.split(".")[0]][k.split(".", 1)[1]]
@@ -148,12 +172,19 @@ def make_run_dir(root: str, name: str = "synthetic",
                  latency: bool = False, series: bool = True,
                  fail: Callable[[Dict[str, Any], int], Optional[str]] =
                  lambda varied, rep: None,
+                 active_threads: Callable[[Dict[str, Any], int],
+                                          Optional[int]] =
+                 lambda varied, rep: None,
                  write_summary: bool = True, seed: int = 1,
                  stamp: str = "20240101T000000Z") -> str:
     """Write results/<name>/<stamp>/ under `root`; return its path.
 
     `fail(varied, repetition)` returns a status ("failed", "timeout",
-    "skipped") to make that trial fail, or None. With `write_summary`,
+    "skipped") to make that trial fail, or None. `active_threads(varied,
+    repetition)` is how many server threads move bytes (None: all). Cases may
+    carry the annotations hypothesis/baseline/mechanism/expect; their trials
+    copy them and, when ok with an `expect`, get expect_met and
+    expect_failures as the runner writes them. With `write_summary`,
     summary.csv and metrics.json come from `echolab summarize` (SkipTest when
     there is no binary).
     """
@@ -178,7 +209,8 @@ def make_run_dir(root: str, name: str = "synthetic",
         for point in points:
             config = resolve(point["varied"])
             records.append(_trial_record(point, config, repetition, rng,
-                                         throughput, latency, series, fail))
+                                         throughput, latency, series, fail,
+                                         active_threads))
     write_trials(run_dir, records)
     if write_summary:
         summarize_run_dir(run_dir)
@@ -186,8 +218,25 @@ def make_run_dir(root: str, name: str = "synthetic",
     return run_dir
 
 
+def check_expect(expect: Dict[str, Any], metrics: Dict[str, Any]
+                 ) -> List[str]:
+    """The runner's expectation check: failure texts (empty: met)."""
+    failures = []
+    for metric, want in expect.items():
+        got = metrics.get(metric)
+        if isinstance(want, dict):
+            low, high = want.get("min"), want.get("max")
+            if got is None or (low is not None and got < low) or \
+                    (high is not None and got > high):
+                failures.append(f"{metric}: expected {low} to {high}, "
+                                f"got {got}")
+        elif got != want:
+            failures.append(f"{metric}: expected {want}, got {got}")
+    return failures
+
+
 def _trial_record(point, config, repetition, rng, throughput, latency,
-                  series, fail) -> Dict[str, Any]:
+                  series, fail, active_threads) -> Dict[str, Any]:
     status = fail(point["varied"], repetition)
     record = {
         "schema": 1, "config_id": config_id(config), "repetition": repetition,
@@ -196,10 +245,18 @@ def _trial_record(point, config, repetition, rng, throughput, latency,
         "error": f"synthetic {status}: server exited" if status else "",
         "placement": {"threads": [], "warnings": []},
         "metrics": {}, "unknown_future_key": {"ignored": True}}
+    notes = point.get("annotations", {})
+    record.update(notes)
     if status:
         return record
     value = throughput(config, repetition, rng)
-    record["metrics"] = make_metrics(config, value, rng, latency)
+    record["metrics"] = make_metrics(
+        config, value, rng, latency,
+        active_threads(point["varied"], repetition))
+    if "expect" in notes:
+        failures = check_expect(notes["expect"], record["metrics"])
+        record["expect_met"] = not failures
+        record["expect_failures"] = failures
     if series:
         record["series"] = make_series(value, config, rng)
         samples = record["series"]["throughput_mb_s"]
@@ -244,8 +301,38 @@ def summarize_run_dir(run_dir: str) -> None:
     summary.csv and metrics.json. SkipTest without the binary; RuntimeError
     with its stderr when it fails (e.g. a spec it rejects)."""
     require_binary()
-    done = subprocess.run([echolab_binary(), "summarize", run_dir],
-                          capture_output=True, text=True, timeout=60)
+    done = _summarize(run_dir)
+    if done.returncode != 0 and "unknown key" in done.stderr and \
+            any(f".{name}: unknown key" in done.stderr
+                for name in ANNOTATIONS):
+        done = _summarize_without_annotations(run_dir)
     if done.returncode != 0:
         raise RuntimeError(f"echolab summarize {run_dir} failed "
                            f"({done.returncode}): {done.stderr.strip()}")
+
+
+def _summarize(run_dir: str) -> subprocess.CompletedProcess:
+    return subprocess.run([echolab_binary(), "summarize", run_dir],
+                          capture_output=True, text=True, timeout=60)
+
+
+def _summarize_without_annotations(run_dir: str
+                                   ) -> subprocess.CompletedProcess:
+    """Transitional: an echolab built before the case annotations rejects
+    them as unknown keys; summarize with them taken out of spec.json, then
+    put the original spec.json back (summary.csv then lacks n_expect_met,
+    which plot/ treats as unknown)."""
+    path = os.path.join(run_dir, "spec.json")
+    with open(path) as handle:
+        original = handle.read()
+    spec = json.loads("\n".join(line for line in original.split("\n")
+                                if not line.startswith("//")))
+    spec["cases"] = [{k: v for k, v in case.items() if k not in ANNOTATIONS}
+                     for case in spec.get("cases", [])]
+    try:
+        with open(path, "w") as handle:
+            json.dump(spec, handle, indent=2)
+        return _summarize(run_dir)
+    finally:
+        with open(path, "w") as handle:
+            handle.write(original)

@@ -60,7 +60,7 @@ class ModelByThreadsTest(unittest.TestCase):
 
     def test_every_chart_type_is_drawn(self):
         self.assertEqual(stems(self.result),
-                         {"throughput", "lines-threads", "timeline",
+                         {"throughput", "lines-server-threads", "timeline",
                           "cpu-per-gb", "threads", "latency-cdf"})
         for chart in self.result.charts:
             for path in chart.files:
@@ -85,7 +85,7 @@ class ModelByThreadsTest(unittest.TestCase):
                                  int(row["n_ok"]))
 
     def test_line_numbers_equal_summary_csv(self):
-        data = self.chart("lines-threads").data
+        data = self.chart("lines-server-threads").data
         self.assertEqual(data["axis"], "server.threads")
         drawn = data["throughput_mb_s"]
         self.assertIn("forum pool", drawn)
