@@ -302,10 +302,6 @@ def summarize_run_dir(run_dir: str) -> None:
     with its stderr when it fails (e.g. a spec it rejects)."""
     require_binary()
     done = _summarize(run_dir)
-    if done.returncode != 0 and "unknown key" in done.stderr and \
-            any(f".{name}: unknown key" in done.stderr
-                for name in ANNOTATIONS):
-        done = _summarize_without_annotations(run_dir)
     if done.returncode != 0:
         raise RuntimeError(f"echolab summarize {run_dir} failed "
                            f"({done.returncode}): {done.stderr.strip()}")
@@ -314,25 +310,3 @@ def summarize_run_dir(run_dir: str) -> None:
 def _summarize(run_dir: str) -> subprocess.CompletedProcess:
     return subprocess.run([echolab_binary(), "summarize", run_dir],
                           capture_output=True, text=True, timeout=60)
-
-
-def _summarize_without_annotations(run_dir: str
-                                   ) -> subprocess.CompletedProcess:
-    """Transitional: an echolab built before the case annotations rejects
-    them as unknown keys; summarize with them taken out of spec.json, then
-    put the original spec.json back (summary.csv then lacks n_expect_met,
-    which plot/ treats as unknown)."""
-    path = os.path.join(run_dir, "spec.json")
-    with open(path) as handle:
-        original = handle.read()
-    spec = json.loads("\n".join(line for line in original.split("\n")
-                                if not line.startswith("//")))
-    spec["cases"] = [{k: v for k, v in case.items() if k not in ANNOTATIONS}
-                     for case in spec.get("cases", [])]
-    try:
-        with open(path, "w") as handle:
-            json.dump(spec, handle, indent=2)
-        return _summarize(run_dir)
-    finally:
-        with open(path, "w") as handle:
-            handle.write(original)
