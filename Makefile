@@ -52,8 +52,8 @@ test-tsan: deps
 	  ctest --test-dir build-tsan --output-on-failure --timeout 300 -E '^python'
 
 # The default experiment: the forum's threadpool slowdown, reproduced and
-# fixed (experiments/forum-threadpool.md). 3 repetitions by default (about
-# 3 minutes); FULL=1 runs the spec's own 7.
+# explained (experiments/forum-threadpool.md). 3 repetitions by default
+# (15 cases x 3 x 11.5 s: about 9 minutes); FULL=1 runs the spec's own 7.
 REPS := $(if $(FULL),,--repetitions 3)
 run: build
 	@$(BUILD)/echolab run $(SPEC) $(REPS) --plot; rc=$$?; \

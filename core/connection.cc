@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "core/socket_util.h"
 
@@ -54,16 +55,25 @@ void Connection::update_interest() {
 void Connection::on_events(uint32_t events) {
   if (closed()) return;
   if (!counters_) {
-    handle_events(events);
+    handle_events_or_close(events);
     return;
   }
   // An event that moves no byte either way is the busy loop's signature.
-  const uint64_t moved_before = counters_->bytes_in.load(std::memory_order_relaxed) +
-                                counters_->bytes_out.load(std::memory_order_relaxed);
-  handle_events(events);
+  const uint64_t moved_before =
+      counters_->bytes_in.load(std::memory_order_relaxed) + counters_->bytes_out.load(std::memory_order_relaxed);
+  handle_events_or_close(events);
+  bump(counters_->connection_events);
   if (counters_->bytes_in.load(std::memory_order_relaxed) + counters_->bytes_out.load(std::memory_order_relaxed) ==
       moved_before) {
     bump(counters_->idle_events);
+  }
+}
+
+void Connection::handle_events_or_close(uint32_t events) {
+  try {
+    handle_events(events);
+  } catch (const std::system_error&) {
+    close_now(true);  // e.g. epoll_ctl refused a registration change: this connection ends, not the loop
   }
 }
 

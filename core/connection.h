@@ -45,6 +45,7 @@ class Connection : public EventHandler {
 
  private:
   void handle_events(uint32_t events);
+  void handle_events_or_close(uint32_t events);
   bool read_pass();
   bool echo(const char* data, size_t length);
   bool flush();

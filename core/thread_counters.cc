@@ -36,6 +36,7 @@ CounterSnapshot ThreadCounters::snapshot() const {
   s.dropped = get(dropped);
   s.handoffs = get(handoffs);
   s.handoff_ns = get(handoff_ns);
+  s.connection_events = get(connection_events);
   s.idle_events = get(idle_events);
   s.tid = tid.load(std::memory_order_acquire);
   for (int w = 0; w < kMaxCpus / 64; ++w) {

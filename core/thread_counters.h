@@ -17,7 +17,7 @@ inline void bump(std::atomic<uint64_t>& counter, uint64_t n = 1) {
 struct CounterSnapshot {
   uint64_t bytes_in = 0, bytes_out = 0, reads = 0, writes = 0, wakeups = 0, events = 0;
   uint64_t accepted = 0, closed = 0, spurious_wakeups = 0, errors = 0, hops = 0, dropped = 0;
-  uint64_t handoffs = 0, handoff_ns = 0, idle_events = 0;
+  uint64_t handoffs = 0, handoff_ns = 0, connection_events = 0, idle_events = 0;
   int tid = 0;
   std::vector<int> cpus_seen;
   uint64_t connections_open() const { return accepted >= closed ? accepted - closed : 0; }
@@ -35,7 +35,8 @@ struct alignas(64) ThreadCounters {
   std::atomic<uint64_t> wakeups{0}, events{0};
   std::atomic<uint64_t> accepted{0}, closed{0}, spurious_wakeups{0}, errors{0};
   std::atomic<uint64_t> hops{0}, dropped{0}, handoffs{0}, handoff_ns{0};
-  std::atomic<uint64_t> idle_events{0};  // connection events that moved no byte (busy loop)
+  std::atomic<uint64_t> connection_events{0};  // events handled by echo connections
+  std::atomic<uint64_t> idle_events{0};        // ... of which moved no byte (busy loop)
   std::atomic<int> tid{0};
   std::atomic<uint64_t> cpus_seen[kMaxCpus / 64] = {};
 

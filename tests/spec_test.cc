@@ -175,6 +175,14 @@ TEST(SpecErrors, CaseAnnotationsAreChecked) {
   EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\", \"expect\": {\"server_threads_active\": \"two\"}}]}"),
             "t.json:1:63: cases[0].expect.server_threads_active: expected a number or {\"min\": X, \"max\": Y}, got "
             "\"two\"");
+  EXPECT_NE(spec_error("{\"cases\": [{\"label\": \"a\", \"expect\": {\"fairness_jain\": 1}}]}")
+                .find("an exact value suits counts only"),
+            std::string::npos);
+  EXPECT_NE(spec_error("{\"cases\": [{\"label\": \"a\", \"baseline\": \"a\"}]}").find("its own baseline"),
+            std::string::npos);
+  EXPECT_NE(
+      spec_error("{\"cases\": [{\"label\": \"a\"}, {\"label\": \"a\", \"baseline\": \"a\"}]}").find("labels two cases"),
+      std::string::npos);
   EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\", \"expect\": {\"bytes\": 1}}]}"),
             "t.json:1:47: cases[0].expect.bytes: not a trial metric (`echolab help metrics`)");
 }

@@ -303,7 +303,8 @@ bool Spec::read_case_note(const std::string& key, const Json& value, const JsonP
       fail(member, "expected a metric name (`echolab help metrics`), got " + value.dump(), true);
     }
   } else if (key == "expect") {
-    if (!value.is_object() || value.empty()) fail(member, "expected an object {METRIC: VALUE}, got " + value.dump(), true);
+    if (!value.is_object() || value.empty())
+      fail(member, "expected an object {METRIC: VALUE}, got " + value.dump(), true);
     for (const auto& [metric, wanted] : value.items()) {
       JsonPath at = member;
       at.push_back(metric);
@@ -315,8 +316,13 @@ bool Spec::read_case_note(const std::string& key, const Json& value, const JsonP
                          std::all_of(wanted.items().begin(), wanted.items().end(), [](const auto& item) {
                            return (item.key() == "min" || item.key() == "max") && item.value().is_number();
                          });
-      if (!(wanted.is_number() && !wanted.is_boolean()) && !range) {
-        fail(at, "expected a number or {\"min\": X, \"max\": Y}, got " + wanted.dump(), true);
+      const bool exact = wanted.is_number() && !wanted.is_boolean();
+      if (!exact && !range) fail(at, "expected a number or {\"min\": X, \"max\": Y}, got " + wanted.dump(), true);
+      // An exact value only for counts: a measured ratio never equals a literal.
+      const bool counted = info->unit == "count" || info->unit == "threads" || info->unit == "PUs";
+      if (exact && !counted) fail(at, "an exact value suits counts only; give {\"min\": X, \"max\": Y}", true);
+      if (range && wanted.contains("min") && wanted.contains("max") && wanted["min"] > wanted["max"]) {
+        fail(at, "min is above max", true);
       }
     }
   } else {
@@ -328,10 +334,21 @@ bool Spec::read_case_note(const std::string& key, const Json& value, const JsonP
 
 void Spec::check_baselines(const std::vector<RawPoint>& cases) {
   std::set<std::string> labels;
-  for (const auto& point : cases) labels.insert(point.label);
+  bool any_baseline = false;
+  for (const auto& point : cases) any_baseline = any_baseline || point.notes.contains("baseline");
+  for (size_t i = 0; i < cases.size(); ++i) {
+    // A baseline names a case by label: labels must then be unique.
+    if (any_baseline && !cases[i].label.empty() && !labels.insert(cases[i].label).second) {
+      fail({"cases", std::to_string(i), "label"},
+           "'" + cases[i].label + "' labels two cases; baselines need unique labels", true);
+    }
+  }
   for (size_t i = 0; i < cases.size(); ++i) {
     if (!cases[i].notes.contains("baseline")) continue;
     const std::string baseline = cases[i].notes["baseline"].get<std::string>();
+    if (baseline == cases[i].label) {
+      fail({"cases", std::to_string(i), "baseline"}, "a case cannot be its own baseline", true);
+    }
     if (!labels.count(baseline)) {
       std::vector<std::string> known(labels.begin(), labels.end());
       const std::string hint = nearest_word(baseline, known);

@@ -21,7 +21,7 @@ const ThreadObservation* find_match(const std::vector<ThreadObservation>& list, 
 struct SideTotals {
   double cpu_s = 0;
   uint64_t voluntary = 0, involuntary = 0, migrations = 0, spurious = 0;
-  uint64_t spurious_since_start = 0, events = 0, idle_events = 0;
+  uint64_t spurious_since_start = 0, connection_events = 0, idle_events = 0;
   int active_threads = 0;  // threads that moved bytes in the window
   int busy_threads = 0;    // threads that used >= half a CPU over the window
   bool migrations_known = true;
@@ -57,7 +57,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     if (b.idle_events) row["idle_events"] = b.idle_events - a.idle_events;
     totals.spurious += b.spurious_wakeups - a.spurious_wakeups;
     totals.spurious_since_start += b.spurious_wakeups;
-    totals.events += b.events - a.events;
+    totals.connection_events += b.connection_events - a.connection_events;
     totals.idle_events += b.idle_events - a.idle_events;
     if (bytes > 0 && end.role == "server") ++totals.active_threads;
     if (end.role == "server") server_bytes.push_back(static_cast<double>(bytes));
@@ -187,8 +187,8 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["fairness_jain"] = counted ? Json(jain_index(server_bytes)) : Json(nullptr);
     m["server_threads_active"] = counted ? Json(server.active_threads) : Json(nullptr);
     m["idle_event_share"] =
-        counted && server.events > 0
-            ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.events))
+        counted && server.connection_events > 0
+            ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.connection_events))
             : Json(nullptr);
   }
   m["client_cpu_s"] = client.cpu_s;
@@ -199,7 +199,7 @@ Json compute_metrics(const WindowMeasurement& w) {
   if (w.placement_pus > 0) m["placement_pus"] = w.placement_pus;
   m["steal_s"] = w.steal_s ? Json(*w.steal_s) : Json(nullptr);
   m["interval_cv"] = coefficient_of_variation(w.interval_mb_s);
-  if (w.interval_ms > 0) {
+  if (w.interval_ms > 0 && 1000 % w.interval_ms == 0) {  // else 1 s bins cannot be made of whole intervals
     const size_t per_second = static_cast<size_t>(1000 / w.interval_ms);
     const auto seconds = rebin(w.interval_mb_s, per_second);
     m["interval_cv_1s"] = seconds.size() >= 2 ? Json(coefficient_of_variation(seconds)) : Json(nullptr);
