@@ -108,6 +108,21 @@ TEST(Cli, EveryMetricATrialWritesIsInTheCatalogue) {
   }
 }
 
+// A server that accepts and reads but never echoes: the trial is a
+// measurement of 0 MB/s with a warning, not a failure.
+TEST(Cli, AStalledServerIsMeasuredAsZeroWithAWarning) {
+  if (!testing::have_program("python3")) GTEST_SKIP() << "python3 not installed";
+  auto trial = run_echolab({"trial", "--model", "external", "--server.command",
+                            "python3 " ECHOLAB_SOURCE_DIR "/tests/peers/sink_server.py {port}", "--server-cpus", "all",
+                            "--client-cpus", "all", "--server.bind", "set", "--load.bind", "set", "--duration", "0.3",
+                            "--warmup", "0.1", "--json"});
+  ASSERT_EQ(trial.exit_code, 0) << trial.err << trial.out;
+  auto result = nlohmann::json::parse(trial.out);
+  EXPECT_EQ(result["status"], "ok") << result["error"];
+  EXPECT_EQ(result["metrics"]["throughput_mb_s"].get<double>(), 0);
+  EXPECT_NE(result.value("warning", "").find("stalled"), std::string::npos) << result.dump();
+}
+
 TEST(Cli, HelpListsEveryCommandAndRejectsUnknownTopics) {
   auto help = run_echolab({"help"});
   EXPECT_EQ(help.exit_code, 0);

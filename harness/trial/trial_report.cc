@@ -48,6 +48,7 @@ void print_trial_table(std::ostream& out, const Json& result) {
   out << "status " << result.at("status").get<std::string>();
   if (!result.at("error").get<std::string>().empty()) out << ": " << result.at("error").get<std::string>();
   out << "\n";
+  if (result.contains("warning")) out << "warning: " << result.at("warning").get<std::string>() << "\n";
   const Json& m = result.at("metrics");
   if (m.empty()) return;
   out << "throughput " << fixed(number(m, "throughput_mb_s"), 1) << " MB/s  (" << fixed(number(m, "msgs_per_s"), 0)
