@@ -24,6 +24,16 @@ void expect_usage_error(const std::vector<std::string>& args, const std::string&
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "expected one line: " << result.err;
 }
 
+/// `echolab trial --json` of an external server started by `command`, both
+/// sides floating; the parsed result (a null object when the run failed).
+nlohmann::json external_trial(const std::string& command, const char* duration_s) {
+  auto trial = run_echolab({"trial", "--model", "external", "--server.command", command, "--server-cpus", "all",
+                            "--client-cpus", "all", "--server.bind", "set", "--load.bind", "set", "--duration",
+                            duration_s, "--warmup", "0.1", "--json"});
+  EXPECT_EQ(trial.exit_code, 0) << trial.err << trial.out;
+  return trial.exit_code == 0 ? nlohmann::json::parse(trial.out) : nlohmann::json();
+}
+
 TEST(Cli, BadInputIsOneLineAndExitCode2) {
   expect_usage_error({"trial", "--thread", "4"}, "unknown option '--thread' (did you mean '--threads'?)");
   expect_usage_error({"trial", "--model", "nope"}, "server.model: unknown value 'nope'");
@@ -112,13 +122,8 @@ TEST(Cli, EveryMetricATrialWritesIsInTheCatalogue) {
 // measurement of 0 MB/s with a warning, not a failure.
 TEST(Cli, AStalledServerIsMeasuredAsZeroWithAWarning) {
   if (!testing::have_program("python3")) GTEST_SKIP() << "python3 not installed";
-  auto trial = run_echolab({"trial", "--model", "external", "--server.command",
-                            "python3 " ECHOLAB_SOURCE_DIR "/tests/peers/sink_server.py {port}", "--server-cpus", "all",
-                            "--client-cpus", "all", "--server.bind", "set", "--load.bind", "set", "--duration", "0.3",
-                            "--warmup", "0.1", "--json"});
-  ASSERT_EQ(trial.exit_code, 0) << trial.err << trial.out;
-  auto result = nlohmann::json::parse(trial.out);
-  EXPECT_EQ(result["status"], "ok") << result["error"];
+  const auto result = external_trial("python3 " ECHOLAB_SOURCE_DIR "/tests/peers/sink_server.py {port}", "0.3");
+  EXPECT_EQ(result["status"], "ok") << result.dump();
   EXPECT_EQ(result["metrics"]["throughput_mb_s"].get<double>(), 0);
   EXPECT_NE(result.value("warning", "").find("stalled"), std::string::npos) << result.dump();
 }
@@ -209,13 +214,8 @@ TEST(Cli, ServeEchoesForAThirdPartyClient) {
 TEST(Cli, LoadDrivesAThirdPartyServer) {
   if (!testing::have_program("node")) GTEST_SKIP() << "node not installed";
   // Node's echo server run through the external model, then through load.
-  auto trial = run_echolab({"trial", "--model", "external", "--server.command",
-                            "node " ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js {port}", "--server-cpus", "all",
-                            "--client-cpus", "all", "--server.bind", "set", "--load.bind", "set", "--duration", "0.5",
-                            "--warmup", "0.1", "--json"});
-  ASSERT_EQ(trial.exit_code, 0) << trial.err << trial.out;
-  auto result = nlohmann::json::parse(trial.out);
-  EXPECT_EQ(result["status"], "ok") << result["error"];
+  const auto result = external_trial("node " ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js {port}", "0.5");
+  EXPECT_EQ(result["status"], "ok") << result.dump();
   EXPECT_GT(result["metrics"]["throughput_mb_s"].get<double>(), 0);
   EXPECT_GT(result["metrics"]["server_cpu_s"].get<double>(), 0);
 }
