@@ -61,6 +61,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "directly; null where connections are not epoll-driven (io_uring, thread_per_connection, external)"},
       {"connection_fairness_jain", "Connection fairness (Jain)", "1 = even", kHigher, kTrial, "jain", true,
        "Jain's index over the bytes each client connection got back in the window"},
+      {"connections_served", "Connections served", "count", kHigher, kTrial, "count", true,
+       "client connections that got at least one byte back in the window (a connection left in the backlog: 0)"},
       {"interval_cv_1s", "Throughput CV at 1 s", "ratio", kLower, kTrial, "window", true,
        "coefficient of variation of throughput in 1 s bins (fluctuation at the seconds scale); null unless "
        "timing.interval_ms divides 1000 and the window holds 2 bins"},

@@ -1,5 +1,6 @@
 #include "harness/trial/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -155,6 +156,7 @@ void add_connections(const WindowMeasurement& w, Json& m) {
     bytes.push_back(static_cast<double>(end.bytes - before));
   }
   m["connection_fairness_jain"] = jain_index(bytes);
+  m["connections_served"] = std::count_if(bytes.begin(), bytes.end(), [](double b) { return b > 0; });
   m["per_connection"] = rows;
 }
 
