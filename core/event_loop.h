@@ -50,6 +50,9 @@ class EventLoop {
   void rearm_oneshot(int fd, uint32_t events, EventHandler* handler);
   void remove_oneshot(int fd);
 
+  /// Any thread: whether stop() was called. A handler that could run for
+  /// ever (a peer that reads as fast as it is written to) checks it.
+  bool stop_requested() const { return stopping_.load(std::memory_order_acquire); }
   bool in_loop_thread() const { return std::this_thread::get_id() == owner_; }
   /// Aborts with a message naming `what` when called off the owner thread.
   void assert_in_loop_thread(const char* what) const;

@@ -73,8 +73,11 @@ class StreamConnection : public WorkloadConnection {
   }
 
   void write_some() {
-    // Write whole messages while the echoes outstanding stay under the cap.
-    while (offset_ > 0 || sent_ - received_.load(std::memory_order_relaxed) + message_.size() <= inflight_cap_) {
+    // Write whole messages while the echoes outstanding stay under the cap;
+    // a peer that never fills the socket (reads without echoing, fast) must
+    // not keep the thread here once the client is told to stop.
+    while ((offset_ > 0 || sent_ - received_.load(std::memory_order_relaxed) + message_.size() <= inflight_cap_) &&
+           !loop_.stop_requested()) {
       ssize_t n = ::send(fd_.get(), message_.data() + offset_, message_.size() - offset_, MSG_NOSIGNAL);
       if (n > 0) {
         sent_ += static_cast<uint64_t>(n);
