@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 #include "core/started_thread.h"
 

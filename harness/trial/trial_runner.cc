@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "core/proc_stats.h"
-
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
 #include "harness/load/load_client.h"
@@ -154,7 +153,8 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.server_end = observe_threads(server_reports(), server_pid);
   window.client_end = observe_threads(client.threads(), 0);
   window.connections_end = client.connection_bytes();
-  if (const auto steal_end = read_machine_steal_s(); steal_start && steal_end) window.steal_s = *steal_end - *steal_start;
+  if (const auto steal_end = read_machine_steal_s(); steal_start && steal_end)
+    window.steal_s = *steal_end - *steal_start;
 
   client.stop();  // the client threads hand over their first error when they stop
   const std::string client_error = client.first_error();
