@@ -36,6 +36,11 @@ struct Sweep {
   std::vector<Json> placements;
 };
 
+// metrics.json: the catalogue the run's metrics are named by.
+void write_metric_catalogue(const ResultsDir& results) {
+  results.write_file("metrics.json", metric_catalogue_json().dump(2) + "\n");
+}
+
 // Reads and checks everything a run needs before anything is written;
 // throws SpecError / UsageError.
 Sweep prepare_sweep(const std::string& command, const std::string& spec_path, const CommandLine& line,
@@ -221,7 +226,7 @@ int run_sweep(const std::vector<std::string>& original_args) {
   }
   ResultsDir results = open_results(sweep, line, command_line_of("run", original_args));
   std::cout << "results: " << results.path() << std::endl;
-  results.write_file("metrics.json", metric_catalogue_json().dump(2) + "\n");
+  write_metric_catalogue(results);
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   TrialsFileReporter trials_file(results);
   SummaryCsvReporter summary_csv(*sweep.spec, results);
@@ -278,7 +283,7 @@ int run_summarize_command(const std::vector<std::string>& args) {
     for (const auto& warning : results.warnings()) std::cerr << "warning: " << warning << "\n";
     const SweepSummary summary(spec, results.trials());
     results.write_file("summary.csv", summary.csv());
-    results.write_file("metrics.json", metric_catalogue_json().dump(2) + "\n");
+    write_metric_catalogue(results);
     std::cout << dir << ": summary.csv and metrics.json from " << results.trials().size() << " trial(s)\n";
     summary.print_table(std::cout);
     return 0;

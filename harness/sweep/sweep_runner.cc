@@ -47,14 +47,13 @@ const Json& SweepRunner::placement_of(const SpecPoint& point) const {
 
 Json SweepRunner::record_of(const PlannedTrial& trial, const TrialResult& result, double wall_s) const {
   const SpecPoint& point = *trial.point;
-  const Json fields = result.to_json();
   Json record = {{"schema", kResultSchema},        {"config_id", point.config_id},
                  {"repetition", trial.repetition}, {"point", point.number},
                  {"label", point.label},           {"varied", point.varied},
                  {"config", point.config},         {"status", result.status},
                  {"error", result.error},          {"placement", placement_or_plan(result, placement_of(point))},
                  {"metrics", result.metrics},      {"series", result.series}};
-  for (const auto& [key, value] : fields.items()) {
+  for (const auto& [key, value] : result.extra.items()) {
     if (!record.contains(key)) record[key] = value;  // e.g. server_address
   }
   for (const auto& [key, value] : point.notes.items()) record[key] = value;

@@ -145,13 +145,13 @@ namespace {
 // Client connections: bytes each got back in the window, and how evenly.
 void add_connections(const WindowMeasurement& w, Json& m) {
   if (w.connections_end.empty()) return;
+  std::map<int, uint64_t> bytes_at_start;  // by connection index
+  for (const auto& start : w.connections_start) bytes_at_start[start.index] = start.bytes;
   Json rows = Json::array();
   std::vector<double> bytes;
   for (const auto& end : w.connections_end) {
-    uint64_t before = 0;
-    for (const auto& start : w.connections_start) {
-      if (start.index == end.index) before = start.bytes;
-    }
+    const auto found = bytes_at_start.find(end.index);
+    const uint64_t before = found == bytes_at_start.end() ? 0 : found->second;
     rows.push_back({{"index", end.index}, {"client_thread", end.client_thread}, {"bytes", end.bytes - before}});
     bytes.push_back(static_cast<double>(end.bytes - before));
   }
