@@ -33,7 +33,9 @@ class EventLoop {
   /// Owner thread: waits up to timeout_ms (-1 forever) for one batch of
   /// events, handles it and the deferred tasks; returns the event count.
   int run_once(int timeout_ms);
-  /// Any thread: the loop returns from run() after its current batch.
+  /// Any thread: the loop returns from run() after its current batch. run()
+  /// may return before stop() does, so the loop must not be destroyed until
+  /// every stop() call has returned (LoopThread joins before freeing it).
   void stop();
   /// Any thread: queue a task to run on the loop thread and wake it.
   void post(std::function<void()> task);

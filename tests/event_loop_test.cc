@@ -15,9 +15,12 @@ namespace {
 
 using testing::wait_until;
 
-/// Runs an EventLoop on its own thread for a test.
+/// Runs an EventLoop on its own thread for a test; the loop is destroyed
+/// only after stop() has returned, since run() may return while stop() is
+/// still writing to the loop's wake-up fd.
 struct LoopOnThread {
   std::promise<EventLoop*> created;
+  std::promise<void> stop_returned;
   std::thread thread;
   EventLoop* loop = nullptr;
   ThreadCounters counters;
@@ -28,11 +31,13 @@ struct LoopOnThread {
       EventLoop own(&counters);
       created.set_value(&own);
       own.run();
+      stop_returned.get_future().wait();
     });
     loop = future.get();
   }
   ~LoopOnThread() {
     loop->stop();
+    stop_returned.set_value();
     thread.join();
   }
 };
@@ -59,15 +64,18 @@ TEST(EventLoop, TasksFromManyThreadsAllRun) {
 
 TEST(EventLoop, StopFromAnotherThreadReturnsFromRun) {
   std::promise<EventLoop*> created;
+  std::promise<void> stop_returned;
   std::atomic<bool> returned{false};
   std::thread thread([&] {
     EventLoop loop;
     created.set_value(&loop);
     loop.run();
     returned = true;
+    stop_returned.get_future().wait();  // the loop outlives the stop() call
   });
   EventLoop* loop = created.get_future().get();
   loop->stop();
+  stop_returned.set_value();
   thread.join();
   EXPECT_TRUE(returned);
 }
