@@ -1,8 +1,10 @@
 #include "core/proc_stats.h"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -100,6 +102,49 @@ std::optional<double> read_machine_steal_s() {
     if (!(stat >> field)) return std::nullopt;
   }
   return static_cast<double>(fields[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace echolab
+
+namespace echolab {
+
+std::optional<MemoryStats> read_memory(pid_t pid) {
+  std::ifstream status(pid == 0 ? std::string("/proc/self/status") : "/proc/" + std::to_string(pid) + "/status");
+  if (!status) return std::nullopt;
+  MemoryStats memory;
+  bool seen = false;
+  std::string line;
+  while (std::getline(status, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    uint64_t kb = 0;
+    fields >> name >> kb;
+    if (name == "VmRSS:") {
+      memory.rss_kb = kb;
+      seen = true;
+    } else if (name == "VmHWM:") {
+      memory.hwm_kb = kb;
+    }
+  }
+  if (!seen) return std::nullopt;
+  return memory;
+}
+
+std::string raise_fd_limit(uint64_t needed) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return "";
+  if (limit.rlim_cur >= needed) return "";
+  if (limit.rlim_max < needed) {
+    rlimit raised{needed, needed};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return "";  // allowed for root (CAP_SYS_RESOURCE)
+  }
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, needed);
+  setrlimit(RLIMIT_NOFILE, &limit);
+  getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur >= needed) return "";
+  return "needs " + std::to_string(needed) + " file descriptors but RLIMIT_NOFILE allows " +
+         std::to_string(limit.rlim_cur) + " (hard limit " + std::to_string(limit.rlim_max) +
+         "; raise it with `ulimit -Hn` as root, or use fewer connections)";
 }
 
 }  // namespace echolab

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace echolab {
@@ -28,6 +29,18 @@ std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid);
 /// Steal time of the whole machine so far (all CPUs, from /proc/stat), in
 /// seconds; nullopt where the kernel does not report it. Any thread.
 std::optional<double> read_machine_steal_s();
+
+/// A process's resident memory (/proc/PID/status), in KiB; a plain value.
+struct MemoryStats {
+  uint64_t rss_kb = 0;  // VmRSS
+  uint64_t hwm_kb = 0;  // VmHWM: the peak of VmRSS
+};
+/// Memory of process `pid` (0: this process); nullopt if unreadable.
+std::optional<MemoryStats> read_memory(pid_t pid);
+
+/// Raises RLIMIT_NOFILE (soft, and hard where permitted) to at least
+/// `needed` descriptors; returns "" or a message naming the limit.
+std::string raise_fd_limit(uint64_t needed);
 
 /// Every thread of a process (for the external model).
 std::vector<OsThreadStats> read_process_threads(pid_t pid);

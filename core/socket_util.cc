@@ -108,28 +108,41 @@ UniqueFd listen_tcp(const SocketAddress& address, const ListenOptions& options) 
   return fd;
 }
 
-UniqueFd connect_tcp(const SocketAddress& address, int timeout_ms) {
+UniqueFd start_connect(const SocketAddress& address, const SocketAddress* source) {
   UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) throw_errno("socket");
-  const std::string what = "connect " + address.to_string();
+  if (source) {
+    int one = 1;
+    setsockopt(fd.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&source->storage), source->length) != 0) {
+      throw_errno("bind source address " + source->to_string());
+    }
+  }
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0) return fd;
-  if (errno != EINPROGRESS && errno != EINTR) throw_errno(what);
+  if (errno != EINPROGRESS && errno != EINTR) throw_errno("connect " + address.to_string());
+  return fd;
+}
+
+void check_connected(int fd, const SocketAddress& address) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) throw_errno("connect " + address.to_string());
+  if (error != 0) {
+    errno = error;
+    throw_errno("connect " + address.to_string());
+  }
+}
+
+UniqueFd connect_tcp(const SocketAddress& address, int timeout_ms, const SocketAddress* source) {
+  UniqueFd fd = start_connect(address, source);
   pollfd waiter{fd.get(), POLLOUT, 0};
   int ready;
   do {
     ready = ::poll(&waiter, 1, timeout_ms);
   } while (ready < 0 && errno == EINTR);
-  if (ready == 0) {
-    errno = ETIMEDOUT;
-    throw_errno(what);
-  }
-  int error = 0;
-  socklen_t length = sizeof error;
-  if (ready < 0 || getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) throw_errno(what);
-  if (error != 0) {
-    errno = error;
-    throw_errno(what);
-  }
+  if (ready == 0) errno = ETIMEDOUT;
+  if (ready <= 0) throw_errno("connect " + address.to_string());
+  check_connected(fd.get(), address);
   return fd;
 }
 

@@ -36,7 +36,15 @@ struct ListenOptions {
 UniqueFd listen_tcp(const SocketAddress& address, const ListenOptions& options);
 /// Connects within timeout_ms; returns a non-blocking socket. Throws
 /// std::system_error naming the address (refused, unreachable, timed out).
-UniqueFd connect_tcp(const SocketAddress& address, int timeout_ms = 5000);
+UniqueFd connect_tcp(const SocketAddress& address, int timeout_ms = 5000, const SocketAddress* source = nullptr);
+/// A non-blocking socket whose connect() to `address` has begun, bound to
+/// `source` first if given (its port chosen at connect time, so many
+/// connections may share one source address). Throws std::system_error
+/// naming the address unless the connect is under way or done.
+UniqueFd start_connect(const SocketAddress& address, const SocketAddress* source = nullptr);
+/// After a started connect reported writable: throws std::system_error
+/// naming the address if it failed (refused, unreachable).
+void check_connected(int fd, const SocketAddress& address);
 /// The address a socket is bound to (after port 0 was chosen).
 SocketAddress local_address(int fd);
 

@@ -210,6 +210,14 @@ void check_model_options(const Json& config, const std::set<std::string>& explic
     throw ConfigError(path + ": not an option of " + kind + " " + chosen + " (its options: " +
                       (options.empty() ? std::string("none beyond the common keys") : join_list(options, ", ")) + ")");
   }
+  const std::string workload = get_key(config, "load.workload").get<std::string>();
+  const WorkloadInfo* info = find_workload(workload);
+  const auto message_bytes = get_key(config, "load.message_bytes").get<size_t>();
+  if (info && message_bytes < info->min_message_bytes) {
+    throw ConfigError("load.message_bytes: the " + workload + " workload frames each request with a " +
+                      std::to_string(info->min_message_bytes) + "-byte header (sequence number, connection); " +
+                      std::to_string(message_bytes) + " is too small");
+  }
 }
 
 std::string describe_keys() {

@@ -86,6 +86,7 @@ LoadConfig load_config_from(const Json& config, const SocketAddress* server) {
   out.threads = l.at("threads").get<int>();
   out.message_bytes = l.at("message_bytes").get<size_t>();
   out.connect_gap_ms = l.at("connect_gap_ms").get<double>();
+  out.backlog = get_key(config, "server.backlog").get<int>();
   const WorkloadInfo* workload = find_workload(out.workload);
   if (!workload) throw ConfigError("load.workload: unknown workload '" + out.workload + "'");
   out.options = plugin_options_from(workload->options, l);

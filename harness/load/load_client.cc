@@ -14,8 +14,8 @@ namespace echolab {
 /// owns the thread. start()/stop() by the controlling thread.
 class LoadClient::Worker {
  public:
-  Worker(ThreadCounters& counters, CpuList cpus, const LoadConfig& config, const WorkloadInfo& workload)
-      : counters_(counters), cpus_(std::move(cpus)), config_(config), workload_(workload) {}
+  Worker(ThreadCounters& counters, CpuList cpus, const LoadConfig& config, const WorkloadInfo& workload, int index)
+      : counters_(counters), cpus_(std::move(cpus)), config_(config), workload_(workload), index_(index) {}
   ~Worker() { stop(); }
 
   void add_socket(UniqueFd fd, int index) {
@@ -40,6 +40,8 @@ class LoadClient::Worker {
     thread_.join();
   }
 
+  const RequestRecorder& requests() const { return requests_; }
+
   std::string error() const {
     std::lock_guard lock(error_mutex_);
     return error_copy_;
@@ -51,17 +53,22 @@ class LoadClient::Worker {
     bind_current_thread(cpus_);
     counters_.attach_current_thread();
     loop_ = std::make_unique<EventLoop>(&counters_);
-    context_ = std::make_unique<ClientThreadContext>(ClientThreadContext{*loop_, counters_, config_, scratch_, error_});
-    for (auto& fd : sockets_) {
+    context_ = std::make_unique<ClientThreadContext>(
+        ClientThreadContext{*loop_, counters_, config_, requests_, scratch_, error_, index_});
+    ThreadConnections started;
+    for (size_t i = 0; i < sockets_.size(); ++i) {
       bump(counters_.accepted);
-      connections_.push_back(workload_.connect(std::move(fd), *context_));
+      connections_.push_back(workload_.connect(std::move(sockets_[i]), indexes_[i], *context_));
       connections_.back()->start();
+      started.push_back(connections_.back().get());
     }
+    if (workload_.drive_thread) driver_ = workload_.drive_thread(*context_, started);
   }
 
   // On the client thread until stop().
   void run() {
     loop_->run();
+    driver_.reset();
     connections_.clear();
     std::lock_guard lock(error_mutex_);
     error_copy_ = error_;
@@ -71,6 +78,8 @@ class LoadClient::Worker {
   CpuList cpus_;
   const LoadConfig config_;
   const WorkloadInfo& workload_;
+  const int index_;
+  RequestRecorder requests_;
   std::vector<UniqueFd> sockets_;
   std::vector<int> indexes_;  // connection index of each socket
   // Client thread only, from setup() on:
@@ -79,6 +88,7 @@ class LoadClient::Worker {
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<ClientThreadContext> context_;
   std::vector<std::unique_ptr<WorkloadConnection>> connections_;
+  std::unique_ptr<WorkloadThreadDriver> driver_;
   StartedThread thread_;
   mutable std::mutex error_mutex_;
   std::string error_copy_;
@@ -87,22 +97,53 @@ class LoadClient::Worker {
 LoadClient::LoadClient() = default;
 LoadClient::~LoadClient() { stop(); }
 
-void LoadClient::start(const LoadConfig& config, const CpuPlan& plan) {
+void LoadClient::start(const LoadConfig& config, const CpuPlan& plan, const AcceptedCount& server_accepted) {
   const WorkloadInfo* workload = find_workload(config.workload);
   if (!workload) throw std::invalid_argument("load.workload: unknown workload '" + config.workload + "'");
   for (int i = 0; i < config.threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(counters_.add("client", i), plan.cpus("client", i), config, *workload));
+    workers_.push_back(
+        std::make_unique<Worker>(counters_.add("client", i), plan.cpus("client", i), config, *workload, i));
   }
+  const auto connect_start = std::chrono::steady_clock::now();
   for (int c = 0; c < config.connections; ++c) {
     // A deliberate pause in the load pattern (load.connect_gap_ms), not
     // synchronisation: it lets a different pool thread win each accept.
     if (c > 0 && config.connect_gap_ms > 0) {
       std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(config.connect_gap_ms));
     }
-    workers_[static_cast<size_t>(c % config.threads)]->add_socket(connect_tcp(config.target, config.connect_timeout_ms),
-                                                                  c);
+    if (server_accepted) wait_for_accepts(config, c, server_accepted);
+    const auto source = source_address_for(config.target, c, config.connections);
+    workers_[static_cast<size_t>(c % config.threads)]->add_socket(
+        connect_tcp(config.target, config.connect_timeout_ms, source ? &*source : nullptr), c);
   }
+  connect_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - connect_start).count();
   for (auto& worker : workers_) worker->start();
+}
+
+void LoadClient::wait_for_accepts(const LoadConfig& config, int connected, const AcceptedCount& server_accepted) {
+  // Keep the connections the server has not yet accepted well inside the
+  // listen backlog, so an overflowing backlog (SYNs dropped, a 1 s
+  // retransmit) does not become what the trial measures.
+  const auto budget = static_cast<uint64_t>(std::max(1, config.backlog / 2));
+  if (static_cast<uint64_t>(connected) < budget) return;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.connect_timeout_ms);
+  uint64_t accepted = server_accepted();
+  while (static_cast<uint64_t>(connected) - std::min<uint64_t>(accepted, connected) >= budget) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      throw std::runtime_error("the server accepted " + std::to_string(accepted) + " of " + std::to_string(connected) +
+                               " connections within " + std::to_string(config.connect_timeout_ms) + " ms");
+    }
+    // Polls a counter the server's threads advance; the connects resume as
+    // soon as it has moved.
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    accepted = server_accepted();
+  }
+}
+
+RequestTotals LoadClient::request_totals() const {
+  RequestTotals totals;
+  for (const auto& worker : workers_) totals.add(worker->requests());
+  return totals;
 }
 
 void LoadClient::stop() {

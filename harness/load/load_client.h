@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,9 +27,14 @@ class LoadClient {
  public:
   LoadClient();
   ~LoadClient();
+  /// How many connections the server has accepted so far (built-in models).
+  using AcceptedCount = std::function<uint64_t()>;
+
   /// Connects every connection (throws std::system_error naming the
-  /// target if it cannot), then starts the threads bound per `plan`.
-  void start(const LoadConfig& config, const CpuPlan& plan);
+  /// target if it cannot), from spread source addresses when the ephemeral
+  /// ports would run short, then starts the threads bound per `plan`. With
+  /// `server_accepted`, connects wait while half the backlog is unaccepted.
+  void start(const LoadConfig& config, const CpuPlan& plan, const AcceptedCount& server_accepted = {});
   /// Stops and joins the threads, closing the connections; idempotent.
   void stop();
   /// Echoed bytes received so far over all connections.
@@ -39,9 +45,15 @@ class LoadClient {
   std::vector<ConnectionBytes> connection_bytes() const;
   /// First error a connection hit (e.g. the server reset it), or "".
   std::string first_error() const;
+  /// Request counts and latency histograms so far, over all threads.
+  RequestTotals request_totals() const;
+  /// Seconds start() took to open every connection.
+  double connect_s() const { return connect_s_; }
 
  private:
   class Worker;
+  static void wait_for_accepts(const LoadConfig& config, int connected, const AcceptedCount& server_accepted);
+  double connect_s_ = 0;
   CounterSet counters_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };

@@ -117,7 +117,7 @@ class StreamConnection : public WorkloadConnection {
 
 }  // namespace
 
-std::unique_ptr<WorkloadConnection> connect_stream(UniqueFd fd, ClientThreadContext& context) {
+std::unique_ptr<WorkloadConnection> connect_stream(UniqueFd fd, int /*index*/, ClientThreadContext& context) {
   return std::make_unique<StreamConnection>(std::move(fd), context);
 }
 

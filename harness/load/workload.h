@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/socket_util.h"
 #include "core/thread_counters.h"
 #include "core/unique_fd.h"
+#include "harness/load/latency_histogram.h"
 
 namespace echolab {
 
@@ -23,17 +25,42 @@ struct LoadConfig {
   size_t message_bytes = 4096;
   double connect_gap_ms = 0;  // pause between connects, so pool threads can take turns accepting
   int connect_timeout_ms = 5000;
+  int backlog = 1024;  // the server's listen backlog (server.backlog), for connect pacing
   OptionValues options;  // the workload's own options (WorkloadInfo::options), all filled in
 };
 
+/// What the request workloads (rr, crr, open) of one client thread record:
+/// written by that thread only, read by the sampler at any time.
+struct RequestRecorder {
+  RecordingHistogram latency;                 // ns per request (crr: connect to response)
+  RecordingHistogram connect;                 // ns per connect (crr)
+  std::atomic<uint64_t> completed{0};         // responses received and checked
+  std::atomic<uint64_t> connects{0};          // connects completed (crr)
+  std::atomic<uint64_t> scheduled{0};         // open: requests whose intended send time came
+  std::atomic<uint64_t> behind_schedule{0};   // open: handed to the socket > 1 ms after their time
+};
+
+/// A copy of RequestRecorders at one instant (summed over threads), or the
+/// difference of two such copies; a plain value.
+struct RequestTotals {
+  LatencyHistogram latency, connect;
+  uint64_t completed = 0, connects = 0, scheduled = 0, behind_schedule = 0;
+
+  void add(const RequestRecorder& recorder);
+  RequestTotals minus(const RequestTotals& earlier) const;
+};
+
 /// What the connections of one client thread share: its loop, counters,
-/// config, a read buffer and the thread's first error. Client thread only.
+/// config, request recorder, a read buffer and the thread's first error.
+/// Client thread only.
 struct ClientThreadContext {
   EventLoop& loop;
   ThreadCounters& counters;
   const LoadConfig& config;
+  RequestRecorder& requests;
   std::vector<char>& scratch;  // read buffer shared by the thread's connections
   std::string& first_error;    // "" until a connection fails
+  int thread_index = 0;        // this client thread, 0-based
 };
 
 /// One client connection's state machine for a workload, driven by its
@@ -49,6 +76,17 @@ class WorkloadConnection : public EventHandler {
   virtual uint64_t bytes_echoed() const = 0;
 };
 
+/// Per-thread state of a workload beyond its connections (the open loop's
+/// schedule); made on the client thread after its connections started and
+/// destroyed there before them. Client thread only.
+class WorkloadThreadDriver {
+ public:
+  virtual ~WorkloadThreadDriver() = default;
+};
+
+/// The connections of one client thread, for a WorkloadThreadDriver.
+using ThreadConnections = std::vector<WorkloadConnection*>;
+
 /// One row of the workload table: what `load.workload` names, its own
 /// options (under "load."), the metrics it produces beyond the common ones,
 /// and the factory of its per-connection state machines. Immutable, any
@@ -58,8 +96,30 @@ struct WorkloadInfo {
   std::string_view description;
   std::vector<OptionSpec> options;
   std::vector<std::string_view> metrics;  // catalogue names (harness/trial/metric_catalogue.cc)
-  std::function<std::unique_ptr<WorkloadConnection>(UniqueFd, ClientThreadContext&)> connect;
+  /// Makes connection `index` (0-based over all threads) on a connected socket.
+  std::function<std::unique_ptr<WorkloadConnection>(UniqueFd, int index, ClientThreadContext&)> connect;
+  /// Optional: per-thread driver over the thread's started connections.
+  std::function<std::unique_ptr<WorkloadThreadDriver>(ClientThreadContext&, const ThreadConnections&)> drive_thread =
+      {};
+  /// Smallest load.message_bytes the workload can frame (0: any).
+  size_t min_message_bytes = 0;
 };
+
+/// The source address for connection `index` of `connections` to `target`:
+/// none unless the target is IPv4 loopback and the connections outnumber
+/// half the ephemeral port range; then addresses 127.0.0.2, 127.0.0.3, ...
+/// each taking at most half the range (the Linux loopback answers all of
+/// 127.0.0.0/8).
+std::optional<SocketAddress> source_address_for(const SocketAddress& target, int index, int connections);
+
+/// crr's source address for its `n`th connect to `target`: none unless the
+/// target is IPv4 loopback; then one of 127.0.0.2 .. 127.0.0.65 in turn, so
+/// the ports held in TIME_WAIT (the client closes first) are spread over 64
+/// address pairs instead of exhausting one pair's ephemeral range.
+std::optional<SocketAddress> rotating_source_address(const SocketAddress& target, uint64_t n);
+
+/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC, as steady_clock).
+uint64_t monotonic_ns();
 
 /// The explicit table of every workload (harness/load/workload_registry.cc).
 const std::vector<WorkloadInfo>& workload_registry();

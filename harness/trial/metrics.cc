@@ -160,7 +160,54 @@ void add_connections(const WindowMeasurement& w, Json& m) {
   m["per_connection"] = rows;
 }
 
+// Request workloads: rates and latency from the window's histograms.
+void add_requests(const WindowMeasurement& w, Json& m) {
+  if (!w.requests) return;
+  const RequestTotals& r = *w.requests;
+  const double per_s = w.window_s > 0 ? 1.0 / w.window_s : 0.0;
+  m["requests_per_s"] = static_cast<double>(r.completed) * per_s;
+  add_latency_metrics(r.latency, "latency_us", m);
+  if (r.connects > 0 || r.connect.count() > 0) {
+    m["connects_per_s"] = static_cast<double>(r.connects) * per_s;
+    Json connect;
+    add_latency_metrics(r.connect, "connect_us", connect);
+    m["connect_us_p50"] = connect["connect_us_p50"];
+    m["connect_us_p99"] = connect["connect_us_p99"];
+  }
+  if (w.offered_requests_per_s > 0) {
+    m["offered_requests_per_s"] = w.offered_requests_per_s;
+    m["requests_behind_schedule"] = r.behind_schedule;
+    m["achieved_rate_share"] = static_cast<double>(r.completed) * per_s / w.offered_requests_per_s;
+  }
+}
+
+// Resident memory, and its growth per connection since the connects began.
+void add_memory(const WindowMeasurement& w, Json& m) {
+  if (w.connect_s > 0) m["connect_s"] = w.connect_s;
+  if (!w.memory_end) return;
+  m["rss_kb"] = w.memory_end->rss_kb;
+  m["rss_hwm_kb"] = w.memory_end->hwm_kb;
+  m["server_rss_kb"] = w.server_memory_end ? Json(w.server_memory_end->rss_kb) : Json(nullptr);
+  if (w.memory_base && w.connections > 0) {
+    double grown = static_cast<double>(w.memory_end->rss_kb) - static_cast<double>(w.memory_base->rss_kb);
+    if (w.server_memory_base && w.server_memory_end) {
+      grown += static_cast<double>(w.server_memory_end->rss_kb) - static_cast<double>(w.server_memory_base->rss_kb);
+    }
+    m["rss_per_connection_kb"] = grown / w.connections;
+  }
+}
+
 }  // namespace
+
+void add_latency_metrics(const LatencyHistogram& histogram, const std::string& prefix, Json& metrics) {
+  auto us = [](std::optional<double> ns) { return ns ? Json(*ns / 1000.0) : Json(nullptr); };
+  for (const auto& [suffix, q] : std::initializer_list<std::pair<const char*, double>>{
+           {"_p50", 0.5}, {"_p90", 0.9}, {"_p99", 0.99}, {"_p999", 0.999}, {"_p9999", 0.9999}}) {
+    metrics[prefix + suffix] = us(histogram.quantile_ns(q));
+  }
+  metrics[prefix + "_max"] = us(histogram.max_ns());
+  metrics[prefix + "_mean"] = us(histogram.mean_ns());
+}
 
 Json compute_metrics(const WindowMeasurement& w) {
   Json threads = Json::array();
@@ -207,6 +254,8 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["interval_cv_1s"] = seconds.size() >= 2 ? Json(coefficient_of_variation(seconds)) : Json(nullptr);
   }
   add_connections(w, m);
+  add_requests(w, m);
+  add_memory(w, m);
   m["threads"] = threads;
   return m;
 }

@@ -36,7 +36,21 @@ struct WindowMeasurement {
   std::vector<ConnectionBytes> connections_start, connections_end;
   std::optional<double> steal_s;  // machine steal time over the window
   int placement_pus = 0;          // distinct PUs of the server and client CPU sets
+  /// Request workloads: the window's request counts and histograms.
+  std::optional<RequestTotals> requests;
+  double offered_requests_per_s = 0;  // open workload: load.rate
+  int connections = 0;
+  double connect_s = 0;  // time the client took to open its connections
+  /// This process (client, and the server unless external) after the server
+  /// started and before the client connected, and at the window's end.
+  std::optional<MemoryStats> memory_base, memory_end;
+  /// An external server's process at the same two instants.
+  std::optional<MemoryStats> server_memory_base, server_memory_end;
 };
+
+/// The latency metrics of a histogram under `prefix` ("latency_us"):
+/// _p50 .. _p9999, _max, _mean in microseconds (null when empty).
+void add_latency_metrics(const LatencyHistogram& histogram, const std::string& prefix, Json& metrics);
 
 /// The result schema's `metrics` object (docs/DESIGN.md "Results").
 Json compute_metrics(const WindowMeasurement& window);

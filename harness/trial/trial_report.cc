@@ -23,6 +23,28 @@ std::string cpu_text(const Json& list) {
   return out.empty() ? "-" : out;
 }
 
+// "12.3" or "n/a" for a latency that is null (no request completed).
+std::string micros(const Json& m, const char* key) {
+  auto it = m.find(key);
+  return it != m.end() && it->is_number() ? fixed(it->get<double>(), 1) : "n/a";
+}
+
+void print_requests(std::ostream& out, const Json& m) {
+  out << "requests " << fixed(number(m, "requests_per_s"), 0) << "/s";
+  if (m.contains("offered_requests_per_s")) {
+    out << " of " << fixed(number(m, "offered_requests_per_s"), 0) << " offered, "
+        << m.at("requests_behind_schedule").dump() << " behind schedule";
+  }
+  if (m.contains("connects_per_s")) {
+    out << "  connects " << fixed(number(m, "connects_per_s"), 0) << "/s (p50 " << micros(m, "connect_us_p50")
+        << " us, p99 " << micros(m, "connect_us_p99") << " us)";
+  }
+  out << "\nlatency us  p50 " << micros(m, "latency_us_p50") << "  p90 " << micros(m, "latency_us_p90") << "  p99 "
+      << micros(m, "latency_us_p99") << "  p99.9 " << micros(m, "latency_us_p999") << "  p99.99 "
+      << micros(m, "latency_us_p9999") << "  max " << micros(m, "latency_us_max") << "  mean "
+      << micros(m, "latency_us_mean") << "\n";
+}
+
 }  // namespace
 
 void print_placement(std::ostream& out, const Json& placement) {
@@ -44,7 +66,8 @@ void print_trial_table(std::ostream& out, const Json& result) {
       << "  write_interest " << server.at("write_interest").get<std::string>() << "  read_buffer "
       << server.at("read_buffer").get<long long>() << "\n";
   out << "load  " << load.at("connections").get<int>() << " connections on " << load.at("threads").get<int>()
-      << " thread(s), " << load.at("message_bytes").get<long long>() << "-byte messages\n";
+      << " thread(s), " << load.at("message_bytes").get<long long>() << "-byte messages, workload "
+      << load.at("workload").get<std::string>() << "\n";
   out << "status " << result.at("status").get<std::string>();
   if (!result.at("error").get<std::string>().empty()) out << ": " << result.at("error").get<std::string>();
   out << "\n";
@@ -53,6 +76,7 @@ void print_trial_table(std::ostream& out, const Json& result) {
   if (m.empty()) return;
   out << "throughput " << fixed(number(m, "throughput_mb_s"), 1) << " MB/s  (" << fixed(number(m, "msgs_per_s"), 0)
       << " msgs/s)  interval CV " << fixed(number(m, "interval_cv"), 3) << "\n";
+  if (m.contains("requests_per_s")) print_requests(out, m);
   if (m.contains("server_cpu_s")) {
     out << "server CPU " << fixed(number(m, "server_cpu_s"), 2) << " s (" << fixed(number(m, "server_cpu_per_gb"), 2)
         << " s/GB)  client CPU " << fixed(number(m, "client_cpu_s"), 2) << " s  ctx switches vol "

@@ -3,7 +3,7 @@
 namespace echolab {
 namespace {
 
-const char* const kFixedFields[] = {"schema", "config", "status", "error", "placement", "metrics", "series"};
+const char* const kFixedFields[] = {"schema", "config", "status", "error", "placement", "metrics", "series", "histograms"};
 
 bool is_fixed_field(const std::string& key) {
   for (const char* field : kFixedFields) {
@@ -31,6 +31,7 @@ TrialResult TrialResult::from_json(const Json& json) {
   result.placement = json.value("placement", Json::object());
   result.metrics = json.value("metrics", Json::object());
   result.series = json.value("series", Json::object());
+  result.histograms = json.value("histograms", Json::object());
   for (const auto& [key, value] : json.items()) {
     if (!is_fixed_field(key)) result.extra[key] = value;
   }
@@ -46,6 +47,7 @@ void TrialResult::fail(const std::string& why) {
 Json TrialResult::to_json() const {
   Json json = {{"schema", kResultSchema}, {"config", config},   {"status", status}, {"error", error},
                {"placement", placement},  {"metrics", metrics}, {"series", series}};
+  if (!histograms.empty()) json["histograms"] = histograms;
   for (const auto& [key, value] : extra.items()) json[key] = value;
   return json;
 }

@@ -18,6 +18,7 @@ struct TrialResult {
   Json placement = Json::object();  // planned and observed CPUs per thread
   Json metrics = Json::object();    // catalogue metrics + "threads": per-thread figures
   Json series = Json::object();     // per-interval samples
+  Json histograms = Json::object(); // request workloads: "latency_ns", "connect_ns" (LatencyHistogram::to_json)
   Json extra = Json::object();      // side, server_address, signal: written after the fixed fields
 
   /// A trial that ended without measurements.

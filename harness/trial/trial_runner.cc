@@ -21,6 +21,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// An open loop answering less than this share of its offered rate says so.
+constexpr double kAchievedRateWarning = 0.95;
+
 Json placement_json(const PlacementPlan& plan) {
   Json threads = Json::array();
   for (const auto& thread : plan.threads) {
@@ -77,6 +80,15 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   result.placement = placement_json(plan);
   const Timing timing = timing_from(config);
 
+  const bool external_server = with_server && get_key(config, "server.model").get<std::string>() == "external";
+  const auto connections = get_key(config, "load.connections").get<uint64_t>();
+  // Each connection costs the client one descriptor and an in-process
+  // server another; the rest is headroom for listeners, epoll and eventfds.
+  if (std::string error = raise_fd_limit(connections * (with_server && !external_server ? 2 : 1) + 256);
+      !error.empty()) {
+    return failed(result, "failed", std::to_string(connections) + " connections: " + error);
+  }
+
   std::unique_ptr<ServerModel> model;
   SocketAddress server_address;
   if (with_server) {
@@ -98,11 +110,25 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
     result.extra["server_address"] = server_address.to_string();
   }
 
+  const int server_pid = model ? model->pid() : 0;
+  WindowMeasurement window;
+  window.memory_base = read_memory(0);
+  if (server_pid > 0) window.server_memory_base = read_memory(server_pid);
+
   AffinityGuard restore_affinity;
   LoadClient client;
+  LoadConfig load;
   try {
-    LoadConfig load = load_config_from(config, with_server ? &server_address : nullptr);
-    client.start(load, plan.cpus);
+    load = load_config_from(config, with_server ? &server_address : nullptr);
+    LoadClient::AcceptedCount server_accepted;
+    if (model && server_pid == 0) {
+      server_accepted = [&model] {
+        uint64_t accepted = 0;
+        for (const auto& report : model->threads()) accepted += report.counters.accepted;
+        return accepted;
+      };
+    }
+    client.start(load, plan.cpus, server_accepted);
     bind_current_thread(plan.cpus.cpus("sampler", 0));
   } catch (const ConfigError&) {
     if (model) model->stop();
@@ -114,10 +140,12 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   }
 
   auto server_reports = [&] { return model ? model->threads() : std::vector<ServerThreadReport>{}; };
-  const int server_pid = model ? model->pid() : 0;
   std::this_thread::sleep_for(std::chrono::duration<double>(timing.warmup_s));
 
-  WindowMeasurement window;
+  const bool request_workload = load.workload != "stream";
+  window.connections = load.connections;
+  window.connect_s = client.connect_s();
+  if (load.workload == "open") window.offered_requests_per_s = load.options.number("rate");
   window.message_bytes = get_key(config, "load.message_bytes").get<size_t>();
   window.interval_ms = timing.interval_ms;
   window.placement_pus = distinct_pus(plan);
@@ -126,6 +154,9 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.server_start = observe_threads(server_reports(), server_pid);
   window.client_start = observe_threads(client.threads(), 0);
   const uint64_t bytes_start = client.bytes_echoed();
+  const RequestTotals requests_start = client.request_totals();
+  RequestTotals requests_previous = requests_start;
+  Json requests_series = Json::array(), p99_series = Json::array();
   const auto start = Clock::now();
   const auto end =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timing.duration_s));
@@ -144,6 +175,14 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
     window.interval_mb_s.push_back(mb_s);
     t_s.push_back(std::chrono::duration<double>(now - start).count());
     series.push_back(mb_s);
+    if (request_workload) {
+      const RequestTotals requests = client.request_totals();
+      const RequestTotals interval = requests.minus(requests_previous);
+      requests_series.push_back(dt > 0 ? static_cast<double>(interval.completed) / dt : 0.0);
+      const auto p99 = interval.latency.quantile_ns(0.99);
+      p99_series.push_back(p99 ? Json(*p99 / 1000.0) : Json(nullptr));
+      requests_previous = requests;
+    }
     previous_bytes = bytes;
     previous_time = now;
     sampler.note_cpu();
@@ -153,6 +192,9 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.server_end = observe_threads(server_reports(), server_pid);
   window.client_end = observe_threads(client.threads(), 0);
   window.connections_end = client.connection_bytes();
+  if (request_workload) window.requests = requests_previous.minus(requests_start);
+  window.memory_end = read_memory(0);
+  if (server_pid > 0) window.server_memory_end = read_memory(server_pid);
   if (const auto steal_end = read_machine_steal_s(); steal_start && steal_end)
     window.steal_s = *steal_end - *steal_start;
 
@@ -162,12 +204,25 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
 
   result.metrics = compute_metrics(window);
   result.series = {{"interval_ms", timing.interval_ms}, {"t_s", t_s}, {"throughput_mb_s", series}};
+  if (window.requests) {
+    result.series["requests_per_s"] = requests_series;
+    result.series["latency_us_p99"] = p99_series;
+    if (window.requests->latency.count() > 0) result.histograms["latency_ns"] = window.requests->latency.to_json();
+    if (window.requests->connect.count() > 0) result.histograms["connect_ns"] = window.requests->connect.to_json();
+  }
   fill_observed(result.placement, server_reports());
   fill_observed(result.placement, client.threads());
   ServerThreadReport sampler_report{"sampler", 0, sampler.snapshot(), true};
   fill_observed(result.placement, {sampler_report});
   if (!client_error.empty()) {
     result.fail("client connection failed: " + client_error);
+  } else if (window.offered_requests_per_s > 0 &&
+             result.metrics.value("achieved_rate_share", 1.0) < kAchievedRateWarning) {
+    result.extra["warning"] = "open loop: " + std::to_string(result.metrics["requests_per_s"].get<double>()) +
+                              " requests/s answered of " + std::to_string(window.offered_requests_per_s) +
+                              " offered; the server or the client fell behind, and the latencies include the "
+                              "queueing (requests behind schedule: " +
+                              std::to_string(window.requests->behind_schedule) + ")";
   } else if (window.echoed_bytes == 0) {
     // Every connection alive, nothing echoed: the server stalled. That is a
     // measurement (0 MB/s; edge + read once starves by design), not a failure.

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/load/request_workloads.h"
+
+namespace echolab {
+
+/// The socket half the request workloads share: framed requests queued and
+/// written as the socket takes them, responses read, assembled and checked
+/// in order against the requests in flight, failures named by connection
+/// and request. Subclasses decide when requests go out and what a response
+/// completes. Client thread only (bytes_echoed: any thread).
+class RequestSocket : public WorkloadConnection {
+ public:
+  RequestSocket(UniqueFd fd, int index, ClientThreadContext& context);
+  uint64_t bytes_echoed() const override { return received_.load(std::memory_order_relaxed); }
+  bool failed() const { return !fd_; }
+
+ protected:
+  /// Called for each checked response with its request's start time (ns)
+  /// and the time it was read (0 when timing is off).
+  virtual void on_response(uint64_t started_ns, uint64_t now_ns) = 0;
+
+  /// Queues request number next_seq_ whose latency counts from `started_ns`.
+  void queue_request(uint64_t started_ns);
+  /// Writes queued bytes until done or the socket is full; false if failed.
+  bool flush();
+  /// Reads until EAGAIN, handing each whole response to on_response.
+  void read_responses();
+  /// Reads errors, closes and flushes, as on_events does for rr and open.
+  void handle_events(uint32_t events);
+  void fail(const std::string& why);
+  /// Replaces the socket (crr's next connection); the old one is closed.
+  void replace_socket(UniqueFd fd);
+  uint64_t now_if_timing() const { return timing_ ? monotonic_ns() : 0; }
+  size_t in_flight() const { return inflight_.size() - inflight_head_; }
+  /// Set by a subclass that is done with this socket: reading stops.
+  void stop_reading(bool stop) { stop_reading_ = stop; }
+
+  UniqueFd fd_;
+  const int index_;
+  ClientThreadContext& context_;
+  RequestRecorder& recorder_;
+  const bool timing_;
+
+ private:
+  bool take_response(const char* message, uint64_t now);
+
+  MessageFormat format_;
+  MessageAssembler assembler_;
+  std::vector<char> out_;
+  size_t out_offset_ = 0;
+  bool stop_reading_ = false;
+  std::vector<uint64_t> inflight_;  // start time of each request in flight, oldest at inflight_head_
+  size_t inflight_head_ = 0;
+  uint64_t next_seq_ = 0;
+  uint64_t expected_seq_ = 0;
+  std::atomic<uint64_t> received_{0};  // written by this thread, read by the sampler
+};
+
+}  // namespace echolab

@@ -1,0 +1,300 @@
+#include "harness/load/request_workloads.h"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <system_error>
+
+#include "harness/load/request_socket.h"
+
+namespace echolab {
+namespace {
+
+constexpr uint32_t kMagic = 0xEC40'1AB5;
+constexpr size_t kPatternPeriod = 251;  // prime: consecutive requests start at different places
+constexpr uint64_t kBehindScheduleNs = 1'000'000;
+
+void put_u64(char* out, uint64_t value) { std::memcpy(out, &value, sizeof value); }
+void put_u32(char* out, uint32_t value) { std::memcpy(out, &value, sizeof value); }
+uint64_t get_u64(const char* in) {
+  uint64_t value;
+  std::memcpy(&value, in, sizeof value);
+  return value;
+}
+uint32_t get_u32(const char* in) {
+  uint32_t value;
+  std::memcpy(&value, in, sizeof value);
+  return value;
+}
+
+}  // namespace
+
+MessageFormat::MessageFormat(size_t bytes) : bytes_(bytes), pattern_(bytes + kPatternPeriod) {
+  for (size_t i = 0; i < pattern_.size(); ++i) pattern_[i] = static_cast<char>('a' + i % 26);
+}
+
+const char* MessageFormat::body(uint64_t seq) const { return pattern_.data() + seq % kPatternPeriod; }
+
+void MessageFormat::write(uint64_t seq, uint32_t connection, char* out) const {
+  put_u64(out, seq);
+  put_u32(out + 8, connection);
+  put_u32(out + 12, kMagic ^ static_cast<uint32_t>(bytes_));
+  std::memcpy(out + kMinBytes, body(seq), bytes_ - kMinBytes);
+}
+
+std::string MessageFormat::check(uint64_t seq, uint32_t connection, const char* in) const {
+  if (get_u32(in + 12) != (kMagic ^ static_cast<uint32_t>(bytes_))) return "echo is not a request header (torn echo)";
+  if (get_u32(in + 8) != connection) {
+    return "echo belongs to connection " + std::to_string(get_u32(in + 8)) + " (crossed connections)";
+  }
+  if (get_u64(in) != seq) return "echo of request " + std::to_string(get_u64(in)) + " arrived instead (reordered)";
+  if (std::memcmp(in + kMinBytes, body(seq), bytes_ - kMinBytes) != 0) return "echo body differs from the request";
+  return "";
+}
+
+RequestSocket::RequestSocket(UniqueFd fd, int index, ClientThreadContext& context)
+    : fd_(std::move(fd)),
+      index_(index),
+      context_(context),
+      recorder_(context.requests),
+      timing_(context.config.options.flag("timing")),
+      format_(context.config.message_bytes),
+      assembler_(context.config.message_bytes) {}
+
+void RequestSocket::queue_request(uint64_t started_ns) {
+  const size_t at = out_.size();
+  out_.resize(at + format_.bytes());
+  format_.write(next_seq_++, static_cast<uint32_t>(index_), out_.data() + at);
+  inflight_.push_back(started_ns);
+}
+
+bool RequestSocket::flush() {
+  while (fd_ && out_offset_ < out_.size()) {
+    ssize_t n = ::send(fd_.get(), out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_offset_ += static_cast<size_t>(n);
+      bump(context_.counters.bytes_out, static_cast<uint64_t>(n));
+      bump(context_.counters.writes);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && errno == EAGAIN) {
+      break;
+    } else {
+      fail(std::string("send: ") + std::strerror(errno));
+      return false;
+    }
+  }
+  if (out_offset_ == out_.size()) {
+    out_.clear();
+    out_offset_ = 0;
+  } else if (out_offset_ > out_.size() / 2) {
+    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_offset_));
+    out_offset_ = 0;
+  }
+  return static_cast<bool>(fd_);
+}
+
+bool RequestSocket::take_response(const char* message, uint64_t now) {
+  if (in_flight() == 0) {
+    fail("an echo arrived for request " + std::to_string(expected_seq_) + ", which was never sent");
+    return false;
+  }
+  if (std::string error = format_.check(expected_seq_, static_cast<uint32_t>(index_), message); !error.empty()) {
+    fail("request " + std::to_string(expected_seq_) + ": " + error);
+    return false;
+  }
+  ++expected_seq_;
+  const uint64_t started = inflight_[inflight_head_++];
+  if (inflight_head_ == inflight_.size()) {
+    inflight_.clear();
+    inflight_head_ = 0;
+  } else if (inflight_head_ > 4096 && inflight_head_ > inflight_.size() / 2) {
+    inflight_.erase(inflight_.begin(), inflight_.begin() + static_cast<std::ptrdiff_t>(inflight_head_));
+    inflight_head_ = 0;
+  }
+  bump(recorder_.completed);
+  if (timing_) recorder_.latency.record(now > started ? now - started : 0);
+  on_response(started, now);
+  return static_cast<bool>(fd_);
+}
+
+void RequestSocket::read_responses() {
+  std::vector<char>& scratch = context_.scratch;
+  while (fd_ && !stop_reading_) {
+    ssize_t n = ::read(fd_.get(), scratch.data(), scratch.size());
+    if (n > 0) {
+      bump(received_, static_cast<uint64_t>(n));
+      bump(context_.counters.bytes_in, static_cast<uint64_t>(n));
+      bump(context_.counters.reads);
+      const uint64_t now = now_if_timing();
+      assembler_.feed(scratch.data(), static_cast<size_t>(n),
+                      [&](const char* message) { return take_response(message, now); });
+    } else if (n == 0) {
+      if (in_flight() > 0) {
+        fail("server closed the connection with request " + std::to_string(expected_seq_) + " in flight (" +
+             std::to_string(assembler_.partial_bytes()) + " of " + std::to_string(format_.bytes()) +
+             " bytes echoed)");
+      } else {
+        fail("server closed the connection");
+      }
+      return;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN) {
+      return;
+    } else {
+      fail(std::string("read: ") + std::strerror(errno));
+      return;
+    }
+  }
+}
+
+void RequestSocket::handle_events(uint32_t events) {
+  if (!fd_) return;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) read_responses();
+  if (fd_ && (events & EPOLLERR)) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    fail(std::string("socket error: ") + std::strerror(error));
+    return;
+  }
+  if (fd_) flush();
+}
+
+void RequestSocket::fail(const std::string& why) {
+  if (!fd_) return;
+  bump(context_.counters.errors);
+  if (context_.first_error.empty()) context_.first_error = "connection " + std::to_string(index_) + ": " + why;
+  context_.loop.remove(fd_.get());
+  fd_.reset();
+  bump(context_.counters.closed);
+}
+
+void RequestSocket::replace_socket(UniqueFd fd) {
+  if (fd_) context_.loop.remove(fd_.get());
+  fd_ = std::move(fd);
+  out_.clear();
+  out_offset_ = 0;
+}
+
+namespace {
+
+/// rr: keeps load.depth requests in flight; each response sends the next
+/// request at once (closed loop: 1 = ping-pong, more = pipelining).
+/// Client thread only.
+class ClosedLoopConnection : public RequestSocket {
+ public:
+  using RequestSocket::RequestSocket;
+
+  void start() override {
+    context_.loop.add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this);
+    const uint64_t now = now_if_timing();
+    for (long long i = 0; i < context_.config.options.integer("depth"); ++i) queue_request(now);
+    flush();
+  }
+  void on_events(uint32_t events) override { handle_events(events); }
+
+ protected:
+  void on_response(uint64_t, uint64_t now_ns) override { queue_request(now_ns); }
+};
+
+/// open: sends a request when the thread's schedule hands it one; its
+/// latency counts from the request's intended send time. Client thread only.
+class OpenLoopConnection : public RequestSocket {
+ public:
+  using RequestSocket::RequestSocket;
+
+  void start() override { context_.loop.add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this); }
+  void on_events(uint32_t events) override { handle_events(events); }
+  void send_request(uint64_t intended_ns) {
+    if (failed()) return;
+    queue_request(intended_ns);
+    flush();
+  }
+
+ protected:
+  void on_response(uint64_t, uint64_t) override {}
+};
+
+/// The open loop's arrival schedule for one client thread: load.rate /
+/// load.threads requests per second, evenly spaced (uniform, threads
+/// staggered) or with exponential gaps (poisson), handed round-robin to the
+/// thread's connections when a timerfd says their time has come. Timer slack
+/// is set to 1 ns so sends are not batched late. Client thread only.
+class OpenLoopSchedule : public WorkloadThreadDriver, public EventHandler {
+ public:
+  OpenLoopSchedule(ClientThreadContext& context, const ThreadConnections& connections)
+      : context_(context), random_(0x5eed + static_cast<uint64_t>(context.thread_index)) {
+    for (auto* connection : connections) connections_.push_back(static_cast<OpenLoopConnection*>(connection));
+    const double per_thread = context.config.options.number("rate") / context.config.threads;
+    gap_ns_ = 1e9 / per_thread;
+    poisson_ = context.config.options.text("arrival") == "poisson";
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    timer_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!timer_) throw std::system_error(errno, std::generic_category(), "timerfd_create");
+    // Threads start staggered by one gap over the total rate, so their
+    // uniform schedules interleave into one.
+    next_ns_ = static_cast<double>(monotonic_ns()) + gap_ns_ * context.thread_index / context.config.threads;
+    context_.loop.add(timer_.get(), EPOLLIN, this);
+    arm();
+  }
+  ~OpenLoopSchedule() override { context_.loop.remove(timer_.get()); }
+
+  void on_events(uint32_t) override {
+    uint64_t expirations;
+    while (::read(timer_.get(), &expirations, sizeof expirations) < 0 && errno == EINTR) {
+    }
+    const uint64_t now = monotonic_ns();
+    while (next_ns_ <= static_cast<double>(now) && !context_.loop.stop_requested()) {
+      const auto intended = static_cast<uint64_t>(next_ns_);
+      bump(context_.requests.scheduled);
+      if (now - intended > kBehindScheduleNs) bump(context_.requests.behind_schedule);
+      connections_[next_connection_]->send_request(intended);
+      next_connection_ = (next_connection_ + 1) % connections_.size();
+      next_ns_ += poisson_ ? exponential_(random_) * gap_ns_ : gap_ns_;
+    }
+    arm();
+  }
+
+ private:
+  void arm() {
+    itimerspec when{};
+    const auto at = static_cast<uint64_t>(next_ns_);
+    when.it_value.tv_sec = static_cast<time_t>(at / 1'000'000'000u);
+    when.it_value.tv_nsec = static_cast<long>(at % 1'000'000'000u);
+    timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &when, nullptr);
+  }
+
+  ClientThreadContext& context_;
+  std::vector<OpenLoopConnection*> connections_;
+  size_t next_connection_ = 0;
+  double gap_ns_ = 0;
+  double next_ns_ = 0;
+  bool poisson_ = false;
+  std::mt19937_64 random_;
+  std::exponential_distribution<double> exponential_{1.0};
+  UniqueFd timer_;
+};
+
+}  // namespace
+
+std::unique_ptr<WorkloadConnection> connect_rr(UniqueFd fd, int index, ClientThreadContext& context) {
+  return std::make_unique<ClosedLoopConnection>(std::move(fd), index, context);
+}
+
+std::unique_ptr<WorkloadConnection> connect_open(UniqueFd fd, int index, ClientThreadContext& context) {
+  return std::make_unique<OpenLoopConnection>(std::move(fd), index, context);
+}
+
+std::unique_ptr<WorkloadThreadDriver> drive_open(ClientThreadContext& context, const ThreadConnections& connections) {
+  if (connections.empty()) return nullptr;
+  return std::make_unique<OpenLoopSchedule>(context, connections);
+}
+
+}  // namespace echolab

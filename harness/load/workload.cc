@@ -1,0 +1,71 @@
+#include <arpa/inet.h>
+#include <time.h>
+
+#include <fstream>
+
+#include "harness/load/workload.h"
+
+namespace echolab {
+namespace {
+
+// Ports in net.ipv4.ip_local_port_range (Linux's default if unreadable).
+int ephemeral_ports() {
+  static const int ports = [] {
+    int low = 32768, high = 60999;
+    std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low >> high;
+    return high >= low ? high - low + 1 : 28232;
+  }();
+  return ports;
+}
+
+// 127.0.0.(2 + offset) when `target` is IPv4 loopback, port chosen at connect.
+std::optional<SocketAddress> loopback_source(const SocketAddress& target, uint32_t offset) {
+  if (target.family() != AF_INET) return std::nullopt;
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&target.storage);
+  if ((ntohl(v4->sin_addr.s_addr) >> 24) != 127) return std::nullopt;
+  SocketAddress source = target;
+  auto* out = reinterpret_cast<sockaddr_in*>(&source.storage);
+  out->sin_port = 0;
+  out->sin_addr.s_addr = htonl((127u << 24) + 2u + offset);
+  return source;
+}
+
+}  // namespace
+
+void RequestTotals::add(const RequestRecorder& recorder) {
+  latency.merge(recorder.latency.snapshot());
+  connect.merge(recorder.connect.snapshot());
+  completed += recorder.completed.load(std::memory_order_relaxed);
+  connects += recorder.connects.load(std::memory_order_relaxed);
+  scheduled += recorder.scheduled.load(std::memory_order_relaxed);
+  behind_schedule += recorder.behind_schedule.load(std::memory_order_relaxed);
+}
+
+RequestTotals RequestTotals::minus(const RequestTotals& earlier) const {
+  RequestTotals out;
+  out.latency = latency.minus(earlier.latency);
+  out.connect = connect.minus(earlier.connect);
+  out.completed = completed - earlier.completed;
+  out.connects = connects - earlier.connects;
+  out.scheduled = scheduled - earlier.scheduled;
+  out.behind_schedule = behind_schedule - earlier.behind_schedule;
+  return out;
+}
+
+std::optional<SocketAddress> source_address_for(const SocketAddress& target, int index, int connections) {
+  const int per_address = ephemeral_ports() / 2;
+  if (connections <= per_address) return std::nullopt;
+  return loopback_source(target, static_cast<uint32_t>(index / per_address));
+}
+
+std::optional<SocketAddress> rotating_source_address(const SocketAddress& target, uint64_t n) {
+  return loopback_source(target, static_cast<uint32_t>(n % 64));
+}
+
+uint64_t monotonic_ns() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
+}
+
+}  // namespace echolab
