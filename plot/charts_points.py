@@ -1,12 +1,14 @@
 """Charts of per-point summary statistics: metric bars and metric-vs-axis lines.
 
 Every statistic drawn comes from the point's row of summary.csv (missing cells
-are simply not drawn), titles and units from the run's metric catalogue, and
-every function returns the numbers it drew in `ChartResult.data`.
+are simply not drawn; latency percentiles from its `*_merged` columns), titles
+and units from the run's metric catalogue, and every function returns the
+numbers it drew in `ChartResult.data`.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from plot.chartkit import (LINE_STYLES, MARKERS, MODEL_KEY, ChartResult,
@@ -16,10 +18,7 @@ from plot.chartkit import (LINE_STYLES, MARKERS, MODEL_KEY, ChartResult,
 from plot.naming import (display_keys, format_axis_value, format_value,
                          key_axis_label)
 from plot.palette import ModelColours
-from plot.summary_csv import STATS
-
-# Chart choice: the metrics drawn against a numeric swept key.
-LINE_METRICS = ("throughput_mb_s", "server_cpu_per_gb")
+from plot.summary_csv import MERGED_SUFFIX, STATS
 
 
 def metric_bars(run: Any, out_dir: str, colours: ModelColours, metric: str,
@@ -111,10 +110,12 @@ def line_chart_stem(axis_key: str) -> str:
     return "lines-" + axis_key.replace(".", "-").replace("/", "-")
 
 
-def _series_of(run: Any, axis_key: str) -> "OrderedDict[tuple, List[Any]]":
-    """Points on the axis grouped by every other varied key, sorted by x."""
+def series_along(run: Any, axis_key: str, points: Optional[List[Any]] = None
+                 ) -> "OrderedDict[tuple, List[Any]]":
+    """Points (default: all the run's) with a number for `axis_key`,
+    grouped by model and every other varied key, each group sorted by x."""
     series: "OrderedDict[tuple, List[Any]]" = OrderedDict()
-    for point in run.points:
+    for point in run.points if points is None else points:
         if not _is_number(point.value(axis_key)):
             continue
         key = (point.model,) + tuple(
@@ -131,7 +132,7 @@ def _series_labels(series: "OrderedDict[tuple, List[Any]]",
     """Legend text per series: a shared case label, else the model plus the
     other keys that tell this series apart (keys equal everywhere omitted)."""
     keys = list(series)
-    telling = [i for i in range(1, max(map(len, keys)))
+    telling = [i for i in range(1, max(map(len, keys), default=1))
                if len({k[i] if i < len(k) else None for k in keys}) > 1]
     labels = []
     for key, members in series.items():
@@ -146,8 +147,39 @@ def _series_labels(series: "OrderedDict[tuple, List[Any]]",
     return labels
 
 
-def _set_axis_scale(ax: Any, key: str, xs: List[float]) -> None:
-    """Log2 x axis for wide positive ranges (buffer sizes), ticks at values."""
+@dataclass
+class StyledSeries:
+    """One line of a lines chart: its points, legend label and look."""
+    label: str
+    points: List[Any]
+    colour: str
+    linestyle: str
+    marker: str
+
+
+def styled_series(series: "OrderedDict[tuple, List[Any]]",
+                  colours: ModelColours, axis_key: str) -> List[StyledSeries]:
+    """Each series with a unique label, its model's colour, and a line style
+    and marker that tell apart the series of one model (same in every
+    panel)."""
+    styled: List[StyledSeries] = []
+    style_index: Dict[str, int] = {}
+    for (key, members), label in zip(series.items(),
+                                    _series_labels(series, axis_key)):
+        model = key[0]
+        index = style_index.get(model, 0)
+        style_index[model] = index + 1
+        while label in {s.label for s in styled}:
+            label += "'"
+        styled.append(StyledSeries(label, members, colours(model),
+                                   LINE_STYLES[index % len(LINE_STYLES)],
+                                   MARKERS[index % len(MARKERS)]))
+    return styled
+
+
+def set_axis_scale(ax: Any, key: str, xs: List[float]) -> None:
+    """Log x axis for wide positive ranges (16x or more: buffer sizes,
+    connection counts), ticks at the values."""
     if min(xs) > 0 and max(xs) / min(xs) >= 16:
         ax.set_xscale("log", base=2)
         ax.minorticks_off()
@@ -155,28 +187,81 @@ def _set_axis_scale(ax: Any, key: str, xs: List[float]) -> None:
     ax.set_xticklabels([format_axis_value(key, x) for x in xs])
 
 
+@dataclass(frozen=True)
+class LinePanel:
+    """One panel of a lines chart: a summary metric's median with its
+    p25-p75 band, or (`merged`) its value over all ok repetitions' merged
+    latency histograms, which has no spread."""
+    metric: str
+    merged: bool = False
+    log_y: bool = False
+
+    @property
+    def key(self) -> str:
+        """Its entry in ChartResult.data: the metric, or `<metric>_merged`."""
+        return self.metric + MERGED_SUFFIX if self.merged else self.metric
+
+    @property
+    def central(self) -> str:
+        """The statistic the line joins: `median`, or `merged`."""
+        return "merged" if self.merged else "median"
+
+    def values(self, point: Any) -> Dict[str, Optional[float]]:
+        """The point's line value (and p25/p75 for summary metrics)."""
+        if self.merged:
+            return {"merged": point.merged(self.metric)}
+        return {s: point.stat(self.metric, s) for s in ("median", "p25", "p75")}
+
+    def title(self, catalogue: Any, axis_key: str) -> str:
+        """Panel title from the catalogue."""
+        merged = " (all repetitions' requests, merged)" if self.merged else ""
+        return f"{catalogue.title(self.metric)}{merged} vs {axis_key}"
+
+
+# Chart choice: the panels of a lines chart, each drawn when some point has
+# its figure (throughput and CPU/GB always; request rate and merged p99 for
+# request workloads; memory per connection when it was measured).
+LINE_PANELS = (LinePanel("throughput_mb_s"), LinePanel("server_cpu_per_gb"),
+               LinePanel("requests_per_s"),
+               LinePanel("latency_us_p99", merged=True, log_y=True),
+               LinePanel("rss_per_connection_kb"))
+
+
+def _panels_with_data(run: Any, points: List[Any]) -> List[LinePanel]:
+    return [panel for panel in LINE_PANELS
+            if panel.metric in run.catalogue.metrics
+            and any(panel.values(p)[panel.central] is not None
+                    for p in points)]
+
+
 def axis_lines(run: Any, out_dir: str, colours: ModelColours,
                axis_key: str) -> Optional[ChartResult]:
-    """Chart 2: throughput and CPU/GB against a numeric axis, line per model.
+    """Chart 2: throughput and CPU/GB (and, where measured, requests/s,
+    merged p99 latency and memory per connection) against a numeric axis.
 
-    Median line with a p25-p75 band; series that differ in other varied keys
-    share the model's colour and differ in line style.
+    Median line with a p25-p75 band, one line per model; series that differ
+    in other varied keys share the model's colour and differ in line style.
     """
-    series = _series_of(run, axis_key)
-    if not any(p.stat(m, "median") is not None for members in series.values()
-               for p in members for m in LINE_METRICS):
+    series = styled_series(series_along(run, axis_key), colours, axis_key)
+    panels = _panels_with_data(run, [p for s in series for p in s.points])
+    if not panels:
         return None
-    figure, axes = new_figure(7.0, 6.0, nrows=len(LINE_METRICS), sharex=True)
-    data: Dict[str, Any] = {"axis": axis_key}
-    all_x = sorted({float(p.value(axis_key)) for members in series.values()
-                    for p in members})
-    for ax, metric in zip(axes, LINE_METRICS):
-        data[metric] = _draw_metric_lines(ax, series, colours, axis_key,
-                                          metric)
-        ax.set_ylabel(run.catalogue.axis_label(metric))
-        ax.set_ylim(bottom=0)
-        ax.set_title(f"{run.catalogue.title(metric)} vs {axis_key}")
-    _set_axis_scale(axes[-1], axis_key, all_x)
+    figure, _ = new_figure(7.0, 0.4 + 2.8 * len(panels), nrows=len(panels),
+                           sharex=True)
+    axes = figure.axes  # a list, whatever the panel count
+    all_x = sorted({float(p.value(axis_key)) for s in series for p in s.points})
+    data: Dict[str, Any] = {"axis": axis_key,
+                            "panels": [panel.key for panel in panels]}
+    for ax, panel in zip(axes, panels):
+        data[panel.key] = _draw_panel_lines(ax, series, axis_key, panel)
+        ax.set_ylabel(run.catalogue.axis_label(panel.metric))
+        if panel.log_y:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_title(panel.title(run.catalogue, axis_key))
+    set_axis_scale(axes[-1], axis_key, all_x)
+    data["x_scale"] = axes[-1].get_xscale()
     axes[-1].set_xlabel(key_axis_label(axis_key))
     # Outside the axes, right of the top panel: never over a line.
     axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -184,37 +269,44 @@ def axis_lines(run: Any, out_dir: str, colours: ModelColours,
     stem = line_chart_stem(axis_key)
     files = save_figure(figure, out_dir, stem, caption_for(run))
     return ChartResult(
-        stem, f"Throughput and CPU vs {axis_key}",
-        f"Median throughput and server CPU per GB as {axis_key} changes, one "
-        "line per model (band: p25-p75).", files, data)
+        stem, f"{_joined_titles(run.catalogue, panels)} vs {axis_key}",
+        _lines_description(axis_key, panels), files, data)
 
 
-def _draw_metric_lines(ax: Any, series: "OrderedDict[tuple, List[Any]]",
-                       colours: ModelColours, axis_key: str,
-                       metric: str) -> Dict[str, Dict[str, List[Any]]]:
-    """Draw one metric's lines and return {series label: drawn arrays}."""
+def _joined_titles(catalogue: Any, panels: List[LinePanel]) -> str:
+    titles = [catalogue.title(panel.metric) for panel in panels]
+    return titles[0] if len(titles) == 1 else \
+        ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+def _lines_description(axis_key: str, panels: List[LinePanel]) -> str:
+    text = (f"Medians as {axis_key} changes, one line per model (band: "
+            "p25-p75 over repetitions)")
+    if any(panel.merged for panel in panels):
+        text += ("; latency percentiles are over all ok repetitions' "
+                 "requests together (merged histograms), so they have no band")
+    return text + "."
+
+
+def _draw_panel_lines(ax: Any, series: List[StyledSeries], axis_key: str,
+                      panel: LinePanel) -> Dict[str, Dict[str, List[Any]]]:
+    """Draw one panel's lines and return {series label: drawn arrays}."""
     drawn: Dict[str, Dict[str, List[Any]]] = {}
-    style_index: Dict[str, int] = {}
-    for (key, members), label in zip(series.items(),
-                                    _series_labels(series, axis_key)):
-        points = [p for p in members if p.stat(metric, "median") is not None]
-        if not points:
+    for line in series:
+        values = [(p, panel.values(p)) for p in line.points]
+        values = [(p, v) for p, v in values if v[panel.central] is not None]
+        if not values:
             continue
-        model = key[0]
-        index = style_index.get(model, 0)
-        style_index[model] = index + 1
-        while label in drawn:
-            label += "'"
-        arrays = {"x": [p.value(axis_key) for p in points],
-                  "config_ids": [p.config_id for p in points],
-                  **{s: [p.stat(metric, s) for p in points]
-                     for s in ("median", "p25", "p75")}}
-        colour = colours(model)
-        ax.plot(arrays["x"], arrays["median"], color=colour, label=label,
-                linestyle=LINE_STYLES[index % len(LINE_STYLES)],
-                marker=MARKERS[index % len(MARKERS)], markersize=4)
-        if all(v is not None for v in arrays["p25"] + arrays["p75"]):
-            ax.fill_between(arrays["x"], arrays["p25"], arrays["p75"],
-                            color=colour, alpha=0.15, linewidth=0)
-        drawn[label] = arrays
+        arrays = {"x": [p.value(axis_key) for p, _ in values],
+                  "config_ids": [p.config_id for p, _ in values],
+                  **{name: [v[name] for _, v in values]
+                     for name in values[0][1]}}
+        ax.plot(arrays["x"], arrays[panel.central], color=line.colour,
+                label=line.label, linestyle=line.linestyle,
+                marker=line.marker, markersize=4)
+        low, high = arrays.get("p25"), arrays.get("p75")
+        if low and high and all(v is not None for v in low + high):
+            ax.fill_between(arrays["x"], low, high, color=line.colour,
+                            alpha=0.15, linewidth=0)
+        drawn[line.label] = arrays
     return drawn

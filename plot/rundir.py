@@ -135,6 +135,16 @@ class Point:
         """A summary statistic (median, p25, ...) of a metric."""
         return self.summary.stat(metric, name)
 
+    def merged(self, metric: str) -> Optional[float]:
+        """`metric` over all ok repetitions' merged latency histograms
+        (summary.csv's `<metric>_merged`), or None."""
+        return self.summary.merged_stat(metric)
+
+    @property
+    def n_requests(self) -> int:
+        """Requests timed over all ok repetitions (0 when none or unknown)."""
+        return self.summary.n_requests or 0
+
     def repetition_values(self, metric: str) -> List[float]:
         """The metric of each successful repetition, in repetition order."""
         values = (t.metric(metric) for t in self.ok_trials)

@@ -4,7 +4,9 @@
 it too) and `echolab summarize DIR` writes it for any run directory. plot/
 computes no statistic itself: a cell that is empty or absent is shown as
 missing. Which metrics have columns is the catalogue's business
-(plot/catalogue.py: entries with "summary": true).
+(plot/catalogue.py: entries with "summary": true); the `<M>_merged` columns
+(percentiles over the merged latency histograms of all ok repetitions) and
+`n_requests` are read by their header names.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from plot.cli_support import BadInput, summarize_fix
 FILE_NAME = "summary.csv"
 STATS = ("median", "p25", "p75", "min", "max", "cv")
 REQUIRED_COLUMNS = ("config_id", "label", "n_ok", "n_trials")
+MERGED_SUFFIX = "_merged"
 
 Stats = Dict[str, Optional[float]]
 
@@ -36,10 +39,19 @@ class SummaryRow:
     # ok trials that met the point's expectation; None when the point has
     # none or summary.csv has no n_expect_met column (an older echolab).
     n_expect_met: Optional[int] = None
+    # Requests of all ok repetitions together and the figures of their
+    # merged histograms, by metric (`latency_us_p99` from
+    # latency_us_p99_merged); None / absent for points without requests.
+    n_requests: Optional[int] = None
+    merged: Stats = field(default_factory=dict)
 
     def stat(self, metric: str, name: str) -> Optional[float]:
         """The statistic `name` of `metric`, or None where there is none."""
         return self.stats.get(metric, {}).get(name)
+
+    def merged_stat(self, metric: str) -> Optional[float]:
+        """`metric` over the merged histograms (`<metric>_merged`), or None."""
+        return self.merged.get(metric)
 
 
 def _parse_number(cell: str) -> Optional[float]:
@@ -82,7 +94,11 @@ def _row(record: Dict[str, str], varied_keys: Sequence[str],
         n_trials=int(_parse_number(record["n_trials"]) or 0),
         n_expect_met=_optional_count(record.get("n_expect_met", "")),
         stats={m: {s: _parse_number(record.get(f"{m}_{s}", ""))
-                   for s in STATS} for m in metrics})
+                   for s in STATS} for m in metrics},
+        n_requests=_optional_count(record.get("n_requests", "")),
+        merged={column[:-len(MERGED_SUFFIX)]: _parse_number(cell)
+                for column, cell in record.items()
+                if column.endswith(MERGED_SUFFIX)})
 
 
 def read_summary_csv(path: str, catalogue: Catalogue

@@ -117,7 +117,9 @@ LatencyHistogram LatencyHistogram::from_json(const Json& json) {
   if (!buckets.is_array() || buckets.size() % 2 != 0) fail("buckets is not an array of index, count pairs");
   LatencyHistogram out;
   for (size_t i = 0; i < buckets.size(); i += 2) {
-    if (!buckets[i].is_number_unsigned() || !buckets[i + 1].is_number_unsigned()) fail("a bucket is not a number");
+    for (const Json* field : {&buckets[i], &buckets[i + 1]}) {
+      if (!field->is_number_integer() || field->get<int64_t>() < 0) fail("a bucket is not a count: " + field->dump());
+    }
     const auto index = buckets[i].get<uint64_t>();
     if (index >= HistogramLayout::kBuckets) fail("bucket index " + std::to_string(index) + " out of range");
     out.counts_[index] += buckets[i + 1].get<uint64_t>();

@@ -53,6 +53,7 @@ Json SweepRunner::record_of(const PlannedTrial& trial, const TrialResult& result
                  {"config", point.config},         {"status", result.status},
                  {"error", result.error},          {"placement", placement_or_plan(result, placement_of(point))},
                  {"metrics", result.metrics},      {"series", result.series}};
+  if (!result.histograms.empty()) record["histograms"] = result.histograms;
   for (const auto& [key, value] : result.extra.items()) {
     if (!record.contains(key)) record[key] = value;  // e.g. server_address
   }

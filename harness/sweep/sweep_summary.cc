@@ -7,6 +7,7 @@
 #include <set>
 
 #include "harness/trial/metric_catalogue.h"
+#include "harness/trial/metrics.h"
 
 namespace echolab {
 namespace {
@@ -81,6 +82,29 @@ std::optional<MetricStats> summarize_values(std::vector<double> values) {
   return stats;
 }
 
+const std::vector<std::string>& merged_latency_columns() {
+  static const std::vector<std::string> columns = {
+      "n_requests",           "latency_us_p50_merged", "latency_us_p90_merged",  "latency_us_p99_merged",
+      "latency_us_p999_merged", "latency_us_p9999_merged", "latency_us_max_merged", "latency_us_mean_merged",
+      "connect_us_p50_merged", "connect_us_p99_merged"};
+  return columns;
+}
+
+std::vector<std::string> SweepSummary::merged_cells(const Row& row) {
+  if (row.latency.count() == 0) return std::vector<std::string>(merged_latency_columns().size(), "");
+  Json merged, connect;
+  add_latency_metrics(row.latency, "latency_us", merged);
+  add_latency_metrics(row.connect, "connect_us", connect);
+  auto cell = [](const Json& value) { return value.is_number() ? number_cell(value.get<double>()) : std::string(); };
+  std::vector<std::string> cells = {std::to_string(row.latency.count())};
+  for (const char* suffix : {"_p50", "_p90", "_p99", "_p999", "_p9999", "_max", "_mean"}) {
+    cells.push_back(cell(merged[std::string("latency_us") + suffix]));
+  }
+  cells.push_back(cell(connect["connect_us_p50"]));
+  cells.push_back(cell(connect["connect_us_p99"]));
+  return cells;
+}
+
 const std::vector<std::string>& summary_metrics() {
   static const std::vector<std::string> metrics = summary_metric_names();
   return metrics;
@@ -117,6 +141,14 @@ SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) :
           }
           row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": not as expected: " + why);
         }
+      }
+      const Json histograms = record->value("histograms", Json::object());
+      try {
+        if (histograms.contains("latency_ns")) row.latency.merge(LatencyHistogram::from_json(histograms["latency_ns"]));
+        if (histograms.contains("connect_ns")) row.connect.merge(LatencyHistogram::from_json(histograms["connect_ns"]));
+      } catch (const std::invalid_argument& error) {
+        row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": " + error.what() +
+                               " (left out of the merged latency)");
       }
       const Json metrics = record->value("metrics", Json::object());
       for (size_t m = 0; m < summary_metrics().size(); ++m) {
@@ -160,6 +192,7 @@ std::string SweepSummary::csv() const {
     for (const char* stat : {"median", "p25", "p75", "min", "max", "cv"}) header.push_back(metric + "_" + stat);
   }
   header.push_back("n_expect_met");
+  header.insert(header.end(), merged_latency_columns().begin(), merged_latency_columns().end());
   auto line_of = [](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + csv_field(cells[i]);
@@ -185,25 +218,36 @@ std::string SweepSummary::csv() const {
       cells.push_back(stats->cv ? number_cell(*stats->cv) : "");
     }
     cells.push_back(row.n_expect_met ? std::to_string(*row.n_expect_met) : "");
+    const auto merged = merged_cells(row);
+    cells.insert(cells.end(), merged.begin(), merged.end());
     out += line_of(cells);
   }
   return out;
 }
+
+namespace {
+std::string pad(const std::string& text, size_t width) {
+  return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
+}
+}  // namespace
 
 void SweepSummary::print_table(std::ostream& out) const {
   size_t name_width = 5;
   for (const auto& row : rows_) name_width = std::max(name_width, row.point->display_name().size());
   name_width = std::min<size_t>(name_width, 56);
   char line[512];
-  std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s %7s %9s\n", "#", static_cast<int>(name_width),
+  std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s %7s %9s", "#", static_cast<int>(name_width),
                 "point", "MB/s median", "p25-p75", "ok/n", "CPU s/GB", "intv CV", "active", "expected");
-  out << line;
+  const bool requests =
+      std::any_of(rows_.begin(), rows_.end(), [](const Row& row) { return row.latency.count() > 0; });
+  out << line << (requests ? " " + pad("req/s", 10) + " " + pad("p99 us*", 10) : std::string()) << "\n";
   auto index_of = [](const std::string& metric) {
     const auto& names = summary_metrics();
     return static_cast<size_t>(std::find(names.begin(), names.end(), metric) - names.begin());
   };
   const size_t throughput = index_of("throughput_mb_s"), cpu_per_gb = index_of("server_cpu_per_gb"),
-               interval_cv = index_of("interval_cv"), active = index_of("server_threads_active");
+               interval_cv = index_of("interval_cv"), active = index_of("server_threads_active"),
+               requests_per_s = index_of("requests_per_s");
   for (const auto& row : rows_) {
     std::string name = row.point->display_name();
     if (name.size() > name_width) name = name.substr(0, name_width - 3) + "...";
@@ -213,15 +257,23 @@ void SweepSummary::print_table(std::ostream& out) const {
     const auto& threads_active = row.stats[active];
     const std::string expected =
         row.n_expect_met ? std::to_string(*row.n_expect_met) + "/" + std::to_string(row.n_ok) : std::string("-");
-    std::snprintf(line, sizeof line, "%-4d %-*s %11s %17s %7s %11s %9s %7s %9s\n", row.point->number,
+    std::snprintf(line, sizeof line, "%-4d %-*s %11s %17s %7s %11s %9s %7s %9s", row.point->number,
                   static_cast<int>(name_width), name.c_str(), mb_s ? fixed(mb_s->median, 1).c_str() : "-",
                   mb_s ? (fixed(mb_s->p25, 1) + "-" + fixed(mb_s->p75, 1)).c_str() : "-",
                   (std::to_string(row.n_ok) + "/" + std::to_string(row.n_trials)).c_str(),
                   cpu ? fixed(cpu->median, 2).c_str() : "-", cv ? fixed(cv->median, 3).c_str() : "-",
                   threads_active ? fixed(threads_active->median, 1).c_str() : "-", expected.c_str());
     out << line;
+    if (requests) {
+      const auto& per_s = row.stats[requests_per_s];
+      const auto p99 = row.latency.quantile_ns(0.99);
+      out << " " << pad(per_s ? fixed(per_s->median, 0) : "-", 10) << " "
+          << pad(p99 ? fixed(*p99 / 1000.0, 1) : "-", 10);
+    }
+    out << "\n";
     for (const auto& failure : row.failures) out << "       " << failure << "\n";
   }
+  if (requests) out << "* p99 of all ok repetitions' requests together (merged histograms)\n";
 }
 
 }  // namespace echolab

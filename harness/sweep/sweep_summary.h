@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/config/config_keys.h"
+#include "harness/load/latency_histogram.h"
 #include "harness/sweep/spec.h"
 
 namespace echolab {
@@ -20,6 +21,10 @@ struct MetricStats {
 /// median, p25, p75 (linear interpolation, numpy.percentile's default),
 /// min, max and cv of `values`; nullopt when empty.
 std::optional<MetricStats> summarize_values(std::vector<double> values);
+
+/// summary.csv's columns computed from a point's merged histograms (all
+/// ok repetitions' requests together), after n_expect_met, in order.
+const std::vector<std::string>& merged_latency_columns();
 
 /// The main metrics of summary.csv, in column order: the catalogue's
 /// summary metrics (harness/trial/metric_catalogue.h).
@@ -38,9 +43,11 @@ class SweepSummary {
 
   /// summary.csv: config_id,label,<varied keys>,n_ok,n_trials, then
   /// M_median,M_p25,M_p75,M_min,M_max,M_cv per main metric M, then
-  /// n_expect_met (empty for points without an expectation).
+  /// n_expect_met (empty for points without an expectation), then the
+  /// merged_latency_columns() (empty for points without histograms).
   std::string csv() const;
-  /// One line per point: median MB/s, p25-p75, ok/n, server CPU s/GB.
+  /// One line per point: median MB/s, p25-p75, ok/n, server CPU s/GB; with
+  /// request workloads also median requests/s and the merged p99 (marked *).
   void print_table(std::ostream& out) const;
 
  private:
@@ -51,7 +58,10 @@ class SweepSummary {
     int n_trials = 0;
     std::vector<std::optional<MetricStats>> stats;  // by summary_metrics()
     std::vector<std::string> failures;              // "rep 2: timeout: ..."
+    LatencyHistogram latency, connect;              // merged over the ok repetitions
   };
+  /// The merged_latency_columns() cells of a row.
+  static std::vector<std::string> merged_cells(const Row& row);
 
   void add_points_only_in_records(const Spec& spec, const std::vector<Json>& records,
                                   std::vector<const SpecPoint*>& points);

@@ -1,0 +1,125 @@
+#include "harness/load/latency_histogram.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace echolab {
+namespace {
+
+using L = HistogramLayout;
+
+TEST(HistogramLayout, BucketsTileTheRangeWithoutGapsOrOverlaps) {
+  for (size_t i = 0; i + 1 < L::kBuckets; ++i) {
+    ASSERT_EQ(L::highest(i) + 1, L::lowest(i + 1)) << "bucket " << i;
+    ASSERT_LE(L::lowest(i), L::highest(i));
+  }
+  EXPECT_EQ(L::lowest(0), 0u);
+}
+
+TEST(HistogramLayout, EveryValueFrom100nsTo100sIsWithinOnePercentOfItsBucketMidpoint) {
+  // Log-spaced values over the whole range the issue asks for, plus the
+  // edges of every power of two, where a layout bug would show first.
+  std::vector<uint64_t> values;
+  for (double v = 100; v <= 100e9; v *= 1.0007) values.push_back(static_cast<uint64_t>(v));
+  for (int e = 7; e < 37; ++e) {
+    for (int64_t d : {-1, 0, 1}) values.push_back(static_cast<uint64_t>((int64_t{1} << e) + d));
+  }
+  double worst = 0;
+  for (uint64_t v : values) {
+    const size_t index = L::index_of(v);
+    ASSERT_LE(L::lowest(index), v) << v;
+    ASSERT_GE(L::highest(index), v) << v;
+    worst = std::max(worst, std::abs(L::midpoint(index) - static_cast<double>(v)) / static_cast<double>(v));
+  }
+  EXPECT_LE(worst, 0.01);
+  EXPECT_GT(worst, 0.0);  // the layout is not exact above 256 ns: the check measured something
+}
+
+TEST(LatencyHistogram, QuantilesOfAKnownDistributionAreWithinOnePercent) {
+  LatencyHistogram histogram;
+  for (uint64_t v = 1; v <= 100000; ++v) histogram.record(v * 1000);  // 1 us .. 100 ms, uniform
+  for (double q : {0.5, 0.9, 0.99, 0.999, 0.9999}) {
+    const double exact = std::ceil(q * 100000) * 1000;
+    EXPECT_NEAR(*histogram.quantile_ns(q), exact, exact * 0.01) << q;
+  }
+  EXPECT_NEAR(*histogram.mean_ns(), 50000.5 * 1000, 1e-6);  // the mean is exact
+  EXPECT_NEAR(*histogram.max_ns(), 100e6, 100e6 * 0.01);
+  EXPECT_EQ(histogram.count(), 100000u);
+}
+
+TEST(LatencyHistogram, EmptyHasNoQuantiles) {
+  LatencyHistogram empty;
+  EXPECT_FALSE(empty.quantile_ns(0.5));
+  EXPECT_FALSE(empty.mean_ns());
+  EXPECT_FALSE(empty.max_ns());
+}
+
+TEST(LatencyHistogram, MergingPartsEqualsRecordingTheWhole) {
+  std::mt19937_64 random(7);
+  std::lognormal_distribution<double> latency(10, 2);
+  LatencyHistogram whole, a, b;
+  for (int i = 0; i < 20000; ++i) {
+    const auto v = static_cast<uint64_t>(latency(random));
+    whole.record(v);
+    (i % 3 ? a : b).record(v);
+  }
+  LatencyHistogram merged = a;
+  merged.merge(b);
+  EXPECT_EQ(merged.counts(), whole.counts());
+  EXPECT_EQ(merged.sum_ns(), whole.sum_ns());
+  EXPECT_EQ(*merged.quantile_ns(0.999), *whole.quantile_ns(0.999));
+  LatencyHistogram back = merged.minus(b);
+  EXPECT_EQ(back.counts(), a.counts());
+  EXPECT_EQ(back.count(), a.count());
+}
+
+TEST(LatencyHistogram, JsonRoundTripIsExactAndCompact) {
+  LatencyHistogram histogram;
+  for (uint64_t v : {50u, 900u, 900u, 123456u, 99999999u}) histogram.record(v);
+  const Json json = histogram.to_json();
+  EXPECT_EQ(json["buckets"].size(), 2u * 4);  // non-empty buckets only
+  LatencyHistogram back = LatencyHistogram::from_json(json);
+  EXPECT_EQ(back.counts(), histogram.counts());
+  EXPECT_EQ(back.sum_ns(), histogram.sum_ns());
+}
+
+TEST(LatencyHistogram, MalformedJsonIsRejectedWithTheReason) {
+  Json good = LatencyHistogram().to_json();
+  Json wrong_layout = good;
+  wrong_layout["sub_bits"] = 5;
+  Json odd = good;
+  odd["buckets"] = {1, 2, 3};
+  Json out_of_range = good;
+  out_of_range["buckets"] = {L::kBuckets, 1};
+  out_of_range["count"] = 1;
+  Json wrong_count = good;
+  wrong_count["buckets"] = {3, 2};
+  for (const auto& [json, why] : std::vector<std::pair<Json, std::string>>{{wrong_layout, "sub_bits"},
+                                                                          {odd, "pairs"},
+                                                                          {out_of_range, "out of range"},
+                                                                          {wrong_count, "count"},
+                                                                          {Json(3), "not an object"}}) {
+    try {
+      LatencyHistogram::from_json(json);
+      ADD_FAILURE() << "accepted " << json.dump();
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find(why), std::string::npos) << error.what() << " for " << json.dump();
+    }
+  }
+}
+
+TEST(RecordingHistogram, SnapshotsSeeWhatTheOwnerRecorded) {
+  RecordingHistogram recorder;
+  recorder.record(1000);
+  const LatencyHistogram first = recorder.snapshot();
+  recorder.record(2000);
+  recorder.record(3000);
+  const LatencyHistogram window = recorder.snapshot().minus(first);
+  EXPECT_EQ(window.count(), 2u);
+  EXPECT_EQ(window.sum_ns(), 5000u);
+}
+
+}  // namespace
+}  // namespace echolab
