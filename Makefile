@@ -13,7 +13,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan run speed micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan run speed speed-latency micro plot compare sweep clean format
 
 all: build
 
@@ -79,6 +79,12 @@ sweep: build
 speed: build
 	@command -v iperf3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iperf3; }
 	bash experiments/speed-baseline.sh
+
+# Issue 13's latency checks: rr vs a plain ping-pong client and sockperf,
+# timing cost, open loop vs closed loop, a 1 s server stall (~5 min).
+speed-latency: build
+	@command -v sockperf >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq sockperf; }
+	bash experiments/speed-latency.sh
 
 # Mechanism micro-benchmarks (harness/micro/README.md): JSON, chart and MICRO.md
 # in results/micro/<UTC stamp>/, results/micro/latest pointing there (~1 min).

@@ -108,6 +108,22 @@ std::optional<double> read_machine_steal_s() {
 
 namespace echolab {
 
+std::optional<double> read_process_cpu_s(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  double ticks_total = 0;
+  // Field 3 is state; utime 14, stime 15, cutime 16, cstime 17.
+  for (int number = 3; number <= 17 && fields >> field; ++number) {
+    if (number >= 14) ticks_total += std::stod(field);
+  }
+  return ticks_total / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 std::optional<MemoryStats> read_memory(pid_t pid) {
   std::ifstream status(pid == 0 ? std::string("/proc/self/status") : "/proc/" + std::to_string(pid) + "/status");
   if (!status) return std::nullopt;

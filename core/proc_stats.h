@@ -30,6 +30,12 @@ std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid);
 /// seconds; nullopt where the kernel does not report it. Any thread.
 std::optional<double> read_machine_steal_s();
 
+/// User + system CPU seconds of process `pid` so far: all its threads, the
+/// exited ones included, and its waited-for children. Process-wide ticks
+/// keep what per-thread ticks lose when thousands of threads each run for
+/// less than one tick.
+std::optional<double> read_process_cpu_s(pid_t pid);
+
 /// A process's resident memory (/proc/PID/status), in KiB; a plain value.
 struct MemoryStats {
   uint64_t rss_kb = 0;  // VmRSS

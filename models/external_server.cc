@@ -33,8 +33,17 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
   const int port = config.port != 0 ? config.port : pick_free_port(config.bind_address);
   address_ = SocketAddress::from_host_port(config.bind_address, port);
   std::vector<std::string> argv_text;
+  // {echolab}: this very binary, so a spec can run echolab's own models as
+  // a separate server process wherever the repository is checked out.
+  char self[4096] = {};
+  const ssize_t self_length = readlink("/proc/self/exe", self, sizeof self - 1);
+  const std::string echolab_path = self_length > 0 ? std::string(self, static_cast<size_t>(self_length)) : "echolab";
+  auto replace_all = [](std::string& text, const std::string& from, const std::string& to) {
+    for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
+  };
   for (std::string arg : command) {
-    for (size_t at; (at = arg.find("{port}")) != std::string::npos;) arg.replace(at, 6, std::to_string(port));
+    replace_all(arg, "{port}", std::to_string(port));
+    replace_all(arg, "{echolab}", echolab_path);
     argv_text.push_back(arg);
   }
   char log_template[] = "/tmp/echolab-external-XXXXXX";

@@ -70,9 +70,12 @@ void UringWorker::setup() {
     throw ModelUnavailable(std::string("io_uring: io_uring_queue_init refused: ") + std::strerror(-rc) +
                            " (kernel without io_uring, or kernel.io_uring_disabled set)");
   }
-  // Provided buffers: at most ~8 MiB per thread, a power of two in 8..256.
+  // Provided buffers: ~8 MiB per thread, a power of two in 8..8192. Every
+  // connection's receive draws from this one pool, so small buffers (a
+  // small read_buffer) buy many more of them: with 10,000 connections, 256
+  // buffers left some connections waiting for seconds.
   buffer_size_ = options_.read_buffer;
-  buffer_count_ = 256;
+  buffer_count_ = 8192;
   while (buffer_count_ > 8 && buffer_count_ * buffer_size_ > (8u << 20)) buffer_count_ /= 2;
   buffer_memory_.resize(buffer_count_ * buffer_size_);
   void* ring_memory = nullptr;

@@ -264,3 +264,28 @@ TEST(RequestWorkloads, BadRequestOptionsAreUsageErrors) {
 
 }  // namespace
 }  // namespace echolab
+
+namespace echolab {
+namespace {
+
+TEST(SeparateServerProcess, EveryBuiltInModelRunsAsItsOwnProcessWithItsOptions) {
+  for (const std::string model : {"single_thread", "shared_listener", "reuseport", "acceptor_workers",
+                                  "thread_per_connection", "dispatch_pool", "io_uring"}) {
+    const std::string threads = model == "single_thread" ? "1" : "2";
+    auto run = testing::run_echolab({"trial", "--model", model, "--threads", threads, "--server-process", "separate",
+                                     "--workload", "rr", "--connections", "4", "--message-bytes", "32",
+                                     "--duration", "0.3", "--warmup", "0.1", "--json"});
+    Json result = load_json(run);
+    if (result.value("status", "") == "skipped") continue;  // io_uring refused by this kernel
+    ASSERT_EQ(result.value("status", ""), "ok") << model << ": " << result.value("error", "") << run.err;
+    const Json& m = result["metrics"];
+    EXPECT_EQ(m["connections_served"], 4) << model;
+    // The server's memory is its own process's, and its CPU time is known.
+    EXPECT_TRUE(m["server_rss_kb"].is_number()) << model;
+    EXPECT_TRUE(m["server_rss_per_connection_kb"].is_number()) << model;
+    EXPECT_GT(m["server_cpu_s"].get<double>(), 0.0) << model;
+  }
+}
+
+}  // namespace
+}  // namespace echolab

@@ -128,6 +128,13 @@ std::vector<KeySpec> common_keys() {
        1,
        1 << 30},
       {"server.nodelay", KeyType::kBool, false, "TCP_NODELAY on accepted sockets"},
+      {"server.process",
+       KeyType::kEnum,
+       "in_process",
+       "run a built-in model in the trial's process, or as a process of its own (`echolab serve`; OS figures "
+       "only, the server's memory alone, a descriptor limit per process)",
+       "server-process",
+       {"in_process", "separate"}},
       {"server.cpus", KeyType::kString, "pu:1", "where server threads run (hwloc-calc location)", "server-cpus"},
       {"server.bind",
        KeyType::kEnum,

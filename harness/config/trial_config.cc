@@ -1,5 +1,7 @@
 #include "harness/config/trial_config.h"
 
+#include <algorithm>
+
 #include "models/registry.h"
 
 namespace echolab {
@@ -48,6 +50,30 @@ OptionValues plugin_options_from(const std::vector<OptionSpec>& declared, const 
   return values;
 }
 
+bool runs_separately(const Json& config) {
+  return get_key(config, "server.process") == "separate" && get_key(config, "server.model") != "external";
+}
+
+const ModelInfo& serving_model(const Json& config) {
+  return runs_separately(config) ? *find_model("external") : chosen_model(config);
+}
+
+std::vector<std::string> separate_server_command(const Json& config) {
+  const std::string model = get_key(config, "server.model").get<std::string>();
+  std::vector<std::string> argv = {"{echolab}", "serve"};
+  for (const KeySpec& key : config_keys()) {
+    if (!key.path.starts_with("server.") || key.path == "server.process" || key.path == "server.port") continue;
+    if (!key.plugins.empty() && std::find(key.plugins.begin(), key.plugins.end(), model) == key.plugins.end()) {
+      continue;  // another model's option
+    }
+    const Json value = get_key(config, key.path);
+    argv.push_back("--" + key.path);
+    argv.push_back(value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  argv.insert(argv.end(), {"--server.port", "{port}"});
+  return argv;
+}
+
 ServerConfig server_config_from(const Json& config) {
   const Json& s = config.at("server");
   ServerConfig out;
@@ -62,6 +88,12 @@ ServerConfig server_config_from(const Json& config) {
   out.bind_address = s.at("address").get<std::string>();
   out.port = s.at("port").get<int>();
   out.backlog = s.at("backlog").get<int>();
+  if (runs_separately(config)) {
+    out.model = "external";
+    out.options.set("command", separate_server_command(config));
+    out.options.set("start_timeout_s", get_key(config, "server.start_timeout_s").get<double>());
+    return out;
+  }
   out.options = plugin_options_from(chosen_model(config).options, s);
   return out;
 }

@@ -25,7 +25,15 @@ const ModelInfo& chosen_model(const Json& config);
 OptionValues plugin_options_from(const std::vector<OptionSpec>& declared, const Json& section);
 
 /// A resolved config (see config_keys.h) turned into what each layer takes.
+/// With server.process "separate" (and a built-in model), the config of an
+/// `external` server that runs `echolab serve` with the trial's server keys.
 ServerConfig server_config_from(const Json& config);
+/// The model that serves the trial: server.model, or `external` when a
+/// built-in model runs as a separate process.
+const ModelInfo& serving_model(const Json& config);
+/// `{echolab} serve --server.KEY VALUE ... --server.port {port}`: the
+/// trial's server keys that apply to its model, for server.process separate.
+std::vector<std::string> separate_server_command(const Json& config);
 /// The load side; `target` comes from load.target when set, else `server`.
 LoadConfig load_config_from(const Json& config, const SocketAddress* server);
 Timing timing_from(const Json& config);

@@ -64,7 +64,9 @@ RequestSocket::RequestSocket(UniqueFd fd, int index, ClientThreadContext& contex
       recorder_(context.requests),
       timing_(context.config.options.flag("timing")),
       format_(context.config.message_bytes),
-      assembler_(context.config.message_bytes) {}
+      assembler_(context.config.message_bytes) {
+  set_nodelay(fd_.get(), true);  // requests go out at once, as neper and sockperf send them
+}
 
 void RequestSocket::queue_request(uint64_t started_ns) {
   const size_t at = out_.size();
@@ -179,6 +181,7 @@ void RequestSocket::fail(const std::string& why) {
 void RequestSocket::replace_socket(UniqueFd fd) {
   if (fd_) context_.loop.remove(fd_.get());
   fd_ = std::move(fd);
+  set_nodelay(fd_.get(), true);
   out_.clear();
   out_offset_ = 0;
 }
@@ -254,7 +257,9 @@ class OpenLoopSchedule : public WorkloadThreadDriver, public EventHandler {
     while (next_ns_ <= static_cast<double>(now) && !context_.loop.stop_requested()) {
       const auto intended = static_cast<uint64_t>(next_ns_);
       bump(context_.requests.scheduled);
-      if (now - intended > kBehindScheduleNs) bump(context_.requests.behind_schedule);
+      const uint64_t lag = monotonic_ns() - intended;
+      context_.requests.send_lag.record(lag);
+      if (lag > kBehindScheduleNs) bump(context_.requests.behind_schedule);
       connections_[next_connection_]->send_request(intended);
       next_connection_ = (next_connection_ + 1) % connections_.size();
       next_ns_ += poisson_ ? exponential_(random_) * gap_ns_ : gap_ns_;

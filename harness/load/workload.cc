@@ -35,6 +35,7 @@ std::optional<SocketAddress> loopback_source(const SocketAddress& target, uint32
 void RequestTotals::add(const RequestRecorder& recorder) {
   latency.merge(recorder.latency.snapshot());
   connect.merge(recorder.connect.snapshot());
+  send_lag.merge(recorder.send_lag.snapshot());
   completed += recorder.completed.load(std::memory_order_relaxed);
   connects += recorder.connects.load(std::memory_order_relaxed);
   scheduled += recorder.scheduled.load(std::memory_order_relaxed);
@@ -45,6 +46,7 @@ RequestTotals RequestTotals::minus(const RequestTotals& earlier) const {
   RequestTotals out;
   out.latency = latency.minus(earlier.latency);
   out.connect = connect.minus(earlier.connect);
+  out.send_lag = send_lag.minus(earlier.send_lag);
   out.completed = completed - earlier.completed;
   out.connects = connects - earlier.connects;
   out.scheduled = scheduled - earlier.scheduled;

@@ -34,6 +34,7 @@ struct LoadConfig {
 struct RequestRecorder {
   RecordingHistogram latency;                 // ns per request (crr: connect to response)
   RecordingHistogram connect;                 // ns per connect (crr)
+  RecordingHistogram send_lag;                // open: ns from a request's intended time to its send
   std::atomic<uint64_t> completed{0};         // responses received and checked
   std::atomic<uint64_t> connects{0};          // connects completed (crr)
   std::atomic<uint64_t> scheduled{0};         // open: requests whose intended send time came
@@ -43,7 +44,7 @@ struct RequestRecorder {
 /// A copy of RequestRecorders at one instant (summed over threads), or the
 /// difference of two such copies; a plain value.
 struct RequestTotals {
-  LatencyHistogram latency, connect;
+  LatencyHistogram latency, connect, send_lag;
   uint64_t completed = 0, connects = 0, scheduled = 0, behind_schedule = 0;
 
   void add(const RequestRecorder& recorder);

@@ -35,7 +35,7 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"msgs_per_s", "Messages per second", "msg/s", kHigher, kTrial, "window", true,
        "throughput divided by load.message_bytes"},
       {"server_cpu_s", "Server CPU time", "s", kLower, kTrial, "sum", true,
-       "user + system CPU seconds of the server's threads over the window"},
+       "user + system CPU seconds of the server's threads over the window (external servers: the whole process, exited threads and waited-for children included)"},
       {"client_cpu_s", "Client CPU time", "s", kLower, kTrial, "sum", true,
        "user + system CPU seconds of the load client's threads over the window"},
       {"server_cpu_per_gb", "Server CPU per GB echoed", "s/GB", kLower, kTrial, "ratio", true,
@@ -95,9 +95,17 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"requests_behind_schedule", "Requests behind schedule", "count", kLower, kTrial, "window", true,
        "open: requests handed to the socket more than 1 ms after their intended time (client or socket could not "
        "keep up); their latency still counts from the intended time"},
+      {"send_lag_us_p50", "Send lag p50", "us", kLower, kTrial, "window", true,
+       "open: median time from a request's intended send time to the client handing it to the socket (timer "
+       "wake-up and client delay; part of every open-loop latency)"},
+      {"send_lag_us_p99", "Send lag p99", "us", kLower, kTrial, "window", true,
+       "open: 99th percentile of the send lag"},
       {"rss_per_connection_kb", "Memory per connection", "KiB", kLower, kTrial, "window", true,
        "growth of resident memory from before the connects to the window's end, per connection: the echolab "
        "process (client and in-process server together) plus an external server's process"},
+      {"server_rss_per_connection_kb", "Server memory per connection", "KiB", kLower, kTrial, "window", true,
+       "external servers: growth of the server process's resident memory from before the connects to the "
+       "window's end, per connection (the server alone); null for in-process models"},
       {"rss_kb", "Resident memory", "KiB", kLower, kTrial, "window", false,
        "VmRSS of the echolab process (the client, and the server unless external) at the window's end"},
       {"rss_hwm_kb", "Peak resident memory", "KiB", kLower, kTrial, "window", false,

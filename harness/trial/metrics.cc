@@ -177,6 +177,10 @@ void add_requests(const WindowMeasurement& w, Json& m) {
   if (w.offered_requests_per_s > 0) {
     m["offered_requests_per_s"] = w.offered_requests_per_s;
     m["requests_behind_schedule"] = r.behind_schedule;
+    Json lag;
+    add_latency_metrics(r.send_lag, "send_lag_us", lag);
+    m["send_lag_us_p50"] = lag["send_lag_us_p50"];
+    m["send_lag_us_p99"] = lag["send_lag_us_p99"];
     m["achieved_rate_share"] = static_cast<double>(r.completed) * per_s / w.offered_requests_per_s;
   }
 }
@@ -194,6 +198,11 @@ void add_memory(const WindowMeasurement& w, Json& m) {
       grown += static_cast<double>(w.server_memory_end->rss_kb) - static_cast<double>(w.server_memory_base->rss_kb);
     }
     m["rss_per_connection_kb"] = grown / w.connections;
+  }
+  if (w.server_memory_base && w.server_memory_end && w.connections > 0) {
+    m["server_rss_per_connection_kb"] =
+        (static_cast<double>(w.server_memory_end->rss_kb) - static_cast<double>(w.server_memory_base->rss_kb)) /
+        w.connections;
   }
 }
 
@@ -223,6 +232,9 @@ Json compute_metrics(const WindowMeasurement& w) {
   m["bytes_echoed"] = w.echoed_bytes;
   m["window_s"] = w.window_s;
   const bool have_server = !w.server_end.empty();
+  if (w.server_process_cpu_start && w.server_process_cpu_end) {
+    server.cpu_s = *w.server_process_cpu_end - *w.server_process_cpu_start;  // exited threads included
+  }
   if (have_server) {
     m["server_cpu_s"] = server.cpu_s;
     m["server_cpu_per_gb"] = bytes > 0 ? server.cpu_s / (bytes / 1e9) : 0.0;

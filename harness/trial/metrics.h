@@ -46,6 +46,8 @@ struct WindowMeasurement {
   std::optional<MemoryStats> memory_base, memory_end;
   /// An external server's process at the same two instants.
   std::optional<MemoryStats> server_memory_base, server_memory_end;
+  /// An external server's process-wide CPU seconds at the window's ends.
+  std::optional<double> server_process_cpu_start, server_process_cpu_end;
 };
 
 /// The latency metrics of a histogram under `prefix` ("latency_us"):

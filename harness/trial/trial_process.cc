@@ -75,8 +75,11 @@ TrialProcess::TrialProcess(const Topology& topology, InterruptWatch& interrupts)
 double TrialProcess::deadline_s(const Json& config) {
   double seconds = get_key(config, "timing.warmup_s").get<double>() +
                    get_key(config, "timing.duration_s").get<double>() + margin_s();
-  // A model that declares a start timeout (external) may use it all.
-  if (chosen_model(config).option("start_timeout_s"))
+  // A model that declares a start timeout (external, or any model run as a
+  // separate process) may use it all; so may the connects (10,000 take
+  // seconds).
+  seconds += get_key(config, "load.connections").get<double>() / 1000.0;
+  if (serving_model(config).option("start_timeout_s"))
     seconds += get_key(config, "server.start_timeout_s").get<double>();
   return seconds;
 }

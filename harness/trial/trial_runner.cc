@@ -80,7 +80,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   result.placement = placement_json(plan);
   const Timing timing = timing_from(config);
 
-  const bool external_server = with_server && get_key(config, "server.model").get<std::string>() == "external";
+  const bool external_server = with_server && serving_model(config).name == "external";
   const auto connections = get_key(config, "load.connections").get<uint64_t>();
   // Each connection costs the client one descriptor and an in-process
   // server another; the rest is headroom for listeners, epoll and eventfds.
@@ -93,8 +93,8 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   SocketAddress server_address;
   if (with_server) {
     ServerConfig server = server_config_from(config);
-    const ModelInfo& info = chosen_model(config);
-    if (std::string error = info.thread_limit_error(server.threads); !error.empty()) {
+    const ModelInfo& info = serving_model(config);
+    if (std::string error = chosen_model(config).thread_limit_error(server.threads); !error.empty()) {
       return failed(result, "failed", error);
     }
     model = info.create();
@@ -152,6 +152,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   const std::optional<double> steal_start = read_machine_steal_s();
   window.connections_start = client.connection_bytes();
   window.server_start = observe_threads(server_reports(), server_pid);
+  if (server_pid > 0) window.server_process_cpu_start = read_process_cpu_s(server_pid);
   window.client_start = observe_threads(client.threads(), 0);
   const uint64_t bytes_start = client.bytes_echoed();
   const RequestTotals requests_start = client.request_totals();
@@ -190,6 +191,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.window_s = std::chrono::duration<double>(previous_time - start).count();
   window.echoed_bytes = previous_bytes - bytes_start;
   window.server_end = observe_threads(server_reports(), server_pid);
+  if (server_pid > 0) window.server_process_cpu_end = read_process_cpu_s(server_pid);
   window.client_end = observe_threads(client.threads(), 0);
   window.connections_end = client.connection_bytes();
   if (request_workload) window.requests = requests_previous.minus(requests_start);
