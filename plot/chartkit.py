@@ -109,6 +109,19 @@ def caption_for(run: Any, points: Optional[Sequence[Any]] = None) -> str:
 MODEL_KEY = "server.model"
 
 
+def model_styles(models: Sequence[str]) -> List[Tuple[str, str]]:
+    """(line style, marker) per line, in order: the n-th line of a model gets
+    the n-th style, so lines sharing a model's colour stay apart."""
+    seen: Dict[str, int] = {}
+    styles = []
+    for model in models:
+        index = seen.get(model, 0)
+        seen[model] = index + 1
+        styles.append((LINE_STYLES[index % len(LINE_STYLES)],
+                       MARKERS[index % len(MARKERS)]))
+    return styles
+
+
 @dataclass
 class BarLayout:
     """Where each point's bar goes: grouped by model when the model varies."""
@@ -265,6 +278,23 @@ def label_bars(ax: Any, xs: Sequence[float], labels: Sequence[str],
     for (_, left_end), (right_start, _) in zip(spans, spans[1:]):
         ax.axvline((left_end + right_start) / 2.0, color="#bbbbbb",
                    linewidth=0.8)
+
+
+def plain_numbers(axis: Any) -> None:
+    """Tick labels as format_number writes them (1,000 rather than 1e3)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def log_scale(ax: Any, which: str = "y") -> None:
+    """Log scale on one axis of `ax`, ticks at 1, 2 and 5 times powers of
+    ten written as plain numbers (latencies: 200, 500, 1,000)."""
+    from matplotlib.ticker import LogLocator
+    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    plain_numbers(axis)
 
 
 def format_number(value: Optional[float], digits: int = 3) -> str:

@@ -1,31 +1,34 @@
-"""Charts from inside one repetition per point: timelines, per-thread load,
-latency CDFs.
+"""Charts from inside one repetition per point: timelines, per-thread load.
 
 Each draws the point's "median repetition": the successful repetition whose
-throughput is nearest the point's median (`Point.median_trial`), so the
-picture is typical rather than best or worst. Per-trial figures (interval CV,
-Jain's index) are the trial's own metrics; when one is absent it shows as
-"-", it is never recomputed here.
+throughput (or, for latency, requests/s) is nearest the point's median
+(`Point.median_trial`), so the picture is typical rather than best or worst.
+Per-trial figures (interval CV, Jain's index) are the trial's own metrics;
+when one is absent it shows as "-", it is never recomputed here.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+from matplotlib.figure import Figure
 
-from plot.chartkit import (LINE_STYLES, ChartResult, caption_for,
-                           format_number, label_bars, layout_by_model,
-                           new_figure, save_figure, wrap_label)
+from plot.chartkit import (ChartResult, caption_for, format_number,
+                           label_bars, layout_by_model, new_figure,
+                           save_figure, wrap_label)
 from plot.jsonc import as_number
 from plot.palette import ModelColours
 
 
-def _numbers(values: Any) -> Optional[List[float]]:
-    """A list of finite numbers, or None if `values` is not one."""
+def _numbers(values: Any, gaps: bool = False) -> Optional[List[float]]:
+    """A list of finite numbers, or None if `values` is not one; with
+    `gaps`, null entries (an interval without a figure) become NaN, which
+    matplotlib leaves as a gap in the line."""
     if not isinstance(values, list) or not values:
         return None
-    numbers = [as_number(v) for v in values]
+    numbers = [math.nan if gaps and v is None else as_number(v)
+               for v in values]
     return None if any(n is None for n in numbers) else numbers
 
 
@@ -39,46 +42,88 @@ def _grid(count: int, max_columns: int = 3) -> Tuple[int, int]:
     return math.ceil(count / columns), columns
 
 
-def timelines(run: Any, out_dir: str, colours: ModelColours
-              ) -> Optional[ChartResult]:
-    """Chart 3: per-interval throughput of each point's median repetition."""
+@dataclass
+class TimelineEntry:
+    """One point's median repetition and one of its per-interval series."""
+    point: Any
+    trial: Any
+    t_s: List[float]
+    values: List[float]  # NaN where the interval has no figure
+
+    @property
+    def drawn(self) -> List[Optional[float]]:
+        """The values as drawn, None for the gaps (for ChartResult.data)."""
+        return [None if math.isnan(v) else v for v in self.values]
+
+
+def timeline_entries(run: Any, series_key: str, median_metric: str
+                     ) -> List[TimelineEntry]:
+    """Each point's median repetition by `median_metric` whose series has
+    `series_key` beside `t_s` with at least one figure."""
     entries = []
     for point in run.points:
-        trial = point.median_trial()
+        trial = point.median_trial(median_metric)
         if trial is None:
             continue
         t_s = _numbers(trial.series.get("t_s"))
-        mb_s = _numbers(trial.series.get("throughput_mb_s"))
-        if t_s and mb_s and len(t_s) == len(mb_s):
-            entries.append((point, trial, t_s, mb_s))
-    if not entries:
-        return None
+        values = _numbers(trial.series.get(series_key), gaps=True)
+        if t_s and values and len(t_s) == len(values) and \
+                not all(math.isnan(v) for v in values):
+            entries.append(TimelineEntry(point, trial, t_s, values))
+    return entries
+
+
+def timeline_grid(entries: Sequence[TimelineEntry], colours: ModelColours,
+                  subtitle: Callable[[TimelineEntry], str],
+                  marker: str = "") -> Tuple[Figure, List[Any]]:
+    """One panel per entry (up to 3 columns, shared axes), titled with the
+    point's name over `subtitle(entry)`; returns the figure and its
+    visible panels. A `marker` shows samples that gaps leave isolated."""
     rows, columns = _grid(len(entries))
     figure, _ = new_figure(4.0 * columns, 2.3 * rows + 0.7, rows, columns,
                            sharex=True, sharey=True)
     panels = figure.axes  # row-major, whatever the grid shape
-    data: Dict[str, Any] = {}
-    for ax, (point, trial, t_s, mb_s) in zip(panels, entries):
-        cv = trial.metric("interval_cv")
-        ax.plot(t_s, mb_s, color=colours(point.model), linewidth=1.1)
+    for ax, entry in zip(panels, entries):
+        ax.plot(entry.t_s, entry.values, color=colours(entry.point.model),
+                linewidth=1.1, marker=marker, markersize=2.5)
         # What a legend would say goes under the title: a legend inside
         # the panel would sit on the line.
-        ax.set_title(f"{wrap_label(point.name, 48)}\nrep {trial.repetition} "
-                     f"(median of {len(point.ok_trials)}), interval CV "
-                     f"{percent(cv)}", fontsize=7.5)
-        data[point.name] = {"config_id": point.config_id,
-                            "repetition": trial.repetition, "t_s": t_s,
-                            "throughput_mb_s": mb_s, "interval_cv": cv}
+        ax.set_title(f"{wrap_label(entry.point.name, 48)}\n"
+                     f"{subtitle(entry)}", fontsize=7.5)
     for index in range(len(entries), len(panels)):
         panels[index].set_visible(False)  # empty cell: label the one above
         panels[index - columns].xaxis.set_tick_params(labelbottom=True)
-    panels[0].set_ylim(0, 1.05 * max(max(mb_s) for *_, mb_s in entries))
-    interval = entries[0][1].series.get("interval_ms")
-    every = f" every {format_number(interval)} ms" if interval else ""
-    figure.suptitle(f"Throughput per interval{every}, median repetition "
-                    "of each point")
     figure.supxlabel("time in the measured window (s)")
+    return figure, panels[:len(entries)]
+
+
+def every_interval(entries: Sequence[TimelineEntry]) -> str:
+    """` every 100 ms` from the first entry's series, or ""."""
+    interval = entries[0].trial.series.get("interval_ms")
+    return f" every {format_number(interval)} ms" if interval else ""
+
+
+def timelines(run: Any, out_dir: str, colours: ModelColours
+              ) -> Optional[ChartResult]:
+    """Chart 3: per-interval throughput of each point's median repetition."""
+    entries = timeline_entries(run, "throughput_mb_s", "throughput_mb_s")
+    if not entries:
+        return None
+    figure, panels = timeline_grid(
+        entries, colours,
+        lambda e: f"rep {e.trial.repetition} (median of "
+                  f"{len(e.point.ok_trials)}), interval CV "
+                  f"{percent(e.trial.metric('interval_cv'))}")
+    panels[0].set_ylim(0, 1.05 * max(v for e in entries for v in e.drawn
+                                      if v is not None))
+    figure.suptitle(f"Throughput per interval{every_interval(entries)}, "
+                    "median repetition of each point")
     figure.supylabel(run.catalogue.axis_label("throughput_mb_s"))
+    data = {e.point.name: {"config_id": e.point.config_id,
+                           "repetition": e.trial.repetition, "t_s": e.t_s,
+                           "throughput_mb_s": e.drawn,
+                           "interval_cv": e.trial.metric("interval_cv")}
+            for e in entries}
     files = save_figure(figure, out_dir, "timeline", caption_for(run))
     return ChartResult(
         "timeline", "Throughput over time",
@@ -197,59 +242,3 @@ def _thread_legend(ax: Any, models: Optional[Dict[str, str]]) -> None:
                           label="idle thread (0 bytes)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=7, framealpha=0.85)
-
-
-def _latency_trial(point: Any) -> Optional[Tuple[Any, List[List[float]]]]:
-    """The median repetition's CDF, else the first repetition that has one."""
-    median = point.median_trial()
-    candidates = ([median] if median else []) + point.ok_trials
-    for trial in candidates:
-        latency = trial.metrics.get("latency_us")
-        cdf = latency.get("cdf") if isinstance(latency, dict) else None
-        if isinstance(cdf, list):
-            pairs = [p for p in cdf if isinstance(p, list) and len(p) == 2
-                     and _numbers(p) and p[0] > 0]
-            if pairs:
-                return trial, pairs
-    return None
-
-
-def latency_cdf(run: Any, out_dir: str, colours: ModelColours
-                ) -> Optional[ChartResult]:
-    """Chart 6: latency CDF per point, when the workload measured latency."""
-    entries = [(p, *found) for p in run.points
-               if (found := _latency_trial(p)) is not None]
-    if not entries:
-        return None
-    figure, ax = new_figure(7.0, 4.4)
-    data: Dict[str, Any] = {}
-    style_index: Dict[str, int] = {}
-    for point, trial, pairs in entries:
-        index = style_index.get(point.model, 0)
-        style_index[point.model] = index + 1
-        latency = trial.metrics["latency_us"]
-        p50, p99 = as_number(latency.get("p50")), as_number(latency.get("p99"))
-        xs = [float(us) for us, _ in pairs]
-        ys = [float(fraction) for _, fraction in pairs]
-        ax.plot(xs, ys, color=colours(point.model), drawstyle="steps-post",
-                linestyle=LINE_STYLES[index % len(LINE_STYLES)],
-                label=f"{point.name}: p50 {format_number(p50)} µs, "
-                      f"p99 {format_number(p99)} µs")
-        data[point.name] = {"config_id": point.config_id,
-                            "repetition": trial.repetition, "latency_us": xs,
-                            "fraction": ys, "p50": p50, "p99": p99}
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
-    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("round-trip latency (µs, log scale)")
-    ax.set_ylabel("fraction of messages at or below")
-    ax.set_title("Latency CDF (median repetition of each point)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.2),
-              framealpha=0.85)
-    files = save_figure(figure, out_dir, "latency-cdf", caption_for(run))
-    return ChartResult(
-        "latency-cdf", "Latency CDF",
-        "Share of messages answered within a given round-trip time: further "
-        "left is faster, a long right tail means stalls.", files, data)

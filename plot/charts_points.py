@@ -11,10 +11,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from plot.chartkit import (LINE_STYLES, MARKERS, MODEL_KEY, ChartResult,
-                           caption_for, draw_spread, label_bars,
-                           layout_by_model, new_figure, save_figure,
-                           spread_legend)
+from plot.chartkit import (MODEL_KEY, ChartResult, caption_for, draw_spread,
+                           label_bars, layout_by_model, log_scale,
+                           model_styles, new_figure, plain_numbers,
+                           save_figure, spread_legend)
 from plot.naming import (display_keys, format_axis_value, format_value,
                          key_axis_label)
 from plot.palette import ModelColours
@@ -162,18 +162,15 @@ def styled_series(series: "OrderedDict[tuple, List[Any]]",
     """Each series with a unique label, its model's colour, and a line style
     and marker that tell apart the series of one model (same in every
     panel)."""
+    models = [key[0] for key in series]
     styled: List[StyledSeries] = []
-    style_index: Dict[str, int] = {}
-    for (key, members), label in zip(series.items(),
-                                    _series_labels(series, axis_key)):
-        model = key[0]
-        index = style_index.get(model, 0)
-        style_index[model] = index + 1
+    for members, label, model, (linestyle, marker) in zip(
+            series.values(), _series_labels(series, axis_key), models,
+            model_styles(models)):
         while label in {s.label for s in styled}:
             label += "'"
-        styled.append(StyledSeries(label, members, colours(model),
-                                   LINE_STYLES[index % len(LINE_STYLES)],
-                                   MARKERS[index % len(MARKERS)]))
+        styled.append(StyledSeries(label, members, colours(model), linestyle,
+                                   marker))
     return styled
 
 
@@ -256,9 +253,10 @@ def axis_lines(run: Any, out_dir: str, colours: ModelColours,
         data[panel.key] = _draw_panel_lines(ax, series, axis_key, panel)
         ax.set_ylabel(run.catalogue.axis_label(panel.metric))
         if panel.log_y:
-            ax.set_yscale("log")
+            log_scale(ax)
         else:
             ax.set_ylim(bottom=0)
+            plain_numbers(ax.yaxis)
         ax.set_title(panel.title(run.catalogue, axis_key))
     set_axis_scale(axes[-1], axis_key, all_x)
     data["x_scale"] = axes[-1].get_xscale()

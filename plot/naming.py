@@ -36,7 +36,9 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}"
+        # 1600000.0 -> 1600000 (not 1.6e+06): a rate reads as typed.
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 \
+            else f"{value:g}"
     if value is None:
         return "-"
     return str(value)

@@ -8,7 +8,8 @@ Which charts are drawn depends on what the spec varied and what the trials
 recorded: throughput bars always; lines against every numeric key the
 spec's matrix sweeps (one file per key: lines-server-threads, ...);
 timelines when series exist; CPU per GB; per-thread load when a point has
-several server threads; latency CDF when the workload measured latency.
+several server threads; for request workloads latency percentiles, p99 over
+time and, over an open-loop rate sweep, latency against request rate.
 Exit codes: 0 written, 2 bad input (one line on stderr), 1 internal error.
 """
 from __future__ import annotations
@@ -25,8 +26,9 @@ if __name__ == "__main__" and not __package__:  # run as plot/report.py
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from plot.chartkit import ChartResult  # noqa: E402
-from plot.charts_detail import (latency_cdf, thread_distribution,  # noqa: E402
-                                timelines)
+from plot.charts_detail import thread_distribution, timelines  # noqa: E402
+from plot.charts_latency import (latency_percentiles,  # noqa: E402
+                                 latency_throughput, latency_timeline)
 from plot.charts_points import (axis_lines, cpu_per_gb_bars,  # noqa: E402
                                 numeric_axes, throughput_bars)
 from plot.cli_support import (EXIT_BAD_INPUT, EXIT_OK, BadInput,  # noqa: E402
@@ -38,7 +40,7 @@ from plot.rundir import Run, load_run  # noqa: E402
 # Files this script writes into charts/; removed before each re-render so a
 # chart that no longer applies does not linger next to a fresh REPORT.md.
 CHART_FILE_PATTERNS = ("throughput", "lines-*", "timeline", "cpu-per-gb",
-                       "threads", "latency-cdf")
+                       "threads", "latency-*")
 
 
 @dataclass
@@ -58,7 +60,7 @@ def build_charts(run: Run, charts_dir: str) -> List[ChartResult]:
     builders = ([throughput_bars]
                 + [partial(axis_lines, axis_key=key) for key in numeric_axes(run)]
                 + [timelines, cpu_per_gb_bars, thread_distribution,
-                   latency_cdf])
+                   latency_percentiles, latency_throughput, latency_timeline])
     charts = []
     for builder in builders:
         chart = builder(run, charts_dir, colours)

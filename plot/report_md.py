@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Any, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 from plot.chartkit import ChartResult, format_number, placement_text
 from plot.charts_detail import percent
@@ -28,6 +28,14 @@ PERCENT_COLUMN = "interval_cv"
 OPTIONAL_MEDIAN_COLUMNS = ("server_threads_active", "idle_event_share",
                            "steal_s", "interval_cv_1s",
                            "connection_fairness_jain")
+# The latency table (request workloads): request rate, the percentiles of
+# the merged histograms shown (those summary.csv has), and the open loop's
+# schedule figures.
+REQUEST_RATE = "requests_per_s"
+MERGED_PERCENTILES = ("latency_us_p50", "latency_us_p99", "latency_us_p999",
+                      "connect_us_p50", "connect_us_p99")
+OPEN_COLUMNS = ("offered_requests_per_s", "achieved_rate_share",
+                "requests_behind_schedule")
 
 
 def cell(text: Any) -> str:
@@ -121,14 +129,19 @@ def _is_ratio(catalogue: Any, metric: str) -> bool:
     return catalogue.metric(metric).unit == "ratio"
 
 
+def _median_text(point: Any, metric: str, ratio: bool) -> str:
+    """A point's median of `metric`, as a percentage when it is a ratio;
+    "-" where summary.csv has no figure."""
+    median = point.stat(metric, "median")
+    return percent(median) if ratio else format_number(median)
+
+
 def _summary_row(point: Any, extra: Sequence[str],
                  ratios: Sequence[str] = ()) -> List[str]:
     """A point's cells; "-" where summary.csv has no figure; metrics in
     `ratios` as percentages."""
     def median(metric: str) -> str:
-        if metric in ratios:
-            return percent(point.stat(metric, "median"))
-        return format_number(point.stat(metric, "median"))
+        return _median_text(point, metric, metric in ratios)
     return ([point.name, f"{len(point.ok_trials)}/{len(point.trials)}",
              median(MAIN_METRIC), _spread(point, MAIN_METRIC),
              percent(point.stat(MAIN_METRIC, "cv"))]
@@ -152,6 +165,50 @@ def summary_section(run: Any) -> List[str]:
               "of throughput across repetitions, interval CV the median "
               "fluctuation within a repetition.", ""]
     return lines + table(header, rows) + [""]
+
+
+def _with_figures(points: Sequence[Any], metrics: Sequence[str],
+                  figure: Callable[[Any, str], Optional[float]]) -> List[str]:
+    """The `metrics` for which some point has a `figure(point, metric)`."""
+    return [m for m in metrics if any(figure(p, m) is not None
+                                      for p in points)]
+
+
+def latency_section(run: Any) -> List[str]:
+    """Per point with timed requests: requests/s (median, p25-p75), the
+    merged-histogram percentiles, the request count and, for open-loop
+    points, offered rate, achieved share and requests behind schedule."""
+    points = [p for p in run.points if p.n_requests > 0]
+    if not points:
+        return []
+    catalogue = run.catalogue
+    merged = _with_figures(points, MERGED_PERCENTILES,
+                           lambda p, m: p.merged(m))
+    schedule = _with_figures(
+        points, [m for m in OPEN_COLUMNS if m in catalogue.metrics],
+        lambda p, m: p.stat(m, "median"))
+    header = (["Point", f"{catalogue.axis_label(REQUEST_RATE)}, median",
+               "p25–p75"]
+              + [catalogue.axis_label(m) for m in merged] + ["Requests"]
+              + [catalogue.title(m) for m in schedule])
+    rows = [[point.name, format_number(point.stat(REQUEST_RATE, "median")),
+             _spread(point, REQUEST_RATE)]
+            + [format_number(point.merged(m)) for m in merged]
+            + [f"{point.n_requests:,}"]
+            + [_median_text(point, m, _is_ratio(catalogue, m))
+               for m in schedule]
+            for point in points]
+    lines = ["## Latency", "",
+             "Requests/s is the median over repetitions (p25–p75 beside it). "
+             "Latency percentiles are over all ok repetitions' requests "
+             "together: summary.csv's `*_merged` columns, read off the merged "
+             "latency histograms (not medians of per-repetition "
+             "percentiles); Requests is how many they count."]
+    if schedule:
+        lines[-1] += (" Open loop: offered rate, achieved share of it and "
+                      "requests sent late are medians over repetitions; "
+                      "latency counts from each request's intended send time.")
+    return lines + [""] + table(header, rows) + [""]
 
 
 def charts_section(charts: Sequence[ChartResult], out_dir: str) -> List[str]:
@@ -207,6 +264,7 @@ def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str) -> str:
     lines += machine_section(run)
     lines += findings_section(run.findings)
     lines += summary_section(run)
+    lines += latency_section(run)
     lines += mechanism_section(run, table)
     lines += charts_section(charts, out_dir)
     lines += failures_section(run)

@@ -11,6 +11,12 @@ directory skip.
 spec.json must be a spec `echolab summarize` accepts (it validates it): only
 models from `echolab models`, no more threads than a model allows
 (single_thread: 1), keys from `echolab help keys`.
+
+Points whose load.workload is a request workload (rr, crr, open) get the
+request metrics, `series.requests_per_s` / `series.latency_us_p99` (null in
+the first interval: no request completed) and `histograms` with their
+latency (and for crr connect) counts in a few buckets of the C++ layout, so
+`echolab summarize` writes the `*_merged` columns from them.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ import random
 import statistics
 import subprocess
 import unittest
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from plot.catalogue import echolab_binary
 
@@ -38,6 +44,21 @@ DEFAULT_CONFIG = {
              "message_bytes": 4096, "cpus": "pu:0", "bind": "thread"},
     "timing": {"warmup_s": 1, "duration_s": 2, "interval_ms": 100},
 }
+# Request workloads: made-up capacity (requests/s) per model, and the shape
+# of a trial's latency distribution as (multiple of its base latency, share
+# of its requests), which puts every request in one of five buckets.
+REQUEST_WORKLOADS = ("rr", "crr", "open")
+MODEL_REQUESTS = {"single_thread": 30000.0, "shared_listener": 20000.0,
+                  "acceptor_workers": 40000.0, "reuseport": 60000.0,
+                  "io_uring": 70000.0}
+LATENCY_SHAPE = ((1.0, 0.5), (1.4, 0.4), (2.5, 0.09), (8.0, 0.009),
+                 (20.0, 0.001))
+# Which LATENCY_SHAPE value each percentile falls on (cumulative shares
+# 0.5, 0.9, 0.99, 0.999, 1).
+SHAPE_INDEX = {"p50": 0, "p90": 1, "p99": 2, "p999": 3, "p9999": 4}
+# Histogram layout (harness/load/latency_histogram.h): one bucket per ns
+# below 2 * 128, then 128 buckets per power of two.
+SUB_BITS = 7
 # Spec-case annotations (not config keys); trials copy them at top level.
 ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect")
 META = {"host": "testbox", "cpu_model": "Test CPU 9000",
@@ -47,9 +68,11 @@ META = {"host": "testbox", "cpu_model": "Test CPU 9000",
         "echolab_version": "0.1.0"}
 
 
-def resolve(varied: Dict[str, Any]) -> Dict[str, Any]:
-    """The default config with the dotted `varied` keys applied."""
-    config = json.loads(json.dumps(DEFAULT_CONFIG))
+def resolve(varied: Dict[str, Any],
+            base: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """`base` (default DEFAULT_CONFIG) with the dotted `varied` keys
+    applied, as a new config."""
+    config = json.loads(json.dumps(base or DEFAULT_CONFIG))
     for key, value in varied.items():
         section, name = key.split(".", 1)
         config[section][name] = value
@@ -72,7 +95,7 @@ def default_throughput(config: Dict[str, Any], repetition: int,
 
 
 def make_metrics(config: Dict[str, Any], throughput: float,
-                 rng: random.Random, latency: bool,
+                 rng: random.Random,
                  active: Optional[int] = None) -> Dict[str, Any]:
     """Every metric of the contract, consistent with `throughput`. `active`
     server threads move bytes (default all); the others stay idle (0 bytes,
@@ -122,29 +145,129 @@ def make_metrics(config: Dict[str, Any], throughput: float,
              "bytes": int(total_bytes / connections)}
             for i in range(connections)],
     }
-    if latency:
-        base = 20.0 + 1000.0 / throughput
-        cdf = [[base * (1 + i * 0.25), round((i + 1) / 10, 2)]
-               for i in range(10)]
-        metrics["latency_us"] = {"p50": cdf[4][0], "p90": cdf[8][0],
-                                 "p99": cdf[9][0], "cdf": cdf}
     return metrics
 
 
+def bucket_index(ns: int) -> int:
+    """The C++ histogram's bucket of a value in ns: the value itself below
+    256; above, for e = floor(log2 ns) and shift = e - 7,
+    256 + (shift - 1) * 128 + ((ns >> shift) - 128)."""
+    sub_buckets = 1 << SUB_BITS
+    if ns < 2 * sub_buckets:
+        return ns
+    shift = ns.bit_length() - 1 - SUB_BITS
+    return 2 * sub_buckets + (shift - 1) * sub_buckets + \
+        ((ns >> shift) - sub_buckets)
+
+
+def histogram(base_us: float, count: int) -> Dict[str, Any]:
+    """A histogram of `count` requests shaped like LATENCY_SHAPE around
+    `base_us`, in the trial record's form (the rounding rest in the first
+    bucket)."""
+    values = [int(base_us * factor * 1000) for factor, _ in LATENCY_SHAPE]
+    counts = [int(count * share) for _, share in LATENCY_SHAPE]
+    counts[0] += count - sum(counts)
+    buckets: Dict[int, int] = {}
+    for value, times in zip(values, counts):
+        if times:
+            index = bucket_index(value)
+            buckets[index] = buckets.get(index, 0) + times
+    return {"unit": "ns", "sub_bits": SUB_BITS, "count": count,
+            "sum_ns": sum(v * c for v, c in zip(values, counts)),
+            "buckets": [n for item in sorted(buckets.items()) for n in item]}
+
+
+def percentiles(prefix: str, base_us: float, names: Sequence[str]
+                ) -> Dict[str, float]:
+    """The trial's own `<prefix>_<name>` metrics (name p50 ... p9999): the
+    LATENCY_SHAPE value that percentile falls on."""
+    return {f"{prefix}_{name}": base_us * LATENCY_SHAPE[SHAPE_INDEX[name]][0]
+            for name in names}
+
+
+def request_load(config: Dict[str, Any], rng: random.Random
+                 ) -> Tuple[float, float]:
+    """(requests/s, base latency in us) of a made-up request trial: the
+    model's capacity (+-3 %); rr: depth 4 saturates it, latency by Little's
+    law; crr: a quarter of it; open: the offered rate up to the capacity,
+    latency growing as the rate nears it and long past it."""
+    load = config["load"]
+    capacity = MODEL_REQUESTS.get(config["server"]["model"], 25000.0) * (
+        1.0 + 0.1 * (config["server"]["threads"] - 1)) * (
+        1.0 + rng.uniform(-0.03, 0.03))
+    if load["workload"] == "open":
+        rate = float(load.get("rate", 10000.0))
+        load_share = rate / capacity
+        base = 20.0 / max(0.05, 1.0 - load_share) if load_share < 1.0 \
+            else 5000.0 * load_share
+        return min(rate, capacity), base
+    if load["workload"] == "crr":
+        return capacity / 4.0, 60.0 + rng.uniform(0.0, 5.0)
+    requests = capacity * min(1.0, 0.25 * load.get("depth", 1))
+    return requests, 1e6 * load["connections"] * load.get("depth", 1) / \
+        requests
+
+
+def request_metrics(config: Dict[str, Any], requests: float, base_us: float,
+                    rng: random.Random) -> Tuple[Dict[str, Any],
+                                                 Dict[str, Any]]:
+    """(metrics, histograms) of a request trial doing `requests` per second
+    with latencies around `base_us`."""
+    load = config["load"]
+    count = int(requests * config["timing"]["duration_s"])
+    latency = histogram(base_us, count)
+    per_connection = rng.uniform(10.0, 12.0) + 20000.0 / load["connections"]
+    metrics: Dict[str, Any] = {
+        "requests_per_s": requests,
+        **percentiles("latency_us", base_us, list(SHAPE_INDEX)),
+        "latency_us_max": base_us * LATENCY_SHAPE[-1][0] * 1.01,
+        "latency_us_mean": latency["sum_ns"] / count / 1000.0,
+        "rss_per_connection_kb": per_connection,
+        "rss_kb": 5000 + int(per_connection * load["connections"]),
+        "rss_hwm_kb": 5100 + int(per_connection * load["connections"]),
+        "server_rss_kb": None, "connect_s": 0.0004 * load["connections"]}
+    histograms = {"latency_ns": latency}
+    if load["workload"] == "open":
+        rate = float(load.get("rate", 10000.0))
+        metrics.update(offered_requests_per_s=rate,
+                       achieved_rate_share=requests / rate,
+                       requests_behind_schedule=int(
+                           (rate - requests) * config["timing"]["duration_s"]))
+    if load["workload"] == "crr":
+        connect_us = base_us / 3.0
+        metrics.update(connects_per_s=requests,
+                       **percentiles("connect_us", connect_us, ("p50", "p99")))
+        histograms["connect_ns"] = histogram(connect_us, count)
+    return metrics, histograms
+
+
 def make_series(throughput: float, config: Dict[str, Any],
-                rng: random.Random) -> Dict[str, Any]:
-    """Per-interval throughput samples around `throughput`."""
+                rng: random.Random,
+                metrics: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Per-interval throughput samples around `throughput`; with a request
+    trial's `metrics`, requests/s and p99 around theirs too, the first
+    interval without a completed request (0 requests/s, p99 null)."""
     interval = config["timing"]["interval_ms"]
     count = int(config["timing"]["duration_s"] * 1000 / interval)
-    values = [throughput * (1 + rng.uniform(-0.1, 0.1)) for _ in range(count)]
-    return {"interval_ms": interval,
-            "t_s": [round((i + 1) * interval / 1000, 3) for i in range(count)],
-            "throughput_mb_s": values}
+    factors = [1 + rng.uniform(-0.1, 0.1) for _ in range(count)]
+    series: Dict[str, Any] = {
+        "interval_ms": interval,
+        "t_s": [round((i + 1) * interval / 1000, 3) for i in range(count)],
+        "throughput_mb_s": [throughput * f for f in factors]}
+    if metrics and "requests_per_s" in metrics:
+        series["requests_per_s"] = [0.0] + [metrics["requests_per_s"] * f
+                                            for f in factors[1:]]
+        series["latency_us_p99"] = [None] + [metrics["latency_us_p99"] / f
+                                             for f in factors[1:]]
+    return series
 
 
 def expand_points(matrix: Dict[str, List[Any]],
-                  cases: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Matrix product plus cases -> [{"label", "varied"}] (varied: all keys)."""
+                  cases: Sequence[Dict[str, Any]],
+                  base: Optional[Dict[str, Any]] = None
+                  ) -> List[Dict[str, Any]]:
+    """Matrix product plus cases -> [{"label", "varied"}] (varied: all keys,
+    unset ones from `base`, default DEFAULT_CONFIG)."""
     keys = list(matrix) + [k for case in cases for k in case
                            if k != "label" and k not in ANNOTATIONS
                            and k not in matrix]
@@ -159,8 +282,8 @@ def expand_points(matrix: Dict[str, List[Any]],
                        "annotations": {k: case[k] for k in ANNOTATIONS
                                        if k in case}})
     for point in points:  # every varied key, with defaults filled in
-        config = resolve(point["varied"])
-        point["varied"] = {k: config[k.split(".")[0]][k.split(".", 1)[1]]
+        config = resolve(point["varied"], base)  # (None: a key it lacks)
+        point["varied"] = {k: config[k.split(".")[0]].get(k.split(".", 1)[1])
                            for k in keys}
     return points
 
@@ -169,7 +292,8 @@ def make_run_dir(root: str, name: str = "synthetic",
                  matrix: Optional[Dict[str, List[Any]]] = None,
                  cases: Sequence[Dict[str, Any]] = (), repetitions: int = 3,
                  throughput: Callable[..., float] = default_throughput,
-                 latency: bool = False, series: bool = True,
+                 defaults: Optional[Dict[str, Any]] = None,
+                 series: bool = True,
                  fail: Callable[[Dict[str, Any], int], Optional[str]] =
                  lambda varied, rep: None,
                  active_threads: Callable[[Dict[str, Any], int],
@@ -184,19 +308,22 @@ def make_run_dir(root: str, name: str = "synthetic",
     repetition)` is how many server threads move bytes (None: all). Cases may
     carry the annotations hypothesis/baseline/mechanism/expect; their trials
     copy them and, when ok with an `expect`, get expect_met and
-    expect_failures as the runner writes them. With `write_summary`,
-    summary.csv and metrics.json come from `echolab summarize` (SkipTest when
-    there is no binary).
+    expect_failures as the runner writes them. `defaults` are dotted keys
+    set for every point (e.g. {"load.workload": "open"}); request workloads
+    get their requests/s from `request_load`, not from `throughput`. With
+    `write_summary`, summary.csv and metrics.json come from `echolab
+    summarize` (SkipTest when there is no binary).
     """
     if write_summary:
         require_binary()
     matrix = matrix if matrix is not None else {
         "server.model": ["single_thread", "shared_listener"]}
     rng = random.Random(seed)
+    base = resolve(defaults or {})
     run_dir = os.path.join(root, name, stamp)
     os.makedirs(run_dir)
     spec = {"name": name, "description": f"Synthetic test run {name}?",
-            "defaults": {k: v for k, v in DEFAULT_CONFIG.items()},
+            "defaults": base,
             "matrix": matrix, "cases": list(cases), "exclude": []}
     with open(os.path.join(run_dir, "spec.json"), "w") as handle:
         handle.write("// made by tests/python/synth.py\n"
@@ -204,12 +331,12 @@ def make_run_dir(root: str, name: str = "synthetic",
     with open(os.path.join(run_dir, "meta.json"), "w") as handle:
         json.dump(META, handle)
     records = []
-    points = expand_points(matrix, cases)
+    points = expand_points(matrix, cases, base)
     for repetition in range(1, repetitions + 1):
         for point in points:
-            config = resolve(point["varied"])
+            config = resolve(point["varied"], base)
             records.append(_trial_record(point, config, repetition, rng,
-                                         throughput, latency, series, fail,
+                                         throughput, series, fail,
                                          active_threads))
     write_trials(run_dir, records)
     if write_summary:
@@ -235,8 +362,8 @@ def check_expect(expect: Dict[str, Any], metrics: Dict[str, Any]
     return failures
 
 
-def _trial_record(point, config, repetition, rng, throughput, latency,
-                  series, fail, active_threads) -> Dict[str, Any]:
+def _trial_record(point, config, repetition, rng, throughput, series, fail,
+                  active_threads) -> Dict[str, Any]:
     status = fail(point["varied"], repetition)
     record = {
         "schema": 1, "config_id": config_id(config), "repetition": repetition,
@@ -249,16 +376,24 @@ def _trial_record(point, config, repetition, rng, throughput, latency,
     record.update(notes)
     if status:
         return record
-    value = throughput(config, repetition, rng)
+    requests = config["load"]["workload"] in REQUEST_WORKLOADS
+    if requests:
+        rate, base_us = request_load(config, rng)
+        value = rate * config["load"]["message_bytes"] / 1e6
+    else:
+        value = throughput(config, repetition, rng)
     record["metrics"] = make_metrics(
-        config, value, rng, latency,
-        active_threads(point["varied"], repetition))
+        config, value, rng, active_threads(point["varied"], repetition))
+    if requests:
+        extra, record["histograms"] = request_metrics(config, rate, base_us,
+                                                      rng)
+        record["metrics"].update(extra)
     if "expect" in notes:
         failures = check_expect(notes["expect"], record["metrics"])
         record["expect_met"] = not failures
         record["expect_failures"] = failures
     if series:
-        record["series"] = make_series(value, config, rng)
+        record["series"] = make_series(value, config, rng, record["metrics"])
         samples = record["series"]["throughput_mb_s"]
         record["metrics"]["interval_cv"] = (statistics.pstdev(samples)
                                             / statistics.fmean(samples))

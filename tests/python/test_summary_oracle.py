@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import subprocess
 import tempfile
 import unittest
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -102,6 +103,82 @@ def oracle_mismatches(run_dir: str) -> List[str]:
     return problems if rows else ["summary.csv has no row"]
 
 
+# The merged columns: percentiles of the histograms of a point's ok
+# repetitions added bucket by bucket (harness/load/latency_histogram.h).
+MERGED = {"latency_ns": ("latency_us", {"p50": 0.5, "p90": 0.9, "p99": 0.99,
+                                        "p999": 0.999, "p9999": 0.9999}),
+          "connect_ns": ("connect_us", {"p50": 0.5, "p99": 0.99})}
+
+
+def bucket_bounds(index: int) -> Tuple[int, int]:
+    """Lowest and highest ns of a bucket: one value each below 256, then
+    128 buckets per power of two."""
+    if index < 256:
+        return index, index
+    shift = (index - 256) // 128 + 1
+    low = (128 + (index - 256) % 128) << shift
+    return low, low + (1 << shift) - 1
+
+
+def merged_counts(group: Sequence[Dict[str, Any]], name: str
+                  ) -> Tuple[Dict[int, int], int, int]:
+    """(counts by bucket, count, sum_ns) of histogram `name` over the ok
+    records of a point."""
+    counts: Dict[int, int] = {}
+    total = sum_ns = 0
+    for record in group:
+        histogram = (record.get("histograms") or {}).get(name)
+        if record["status"] != "ok" or not histogram:
+            continue
+        pairs = histogram["buckets"]
+        for index, count in zip(pairs[0::2], pairs[1::2]):
+            counts[index] = counts.get(index, 0) + count
+        total += histogram["count"]
+        sum_ns += histogram["sum_ns"]
+    return counts, total, sum_ns
+
+
+def quantile_us(counts: Dict[int, int], total: int, q: float) -> float:
+    """Midpoint (us) of the bucket holding the ceil(q * total)-th value."""
+    rank, seen = max(1, math.ceil(q * total)), 0
+    for index in sorted(counts):
+        seen += counts[index]
+        if seen >= rank:
+            return sum(bucket_bounds(index)) / 2.0 / 1000.0
+    raise AssertionError("rank beyond the histogram")
+
+
+def merged_expected(group: Sequence[Dict[str, Any]]
+                    ) -> Dict[str, Optional[float]]:
+    """The merged columns of a point as the histograms give them; None
+    (an empty cell) for a point without requests."""
+    expected: Dict[str, Optional[float]] = {}
+    for name, (prefix, quantiles) in MERGED.items():
+        counts, total, sum_ns = merged_counts(group, name)
+        for label, q in quantiles.items():
+            expected[f"{prefix}_{label}_merged"] = \
+                quantile_us(counts, total, q) if total else None
+        if name == "latency_ns":
+            expected["n_requests"] = float(total) if total else None
+            expected["latency_us_max_merged"] = \
+                bucket_bounds(max(counts))[1] / 1000.0 if total else None
+            expected["latency_us_mean_merged"] = \
+                sum_ns / total / 1000.0 if total else None
+    return expected
+
+
+def merged_mismatches(run_dir: str) -> List[str]:
+    """Merged cells of summary.csv that differ from the histograms."""
+    groups = group_records(read_records(run_dir))
+    with open(os.path.join(run_dir, "summary.csv"), newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [f"{row['config_id']} {column}: {row[column]!r} vs {value!r}"
+            for row in rows
+            for column, value in merged_expected(
+                groups[row["config_id"]]).items()
+            if _differs(row[column], value)]
+
+
 class ReferenceRunOracleTest(unittest.TestCase):
     def test_committed_summary_csv_matches_numpy(self):
         if not os.path.isfile(os.path.join(REFERENCE, "summary.csv")):
@@ -155,7 +232,7 @@ class SyntheticRunOracleTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.addClassCleanup(cls.tmp.cleanup)
         cls.run_dir = make_run_dir(
-            cls.tmp.name, "oracle", repetitions=4, latency=True,
+            cls.tmp.name, "oracle", repetitions=4,
             matrix={"server.model": ["reuseport", "shared_listener"],
                     "server.threads": [1, 2]},
             cases=[{"label": "one thread, level", "server.trigger": "level"}],
@@ -181,6 +258,38 @@ class SyntheticRunOracleTest(unittest.TestCase):
         single = [row for row in self.rows if row["n_ok"] == "1"]
         self.assertEqual(len(single), 1)  # 3 of 4 timed out
         self.assertEqual(float(single[0]["throughput_mb_s_cv"]), 0.0)
+
+
+
+class SyntheticRequestOracleTest(unittest.TestCase):
+    """Request workloads (rr, crr, open with one failed repetition): the
+    statistics of the new metrics match numpy, and the `*_merged` columns
+    match the trial histograms added bucket by bucket."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.run_dir = make_run_dir(
+            cls.tmp.name, "requests", repetitions=3,
+            defaults={"load.workload": "open", "load.message_bytes": 64},
+            matrix={"server.model": ["single_thread", "reuseport"],
+                    "load.rate": [20000.0, 50000.0]},
+            cases=[{"label": "rr", "load.workload": "rr"},
+                   {"label": "crr", "load.workload": "crr"}],
+            fail=lambda varied, rep: "failed" if rep == 2 and
+            varied.get("load.rate") == 50000.0 else None)
+
+    def test_summary_csv_matches_numpy(self):
+        self.assertEqual(oracle_mismatches(self.run_dir), [])
+
+    def test_merged_columns_match_the_histograms(self):
+        self.assertEqual(merged_mismatches(self.run_dir), [])
+        with open(os.path.join(self.run_dir, "summary.csv")) as handle:
+            rows = list(csv.DictReader(handle))
+        self.assertTrue(all(row["n_requests"] for row in rows))
+        self.assertEqual(sum(bool(row["connect_us_p99_merged"])
+                             for row in rows), 1)  # crr only
 
 
 if __name__ == "__main__":
