@@ -221,7 +221,8 @@ class LinePanel:
 LINE_PANELS = (LinePanel("throughput_mb_s"), LinePanel("server_cpu_per_gb"),
                LinePanel("requests_per_s"),
                LinePanel("latency_us_p99", merged=True, log_y=True),
-               LinePanel("rss_per_connection_kb"))
+               LinePanel("server_rss_per_conn_bytes"),
+               LinePanel("process_rss_per_conn_bytes"))
 
 
 def _panels_with_data(run: Any, points: List[Any]) -> List[LinePanel]:

@@ -154,7 +154,7 @@ TEST(RequestWorkloads, AReorderedEchoFailsTheTrialNamingConnectionAndRequest) {
   auto run = run_echolab(load_args(server, {"--workload", "rr", "--load.depth", "2", "--connections", "1"}));
   Json result = load_json(run);
   EXPECT_EQ(result.value("status", ""), "failed");
-  EXPECT_NE(result.value("error", "").find("connection 0: request 0: echo of request 1 arrived instead (reordered)"),
+  EXPECT_NE(result.value("error", "").find("connection 0: request 0: echo mismatch: echo of request 1 arrived instead (reordered)"),
             std::string::npos)
       << result.value("error", "");
 }
@@ -245,7 +245,8 @@ TEST(RequestWorkloads, ThousandsOfConnectionsAreAllServed) {
   Json result = load_json(run);
   ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
   EXPECT_EQ(result["metrics"]["connections_served"], 3000);
-  EXPECT_TRUE(result["metrics"]["rss_per_connection_kb"].is_number());
+  EXPECT_TRUE(result["metrics"]["process_rss_per_conn_bytes"].is_number());
+  EXPECT_TRUE(result["metrics"]["server_rss_bytes"].is_null());  // in-process: not the server's alone
 }
 
 TEST(RequestWorkloads, BadRequestOptionsAreUsageErrors) {
@@ -281,8 +282,9 @@ TEST(SeparateServerProcess, EveryBuiltInModelRunsAsItsOwnProcessWithItsOptions) 
     const Json& m = result["metrics"];
     EXPECT_EQ(m["connections_served"], 4) << model;
     // The server's memory is its own process's, and its CPU time is known.
-    EXPECT_TRUE(m["server_rss_kb"].is_number()) << model;
-    EXPECT_TRUE(m["server_rss_per_connection_kb"].is_number()) << model;
+    EXPECT_TRUE(m["server_rss_bytes"].is_number()) << model;
+    EXPECT_TRUE(m["server_rss_per_conn_bytes"].is_number()) << model;
+    EXPECT_TRUE(m["client_rss_bytes"].is_number()) << model;
     EXPECT_GT(m["server_cpu_s"].get<double>(), 0.0) << model;
   }
 }

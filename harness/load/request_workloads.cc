@@ -107,7 +107,7 @@ bool RequestSocket::take_response(const char* message, uint64_t now) {
     return false;
   }
   if (std::string error = format_.check(expected_seq_, static_cast<uint32_t>(index_), message); !error.empty()) {
-    fail("request " + std::to_string(expected_seq_) + ": " + error);
+    fail("request " + std::to_string(expected_seq_) + ": echo mismatch: " + error);
     return false;
   }
   ++expected_seq_;

@@ -185,25 +185,25 @@ void add_requests(const WindowMeasurement& w, Json& m) {
   }
 }
 
-// Resident memory, and its growth per connection since the connects began.
+// Resident memory, and its growth per connection since the connects began:
+// the trial's process always; the server's and the client's apart when the
+// server has a process of its own (external or server.process separate).
 void add_memory(const WindowMeasurement& w, Json& m) {
   if (w.connect_s > 0) m["connect_s"] = w.connect_s;
-  if (!w.memory_end) return;
-  m["rss_kb"] = w.memory_end->rss_kb;
-  m["rss_hwm_kb"] = w.memory_end->hwm_kb;
-  m["server_rss_kb"] = w.server_memory_end ? Json(w.server_memory_end->rss_kb) : Json(nullptr);
-  if (w.memory_base && w.connections > 0) {
-    double grown = static_cast<double>(w.memory_end->rss_kb) - static_cast<double>(w.memory_base->rss_kb);
-    if (w.server_memory_base && w.server_memory_end) {
-      grown += static_cast<double>(w.server_memory_end->rss_kb) - static_cast<double>(w.server_memory_base->rss_kb);
-    }
-    m["rss_per_connection_kb"] = grown / w.connections;
+  auto bytes = [](uint64_t kb) { return kb * 1024; };
+  auto per_connection = [&](const std::optional<MemoryStats>& base, const std::optional<MemoryStats>& end) {
+    if (!base || !end || w.connections <= 0) return Json(nullptr);
+    return Json((static_cast<double>(end->rss_kb) - static_cast<double>(base->rss_kb)) * 1024.0 / w.connections);
+  };
+  if (w.memory_end) {
+    m["process_rss_bytes"] = bytes(w.memory_end->rss_kb);
+    m["process_rss_hwm_bytes"] = bytes(w.memory_end->hwm_kb);
+    m["process_rss_per_conn_bytes"] = per_connection(w.memory_base, w.memory_end);
   }
-  if (w.server_memory_base && w.server_memory_end && w.connections > 0) {
-    m["server_rss_per_connection_kb"] =
-        (static_cast<double>(w.server_memory_end->rss_kb) - static_cast<double>(w.server_memory_base->rss_kb)) /
-        w.connections;
-  }
+  const bool server_apart = w.server_memory_end.has_value();
+  m["server_rss_bytes"] = server_apart ? Json(bytes(w.server_memory_end->rss_kb)) : Json(nullptr);
+  m["server_rss_per_conn_bytes"] = server_apart ? per_connection(w.server_memory_base, w.server_memory_end) : Json();
+  m["client_rss_bytes"] = server_apart && w.memory_end ? Json(bytes(w.memory_end->rss_kb)) : Json(nullptr);
 }
 
 }  // namespace

@@ -216,16 +216,17 @@ def request_metrics(config: Dict[str, Any], requests: float, base_us: float,
     load = config["load"]
     count = int(requests * config["timing"]["duration_s"])
     latency = histogram(base_us, count)
-    per_connection = rng.uniform(10.0, 12.0) + 20000.0 / load["connections"]
+    per_connection = (rng.uniform(10.0, 12.0) + 20000.0 / load["connections"]) * 1024
     metrics: Dict[str, Any] = {
         "requests_per_s": requests,
         **percentiles("latency_us", base_us, list(SHAPE_INDEX)),
         "latency_us_max": base_us * LATENCY_SHAPE[-1][0] * 1.01,
         "latency_us_mean": latency["sum_ns"] / count / 1000.0,
-        "rss_per_connection_kb": per_connection,
-        "rss_kb": 5000 + int(per_connection * load["connections"]),
-        "rss_hwm_kb": 5100 + int(per_connection * load["connections"]),
-        "server_rss_kb": None, "connect_s": 0.0004 * load["connections"]}
+        "process_rss_per_conn_bytes": per_connection,
+        "process_rss_bytes": 5000000 + int(per_connection * load["connections"]),
+        "process_rss_hwm_bytes": 5100000 + int(per_connection * load["connections"]),
+        "server_rss_bytes": None, "server_rss_per_conn_bytes": None, "client_rss_bytes": None,
+        "connect_s": 0.0004 * load["connections"]}
     histograms = {"latency_ns": latency}
     if load["workload"] == "open":
         rate = float(load.get("rate", 10000.0))

@@ -136,11 +136,11 @@ class RequestDepthTest(unittest.TestCase):
         self.assertEqual(data["panels"],
                          ["throughput_mb_s", "server_cpu_per_gb",
                           "requests_per_s", "latency_us_p99_merged",
-                          "rss_per_connection_kb"])
+                          "process_rss_per_conn_bytes"])
         self.assertEqual(data["x_scale"], "linear")
         for key, column, stats in (
                 ("requests_per_s", "requests_per_s", ("median", "p25", "p75")),
-                ("rss_per_connection_kb", "rss_per_connection_kb",
+                ("process_rss_per_conn_bytes", "process_rss_per_conn_bytes",
                  ("median", "p25", "p75")),
                 ("latency_us_p99_merged", "latency_us_p99", ("merged",))):
             self.assertEqual(len(data[key]), 2)  # one line per model
@@ -350,12 +350,12 @@ class ConnectionsSweepTest(unittest.TestCase):
                               axis_key="load.connections").data
             rows = read_csv_rows(run_dir)
         self.assertEqual(data["x_scale"], "log")
-        self.assertIn("rss_per_connection_kb", data["panels"])
-        (series,) = data["rss_per_connection_kb"].values()
+        self.assertIn("process_rss_per_conn_bytes", data["panels"])
+        (series,) = data["process_rss_per_conn_bytes"].values()
         self.assertEqual(series["x"], [10, 100, 1000, 10000])
         for i, config_id in enumerate(series["config_ids"]):
             self.assertEqual(series["median"][i], number(
-                rows[config_id], "rss_per_connection_kb_median"))
+                rows[config_id], "process_rss_per_conn_bytes_median"))
 
 
 class ConnectRequestCloseTest(unittest.TestCase):
