@@ -1,6 +1,7 @@
 #include "models/registry.h"
 
 #include "models/acceptor_workers.h"
+#include "models/blocking_pool.h"
 #include "models/dispatch_pool.h"
 #include "models/external_server.h"
 #include "models/io_uring_server.h"
@@ -76,6 +77,14 @@ const std::vector<ModelInfo>& model_registry() {
        1024,
        {"acceptor"},
        [] { return std::make_unique<ThreadPerConnectionServer>(); }},
+      {"blocking_pool",
+       "prefork: N threads each block in accept() on one listener and serve the connection they took until it "
+       "closes (at most N connections served at once)",
+       {},
+       false,
+       1024,
+       {},
+       [] { return std::make_unique<BlockingPoolServer>(); }},
       {"dispatch_pool",
        "one epoll thread hands each ready event (EPOLLONESHOT) to a pool of N threads; connections migrate",
        {kListenerTrigger, kAccept},

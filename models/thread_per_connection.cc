@@ -1,5 +1,7 @@
 #include "models/thread_per_connection.h"
 
+#include "models/blocking_echo.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,32 +51,7 @@ void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cp
 void ThreadPerConnectionServer::serve(int fd, ThreadCounters& counters, CpuList cpus) {
   enter_server_thread(counters, cpus);
   bump(counters.accepted);
-  std::vector<char> buffer(config_.echo.read_buffer);
-  bool open = true;
-  while (open) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n < 0) bump(counters.errors);
-      break;
-    }
-    bump(counters.wakeups);
-    bump(counters.reads);
-    bump(counters.bytes_in, static_cast<uint64_t>(n));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::send(fd, buffer.data() + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        bump(counters.errors);
-        open = false;
-        break;
-      }
-      done += w;
-      bump(counters.writes);
-      bump(counters.bytes_out, static_cast<uint64_t>(w));
-    }
-    if ((counters.wakeups.load(std::memory_order_relaxed) & 63) == 0) counters.note_cpu();
-  }
+  echo_until_closed(fd, counters, config_.echo.read_buffer);
   bump(counters.closed);
   // The fd is closed by stop() (or here when the peer left first), under
   // the mutex, so stop() never shuts down a number reused by another socket.

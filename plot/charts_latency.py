@@ -35,12 +35,12 @@ RATE_KEY = "load.rate"
 OPEN_WORKLOAD = "open"
 RATE_PANELS = ("latency_us_p50", "latency_us_p99")
 # The knee of a rate sweep: the highest offered rate at which the median
-# achieved share of that rate is at least this (the server kept up).
+# achieved share of that rate is at least this (server and client kept up).
 KNEE_SHARE = 0.95
 KNEE_DEFINITION = (
     "Knee (ringed): the highest offered rate (load.rate) whose median "
     f"achieved share of the offered rate is at least {KNEE_SHARE:.0%}, i.e. "
-    "the highest rate the server kept up with.")
+    "the highest rate server and client together kept up with (the open loop's send lag shows when the client was the limit).")
 MERGED_NOTE = ("percentiles over all ok repetitions' requests together "
                "(merged histograms)")
 

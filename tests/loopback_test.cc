@@ -32,7 +32,9 @@ std::vector<LoopbackCase> all_cases() {
   std::vector<LoopbackCase> cases;
   for (const auto& model : model_registry()) {
     if (model.name == "external") continue;  // needs a command: external_server_test.cc
-    int threads = std::min(model.max_threads, 3);
+    // blocking_pool serves one connection per thread: enough threads for
+    // the 10 concurrent clients and 8 open connections below.
+    int threads = model.name == "blocking_pool" ? 10 : std::min(model.max_threads, 3);
     if (!model.epoll_axes) {
       cases.push_back({std::string(model.name), threads, Trigger::kEdge, ReadMode::kDrain, WriteInterest::kOnDemand});
       continue;

@@ -10,9 +10,15 @@ namespace {
 std::string result_text(const Json& result) {
   const std::string status = result.value("status", "?");
   if (status == "ok") {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.1f MB/s",
-                  result.value("metrics", Json::object()).value("throughput_mb_s", 0.0));
+    const Json metrics = result.value("metrics", Json::object());
+    char text[128];
+    const Json p99 = metrics.value("latency_us_p99", Json());
+    if (metrics.contains("requests_per_s") && p99.is_number()) {
+      std::snprintf(text, sizeof text, "%.0f req/s, p99 %.1f us", metrics.value("requests_per_s", 0.0),
+                    p99.get<double>());
+    } else {
+      std::snprintf(text, sizeof text, "%.1f MB/s", metrics.value("throughput_mb_s", 0.0));
+    }
     return text;
   }
   return status + ": " + result.value("error", "");

@@ -25,6 +25,7 @@ struct SideTotals {
   uint64_t spurious_since_start = 0, connection_events = 0, idle_events = 0;
   int active_threads = 0;  // threads that moved bytes in the window
   int busy_threads = 0;    // threads that used >= half a CPU over the window
+  std::vector<double> server_accepts;  // connections each server thread took in the window
   bool migrations_known = true;
 };
 
@@ -43,6 +44,8 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     const CounterSnapshot& b = end.counters;
     uint64_t bytes = is_client ? b.bytes_in - a.bytes_in : b.bytes_out - a.bytes_out;
     row["connections"] = b.accepted;
+    row["accepts"] = b.accepted - a.accepted;
+    if (end.role == "server") totals.server_accepts.push_back(static_cast<double>(b.accepted - a.accepted));
     row["bytes"] = bytes;
     row["wakeups"] = b.wakeups - a.wakeups;
     row["reads"] = b.reads - a.reads;
@@ -160,6 +163,24 @@ void add_connections(const WindowMeasurement& w, Json& m) {
   m["per_connection"] = rows;
 }
 
+// How the window's accepts spread over the server threads and what each
+// cost in wake-ups (the claims about shared accept queues and the herd).
+void add_accepts(const SideTotals& server, Json& m) {
+  double total = 0, most = 0, least = HUGE_VAL;
+  for (double accepts : server.server_accepts) {
+    total += accepts;
+    most = std::max(most, accepts);
+    least = std::min(least, accepts);
+  }
+  if (total == 0) return;
+  m["accepts_in_window"] = total;
+  m["accept_fairness_jain"] = jain_index(server.server_accepts);
+  m["accept_max_share"] = most / total;
+  m["accept_max_min_ratio"] = least > 0 ? Json(most / least) : Json(nullptr);
+  m["spurious_wakeups_per_accept"] = static_cast<double>(server.spurious) / total;
+  m["ctx_switches_per_accept"] = static_cast<double>(server.voluntary) / total;
+}
+
 // Request workloads: rates and latency from the window's histograms.
 void add_requests(const WindowMeasurement& w, Json& m) {
   if (!w.requests) return;
@@ -266,6 +287,7 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["interval_cv_1s"] = seconds.size() >= 2 ? Json(coefficient_of_variation(seconds)) : Json(nullptr);
   }
   add_connections(w, m);
+  add_accepts(server, m);
   add_requests(w, m);
   add_memory(w, m);
   m["threads"] = threads;
