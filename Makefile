@@ -13,7 +13,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan run speed speed-latency micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan run claims speed speed-latency micro plot compare sweep clean format
 
 all: build
 
@@ -74,6 +74,13 @@ compare:
 # Any experiment: make sweep SPEC=experiments/models.json
 sweep: build
 	$(BUILD)/echolab run $(SPEC) --plot
+
+# Every published claim of experiments/CLAIMS.md, checked on this machine
+# (about 8 min): results/claim-*/latest/REPORT.md; CLAIM=NAME runs one.
+claims: build
+	@rc=0; for spec in $(if $(CLAIM),experiments/claims/$(CLAIM).json,experiments/claims/*.json); do \
+	  $(BUILD)/echolab run $$spec --plot || rc=1; \
+	done; echo "claims: compare with experiments/CLAIMS.md; reports in results/claim-*/latest/REPORT.md"; exit $$rc
 
 # Issue 2's speed check: echolab vs iperf3 and Node.js, interleaved.
 speed: build

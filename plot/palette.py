@@ -13,11 +13,12 @@ MODEL_COLOURS: Dict[str, str] = {
     "dispatch_pool": "#ff7f0e",          # orange
     "io_uring": "#17becf",               # cyan
     "external": "#7f7f7f",               # grey
+    "blocking_pool": "#8c6d31",          # ochre
 }
 
 # For anything else (unknown models, micro-benchmark placements).
 EXTRA_COLOURS: List[str] = [
-    "#e377c2", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39",
+    "#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39",
     "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
 ]
 

@@ -1,0 +1,85 @@
+#include "harness/trial/metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace echolab {
+namespace {
+
+ThreadObservation server_thread(int index, uint64_t accepted, uint64_t spurious = 0) {
+  ThreadObservation observation;
+  observation.role = "server";
+  observation.index = index;
+  observation.counters.accepted = accepted;
+  observation.counters.spurious_wakeups = spurious;
+  return observation;
+}
+
+WindowMeasurement window_with_accepts(const std::vector<uint64_t>& before, const std::vector<uint64_t>& after) {
+  WindowMeasurement w;
+  w.window_s = 1;
+  for (size_t i = 0; i < before.size(); ++i) {
+    w.server_start.push_back(server_thread(static_cast<int>(i), before[i]));
+    w.server_end.push_back(server_thread(static_cast<int>(i), after[i], i == 0 ? 6 : 0));
+  }
+  return w;
+}
+
+TEST(AcceptMetrics, CountOnlyTheWindowsAcceptsPerServerThread) {
+  // Thread 0 took 12 in the window, 1 took 4, 2 took 4 (earlier accepts
+  // do not count); 6 spurious listener wake-ups on thread 0.
+  const Json m = compute_metrics(window_with_accepts({100, 0, 7}, {112, 4, 11}));
+  EXPECT_EQ(m["accepts_in_window"], 20.0);
+  EXPECT_DOUBLE_EQ(m["accept_max_share"].get<double>(), 12.0 / 20);
+  EXPECT_DOUBLE_EQ(m["accept_max_min_ratio"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(m["accept_fairness_jain"].get<double>(), 20.0 * 20 / (3 * (144.0 + 16 + 16)));
+  EXPECT_DOUBLE_EQ(m["spurious_wakeups_per_accept"].get<double>(), 6.0 / 20);
+}
+
+TEST(AcceptMetrics, AThreadWithoutAcceptsMakesTheRatioUnknownAndNoAcceptsNoMetrics) {
+  const Json one_idle = compute_metrics(window_with_accepts({0, 0}, {5, 0}));
+  EXPECT_TRUE(one_idle["accept_max_min_ratio"].is_null());
+  EXPECT_DOUBLE_EQ(one_idle["accept_max_share"].get<double>(), 1.0);
+  const Json none = compute_metrics(window_with_accepts({3, 3}, {3, 3}));
+  EXPECT_FALSE(none.contains("accept_fairness_jain"));
+}
+
+TEST(MemoryMetrics, TheServersMemoryIsKnownOnlyWhenItHasItsOwnProcess) {
+  WindowMeasurement w;
+  w.window_s = 1;
+  w.connections = 100;
+  w.memory_base = MemoryStats{1000, 1000};
+  w.memory_end = MemoryStats{1100, 1200};
+  const Json in_process = compute_metrics(w);
+  EXPECT_TRUE(in_process["server_rss_bytes"].is_null());
+  EXPECT_TRUE(in_process["client_rss_bytes"].is_null());
+  EXPECT_DOUBLE_EQ(in_process["process_rss_per_conn_bytes"].get<double>(), 100.0 * 1024 / 100);
+  EXPECT_EQ(in_process["process_rss_hwm_bytes"], 1200u * 1024);
+
+  w.server_memory_base = MemoryStats{5000, 5000};
+  w.server_memory_end = MemoryStats{7000, 7000};
+  const Json apart = compute_metrics(w);
+  EXPECT_EQ(apart["server_rss_bytes"], 7000u * 1024);
+  EXPECT_DOUBLE_EQ(apart["server_rss_per_conn_bytes"].get<double>(), 2000.0 * 1024 / 100);
+  EXPECT_EQ(apart["client_rss_bytes"], 1100u * 1024);
+}
+
+TEST(RequestMetrics, RatesAndPercentilesComeFromTheWindowsHistogram) {
+  WindowMeasurement w;
+  w.window_s = 2;
+  RequestTotals totals;
+  for (uint64_t i = 1; i <= 1000; ++i) totals.latency.record(i * 1000);  // 1 us .. 1 ms
+  totals.completed = 1000;
+  totals.behind_schedule = 3;
+  w.requests = totals;
+  w.offered_requests_per_s = 1000;
+  const Json m = compute_metrics(w);
+  EXPECT_DOUBLE_EQ(m["requests_per_s"].get<double>(), 500.0);
+  EXPECT_NEAR(m["latency_us_p50"].get<double>(), 500.0, 5.0);
+  EXPECT_NEAR(m["latency_us_p99"].get<double>(), 990.0, 10.0);
+  EXPECT_DOUBLE_EQ(m["achieved_rate_share"].get<double>(), 0.5);
+  EXPECT_EQ(m["requests_behind_schedule"], 3u);
+  EXPECT_FALSE(m.contains("connects_per_s"));  // no connects: not crr
+}
+
+}  // namespace
+}  // namespace echolab
