@@ -1,5 +1,7 @@
 #include "harness/sweep/run_meta.h"
 
+#include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
+
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,7 +51,10 @@ std::string cpu_model() {
 }
 
 Json git_state() {
-  Json state = {{"git_commit", ECHOLAB_GIT_COMMIT}, {"git_head_at_run", nullptr}, {"git_dirty", nullptr}};
+  Json state = {{"git_commit", ECHOLAB_GIT_COMMIT},
+                {"git_dirty_at_build", ECHOLAB_GIT_DIRTY_AT_BUILD},
+                {"git_head_at_run", nullptr},
+                {"git_dirty", nullptr}};
   const std::string source = ECHOLAB_SOURCE_DIR;
   if (!std::filesystem::exists(source + "/.git")) return state;
   const std::string git = "git -C '" + source + "' ";
