@@ -174,17 +174,23 @@ def _draw_thread_bars(axes: Sequence[Any], x: float, series: Sequence[
             ax.scatter(idle_x, [0.0] * len(idle_x), **IDLE_MARKER)
 
 
+MAX_THREADS_DRAWN = 64
+
+
 def thread_distribution(run: Any, out_dir: str, colours: ModelColours
                         ) -> Optional[ChartResult]:
     """Chart 5: connections and bytes per server thread, Jain's index.
 
-    Drawn when some point has two or more server threads.
+    Drawn when some point has two or more server threads; points with more
+    than MAX_THREADS_DRAWN server threads are left out.
     """
     found = {}
     for point in run.points:
         trial = point.median_trial()
         threads = server_threads(trial) if trial else []
-        if threads:
+        # A bar per thread stops being readable (and the SVG balloons) with
+        # thousands of threads; such points are left out of this chart.
+        if threads and len(threads) <= MAX_THREADS_DRAWN:
             found[point.config_id] = (trial, threads)
     if not any(len(threads) >= 2 for _, threads in found.values()):
         return None

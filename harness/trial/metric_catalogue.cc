@@ -129,6 +129,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "VmHWM (peak VmRSS) of the trial's process at the window's end"},
       {"connect_s", "Time to connect", "s", kNone, kTrial, "window", false,
        "seconds the client took to open all its connections before the warm-up"},
+      {"threads_omitted", "Thread rows left out", "count", kNone, kTrial, "none", false,
+       "when a trial had more than 1024 threads (thread_per_connection with thousands of connections): how many, "
+       "and metrics.threads[] is empty; the trial metrics still cover them all"},
       {"placement_pus", "PUs in the placement", "PUs", kNone, kTrial, "count", false,
        "distinct PUs the trial's server, client and sampler threads may run on"},
       {"spurious_wakeups_since_start", "Spurious wake-ups since start", "count", kLower, kTrial, "sum", true,

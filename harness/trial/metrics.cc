@@ -30,6 +30,10 @@ struct SideTotals {
 };
 
 constexpr double kBusyShare = 0.5;
+// Rows of metrics.per_connection[] and of external servers' OS threads in
+// metrics.threads[] kept per trial; above, the rows are left out (totals and
+// fairness still cover all of them).
+constexpr size_t kMaxRowsPerTrial = 1024;
 
 Json thread_json(const ThreadObservation& start, const ThreadObservation& end, double window_s, SideTotals& totals,
                  std::vector<double>& server_bytes) {
@@ -160,7 +164,9 @@ void add_connections(const WindowMeasurement& w, Json& m) {
   }
   m["connection_fairness_jain"] = jain_index(bytes);
   m["connections_served"] = std::count_if(bytes.begin(), bytes.end(), [](double b) { return b > 0; });
-  m["per_connection"] = rows;
+  // Thousands of rows per trial would make trials.jsonl tens of MB; the
+  // figures above already cover every connection.
+  if (rows.size() <= kMaxRowsPerTrial) m["per_connection"] = rows;
 }
 
 // How the window's accepts spread over the server threads and what each
@@ -285,6 +291,10 @@ Json compute_metrics(const WindowMeasurement& w) {
     const size_t per_second = static_cast<size_t>(1000 / w.interval_ms);
     const auto seconds = rebin(w.interval_mb_s, per_second);
     m["interval_cv_1s"] = seconds.size() >= 2 ? Json(coefficient_of_variation(seconds)) : Json(nullptr);
+  }
+  if (threads.size() > kMaxRowsPerTrial) {
+    m["threads_omitted"] = threads.size();  // e.g. 10,000 threads of thread_per_connection
+    threads = Json::array();
   }
   add_connections(w, m);
   add_accepts(server, m);
