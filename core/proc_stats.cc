@@ -29,18 +29,29 @@ OsThreadStats OsThreadStats::minus(const OsThreadStats& earlier) const {
   return d;
 }
 
+namespace {
+
+// The fields of a /proc stat file from field 3 (state) on: the command name
+// may contain spaces, so they resume after the last ')'.
+std::optional<std::istringstream> stat_fields(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  auto close = line.rfind(')');
+  if (close == std::string::npos || close + 2 > line.size()) return std::nullopt;
+  return std::istringstream(line.substr(close + 2));
+}
+
+}  // namespace
+
 std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid) {
   const std::string dir = task_dir(pid, tid);
   OsThreadStats stats;
   stats.tid = tid;
   {
-    std::ifstream in(dir + "/stat");
-    std::string line;
-    if (!std::getline(in, line)) return std::nullopt;
-    // The command name may contain spaces; fields resume after the last ')'.
-    auto close = line.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(line.substr(close + 2));
+    auto stat = stat_fields(dir + "/stat");
+    if (!stat) return std::nullopt;
+    std::istringstream& fields = *stat;
     std::string field;
     static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
     // Field 3 is state; utime is field 14, stime 15, processor 39.
@@ -109,12 +120,9 @@ std::optional<double> read_machine_steal_s() {
 namespace echolab {
 
 std::optional<double> read_process_cpu_s(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  auto close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 2));
+  auto stat = stat_fields("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  std::istringstream& fields = *stat;
   std::string field;
   double ticks_total = 0;
   // Field 3 is state; utime 14, stime 15, cutime 16, cstime 17.

@@ -206,6 +206,28 @@ TEST(SpecErrors, PointsAModelCannotRunAtTheKeyThatMakesThem) {
             std::string::npos);
 }
 
+TEST(SpecErrors, ADefaultOptionNoPointsModelTakesIsAnErrorButAMixedMatrixIsFine) {
+  // The user would believe they measured round-robin dispatch.
+  const std::string inert = spec_error(R"({
+    "name": "x",
+    "defaults": {"server": {"model": "reuseport", "threads": 2, "dispatch": "round_robin"}}
+  })");
+  EXPECT_NE(inert.find("t.json:3:"), std::string::npos) << inert;
+  EXPECT_NE(inert.find("server.dispatch"), std::string::npos) << inert;
+  EXPECT_NE(inert.find("models that take it: acceptor_workers"), std::string::npos) << inert;
+  EXPECT_NE(inert.find("models in this spec: reuseport"), std::string::npos) << inert;
+  // A workload option for a workload no point runs, likewise.
+  EXPECT_NE(spec_error(R"({"name": "x", "defaults": {"load": {"depth": 8}}})").find("workloads in this spec: stream"),
+            std::string::npos);
+  // Taken by some points of the matrix: fine.
+  EXPECT_EQ(spec_error(R"({
+    "name": "x",
+    "defaults": {"server": {"threads": 2, "exclusive": true}},
+    "matrix": {"server.model": ["shared_listener", "reuseport"]}
+  })"),
+            "");
+}
+
 TEST(SpecErrors, LocationsTheTopologyLacksAreFoundWhenPlanning) {
   const Spec spec = Spec::parse("{\"cases\": [{},\n {\"load.cpus\": \"pu:5\"}]}", "t.json");
   auto topology = Topology::load("pack:1 core:2 pu:1");

@@ -421,6 +421,26 @@ void Spec::expand(std::vector<RawPoint> raw, const std::vector<std::vector<Setti
                           std::to_string(i) + "] matches no point");
     }
   }
+  check_defaults_apply();
+}
+
+void Spec::check_defaults_apply() const {
+  for (const auto& [key, where] : default_sources_) {
+    const KeySpec* spec = find_key(key);
+    if (!spec || spec->plugins.empty()) continue;
+    std::set<std::string> chosen;
+    bool applies = false;
+    for (const auto& point : points_) {
+      const std::string plugin = get_key(point.config, spec->chosen_by).get<std::string>();
+      chosen.insert(plugin);
+      applies = applies || std::find(spec->plugins.begin(), spec->plugins.end(), plugin) != spec->plugins.end();
+    }
+    if (applies) continue;
+    const std::string kind = spec->chosen_by == "server.model" ? "model" : "workload";
+    fail(where, "no point of this spec runs a " + kind + " that takes this option, so it would measure nothing (" +
+                    kind + "s that take it: " + join_list(spec->plugins, ", ") + "; " + kind + "s in this spec: " +
+                    join_list(std::vector<std::string>(chosen.begin(), chosen.end()), ", ") + ")");
+  }
 }
 
 JsonPath Spec::source_of(const SpecPoint& point, const std::string& key) const {

@@ -107,6 +107,10 @@ class Spec {
   const KeySpec& known_key(const std::string& key, const JsonPath& where) const;
   void expand(std::vector<RawPoint> raw, const std::vector<std::vector<Setting>>& excludes, const JsonPath& where);
   void check_point(const SpecPoint& point) const;
+  /// A plug-in option set in "defaults" that no point's model or workload
+  /// takes would measure nothing: an error naming the key, the plug-ins that
+  /// take it and those in the spec. (One that some points take is fine.)
+  void check_defaults_apply() const;
   /// Where a key of `point` comes from: the spec member, else "defaults".
   JsonPath source_of(const SpecPoint& point, const std::string& key) const;
 
