@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -119,17 +120,51 @@ std::optional<double> read_machine_steal_s() {
 
 namespace echolab {
 
-std::optional<double> read_process_cpu_s(pid_t pid) {
-  auto stat = stat_fields("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::nullopt;
-  std::istringstream& fields = *stat;
-  std::string field;
-  double ticks_total = 0;
-  // Field 3 is state; utime 14, stime 15, cutime 16, cstime 17.
-  for (int number = 3; number <= 17 && fields >> field; ++number) {
-    if (number >= 14) ticks_total += std::stod(field);
+std::vector<pid_t> process_tree(pid_t root) {
+  std::map<pid_t, std::vector<pid_t>> children;
+  if (DIR* proc = opendir("/proc")) {
+    while (dirent* entry = readdir(proc)) {
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      auto stat = stat_fields(std::string("/proc/") + entry->d_name + "/stat");
+      std::string state, parent;
+      if (stat && *stat >> state >> parent) children[std::stoi(parent)].push_back(std::stoi(entry->d_name));
+    }
+    closedir(proc);
   }
+  std::vector<pid_t> tree = {root};
+  for (size_t i = 0; i < tree.size(); ++i) {
+    for (pid_t child : children[tree[i]]) tree.push_back(child);
+  }
+  return tree;
+}
+
+std::optional<double> read_process_cpu_s(pid_t root) {
+  double ticks_total = 0;
+  bool seen = false;
+  for (pid_t pid : process_tree(root)) {
+    auto stat = stat_fields("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) continue;  // exited since the scan
+    std::string field;
+    // Field 3 is state; utime 14, stime 15, cutime 16, cstime 17.
+    for (int number = 3; number <= 17 && *stat >> field; ++number) {
+      if (number >= 14) ticks_total += std::stod(field);
+    }
+    seen = true;
+  }
+  if (!seen) return std::nullopt;
   return ticks_total / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::optional<MemoryStats> read_tree_memory(pid_t root) {
+  std::optional<MemoryStats> total;
+  for (pid_t pid : process_tree(root)) {
+    if (auto memory = read_memory(pid)) {
+      if (!total) total = MemoryStats{};
+      total->rss_kb += memory->rss_kb;
+      total->hwm_kb += memory->hwm_kb;
+    }
+  }
+  return total;
 }
 
 std::optional<MemoryStats> read_memory(pid_t pid) {

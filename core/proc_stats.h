@@ -30,11 +30,15 @@ std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid);
 /// seconds; nullopt where the kernel does not report it. Any thread.
 std::optional<double> read_machine_steal_s();
 
-/// User + system CPU seconds of process `pid` so far: all its threads, the
-/// exited ones included, and its waited-for children. Process-wide ticks
-/// keep what per-thread ticks lose when thousands of threads each run for
-/// less than one tick.
-std::optional<double> read_process_cpu_s(pid_t pid);
+/// `root` and every process descended from it now (a forking server's
+/// children), root first.
+std::vector<pid_t> process_tree(pid_t root);
+
+/// User + system CPU seconds so far of process `root` and its descendants:
+/// all their threads, the exited ones included, and their waited-for
+/// children. Process-wide ticks keep what per-thread ticks lose when
+/// thousands of threads each run for less than one tick.
+std::optional<double> read_process_cpu_s(pid_t root);
 
 /// A process's resident memory (/proc/PID/status), in KiB; a plain value.
 struct MemoryStats {
@@ -43,6 +47,9 @@ struct MemoryStats {
 };
 /// Memory of process `pid` (0: this process); nullopt if unreadable.
 std::optional<MemoryStats> read_memory(pid_t pid);
+/// Memory of `root` and its descendants, summed (pages they share count
+/// once per process).
+std::optional<MemoryStats> read_tree_memory(pid_t root);
 
 /// Raises RLIMIT_NOFILE (soft, and hard where permitted) to at least
 /// `needed` descriptors; returns "" or a message naming the limit.

@@ -39,7 +39,8 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
   const ssize_t self_length = readlink("/proc/self/exe", self, sizeof self - 1);
   const std::string echolab_path = self_length > 0 ? std::string(self, static_cast<size_t>(self_length)) : "echolab";
   auto replace_all = [](std::string& text, const std::string& from, const std::string& to) {
-    for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
+    for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
+      text.replace(at, from.size(), to);
   };
   for (std::string arg : command) {
     replace_all(arg, "{port}", std::to_string(port));
@@ -133,7 +134,13 @@ std::vector<ServerThreadReport> ExternalServer::threads() const {
   std::vector<ServerThreadReport> reports;
   if (pid_ <= 0) return reports;
   int index = 0;
-  for (const auto& thread : read_process_threads(pid_)) {
+  // Every thread of the server's process tree: a forking server (socat
+  // fork, a pre-fork server) serves from its children.
+  std::vector<OsThreadStats> tree_threads;
+  for (pid_t pid : process_tree(pid_)) {
+    for (const auto& thread : read_process_threads(pid)) tree_threads.push_back(thread);
+  }
+  for (const auto& thread : tree_threads) {
     ServerThreadReport report{"server", index++, {}, false};
     report.counters.tid = thread.tid;
     if (thread.last_cpu >= 0) report.counters.cpus_seen = {thread.last_cpu};

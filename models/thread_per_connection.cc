@@ -1,11 +1,11 @@
 #include "models/thread_per_connection.h"
 
-#include "models/blocking_echo.h"
-
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "models/blocking_echo.h"
 
 namespace echolab {
 

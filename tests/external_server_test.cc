@@ -63,3 +63,30 @@ TEST(ExternalServer, CommandThatNeverListensTimesOutAndIsKilled) {
 
 }  // namespace
 }  // namespace echolab
+
+namespace echolab {
+namespace {
+
+TEST(ExternalServer, AForkingServersChildrenAreMeasuredToo) {
+  if (!testing::have_program("socat")) GTEST_SKIP() << "socat not installed (apt-get install socat)";
+  // socat forks a child per connection and that child runs `cat`: the
+  // first process does no echo work at all.
+  auto run = testing::run_echolab({"trial", "--model", "external", "--server.command",
+                                   "socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork EXEC:cat", "--connections",
+                                   "2", "--duration", "0.5", "--warmup", "0.2", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  const auto result = nlohmann::json::parse(run.out);
+  ASSERT_EQ(result["status"], "ok") << result["error"];
+  const auto& m = result["metrics"];
+  EXPECT_GT(m["server_cpu_s"].get<double>(), 0.0);
+  EXPECT_GT(m["ctx_switches_voluntary"].get<double>(), 0.0);
+  // 1 socat listener + (socat child + cat) per connection, all measured.
+  EXPECT_GE(m["threads"].size(), 1u + 2u * 2u + 1u);  // + the client thread
+  EXPECT_GT(m["server_rss_bytes"].get<double>(), 0.0);
+  // What external servers cannot tell stays unknown, never 0.
+  EXPECT_TRUE(m["fairness_jain"].is_null());
+  EXPECT_TRUE(m["spurious_wakeups"].is_null());
+}
+
+}  // namespace
+}  // namespace echolab

@@ -97,10 +97,10 @@ TEST(LatencyHistogram, MalformedJsonIsRejectedWithTheReason) {
   Json wrong_count = good;
   wrong_count["buckets"] = {3, 2};
   for (const auto& [json, why] : std::vector<std::pair<Json, std::string>>{{wrong_layout, "sub_bits"},
-                                                                          {odd, "pairs"},
-                                                                          {out_of_range, "out of range"},
-                                                                          {wrong_count, "count"},
-                                                                          {Json(3), "not an object"}}) {
+                                                                           {odd, "pairs"},
+                                                                           {out_of_range, "out of range"},
+                                                                           {wrong_count, "count"},
+                                                                           {Json(3), "not an object"}}) {
     try {
       LatencyHistogram::from_json(json);
       ADD_FAILURE() << "accepted " << json.dump();

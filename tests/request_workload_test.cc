@@ -133,8 +133,8 @@ Json load_json(const testing::CommandResult& run) {
 }
 
 std::vector<std::string> load_args(const FaultyServer& server, std::vector<std::string> extra) {
-  std::vector<std::string> args = {"load", "--target", server.address(), "--message-bytes", "16",
-                                   "--duration", "1", "--warmup", "0", "--json"};
+  std::vector<std::string> args = {"load",     "--target", server.address(), "--message-bytes", "16", "--duration", "1",
+                                   "--warmup", "0",        "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -154,7 +154,8 @@ TEST(RequestWorkloads, AReorderedEchoFailsTheTrialNamingConnectionAndRequest) {
   auto run = run_echolab(load_args(server, {"--workload", "rr", "--load.depth", "2", "--connections", "1"}));
   Json result = load_json(run);
   EXPECT_EQ(result.value("status", ""), "failed");
-  EXPECT_NE(result.value("error", "").find("connection 0: request 0: echo mismatch: echo of request 1 arrived instead (reordered)"),
+  EXPECT_NE(result.value("error", "")
+                .find("connection 0: request 0: echo mismatch: echo of request 1 arrived instead (reordered)"),
             std::string::npos)
       << result.value("error", "");
 }
@@ -204,8 +205,8 @@ TEST(RequestWorkloads, RrPipelinesAndChecksEveryEchoAgainstABuiltInServer) {
   EXPECT_LE(m["latency_us_p99"].get<double>(), m["latency_us_max"].get<double>() * 1.01);
   // The histogram in the record holds exactly the window's requests.
   const LatencyHistogram histogram = LatencyHistogram::from_json(result["histograms"]["latency_ns"]);
-  EXPECT_NEAR(static_cast<double>(histogram.count()) / m["window_s"].get<double>(),
-              m["requests_per_s"].get<double>(), 1.0);
+  EXPECT_NEAR(static_cast<double>(histogram.count()) / m["window_s"].get<double>(), m["requests_per_s"].get<double>(),
+              1.0);
   EXPECT_EQ(result["series"]["latency_us_p99"].size(), result["series"]["t_s"].size());
 }
 
@@ -225,9 +226,9 @@ TEST(RequestWorkloads, CrrReportsConnectsPerSecondAndConnectLatency) {
 }
 
 TEST(RequestWorkloads, OpenLoopSendsAtTheOfferedRate) {
-  auto run = run_echolab({"trial", "--workload", "open", "--load.rate", "2000", "--load.arrival", "poisson",
-                          "--connections", "4", "--message-bytes", "64", "--duration", "1", "--warmup", "0.2",
-                          "--json"});
+  auto run =
+      run_echolab({"trial", "--workload", "open", "--load.rate", "2000", "--load.arrival", "poisson", "--connections",
+                   "4", "--message-bytes", "64", "--duration", "1", "--warmup", "0.2", "--json"});
   Json result = load_json(run);
   ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
   const Json& m = result["metrics"];
@@ -274,8 +275,8 @@ TEST(SeparateServerProcess, EveryBuiltInModelRunsAsItsOwnProcessWithItsOptions) 
                                   "thread_per_connection", "dispatch_pool", "io_uring"}) {
     const std::string threads = model == "single_thread" ? "1" : "2";
     auto run = testing::run_echolab({"trial", "--model", model, "--threads", threads, "--server-process", "separate",
-                                     "--workload", "rr", "--connections", "4", "--message-bytes", "32",
-                                     "--duration", "0.3", "--warmup", "0.1", "--json"});
+                                     "--workload", "rr", "--connections", "4", "--message-bytes", "32", "--duration",
+                                     "0.3", "--warmup", "0.1", "--json"});
     Json result = load_json(run);
     if (result.value("status", "") == "skipped") continue;  // io_uring refused by this kernel
     ASSERT_EQ(result.value("status", ""), "ok") << model << ": " << result.value("error", "") << run.err;

@@ -140,8 +140,7 @@ void RequestSocket::read_responses() {
     } else if (n == 0) {
       if (in_flight() > 0) {
         fail("server closed the connection with request " + std::to_string(expected_seq_) + " in flight (" +
-             std::to_string(assembler_.partial_bytes()) + " of " + std::to_string(format_.bytes()) +
-             " bytes echoed)");
+             std::to_string(assembler_.partial_bytes()) + " of " + std::to_string(format_.bytes()) + " bytes echoed)");
       } else {
         fail("server closed the connection");
       }

@@ -1,9 +1,9 @@
+#include "harness/load/workload.h"
+
 #include <arpa/inet.h>
 #include <time.h>
 
 #include <fstream>
-
-#include "harness/load/workload.h"
 
 namespace echolab {
 namespace {

@@ -25,20 +25,20 @@ struct LoadConfig {
   size_t message_bytes = 4096;
   double connect_gap_ms = 0;  // pause between connects, so pool threads can take turns accepting
   int connect_timeout_ms = 5000;
-  int backlog = 1024;  // the server's listen backlog (server.backlog), for connect pacing
+  int backlog = 1024;    // the server's listen backlog (server.backlog), for connect pacing
   OptionValues options;  // the workload's own options (WorkloadInfo::options), all filled in
 };
 
 /// What the request workloads (rr, crr, open) of one client thread record:
 /// written by that thread only, read by the sampler at any time.
 struct RequestRecorder {
-  RecordingHistogram latency;                 // ns per request (crr: connect to response)
-  RecordingHistogram connect;                 // ns per connect (crr)
-  RecordingHistogram send_lag;                // open: ns from a request's intended time to its send
-  std::atomic<uint64_t> completed{0};         // responses received and checked
-  std::atomic<uint64_t> connects{0};          // connects completed (crr)
-  std::atomic<uint64_t> scheduled{0};         // open: requests whose intended send time came
-  std::atomic<uint64_t> behind_schedule{0};   // open: handed to the socket > 1 ms after their time
+  RecordingHistogram latency;                // ns per request (crr: connect to response)
+  RecordingHistogram connect;                // ns per connect (crr)
+  RecordingHistogram send_lag;               // open: ns from a request's intended time to its send
+  std::atomic<uint64_t> completed{0};        // responses received and checked
+  std::atomic<uint64_t> connects{0};         // connects completed (crr)
+  std::atomic<uint64_t> scheduled{0};        // open: requests whose intended send time came
+  std::atomic<uint64_t> behind_schedule{0};  // open: handed to the socket > 1 ms after their time
 };
 
 /// A copy of RequestRecorders at one instant (summed over threads), or the

@@ -8,8 +8,10 @@ namespace {
 
 // Functions, not globals: the table may be built during static initialisation.
 OptionSpec depth_option() {
-  return {"depth", OptionType::kInt, 1LL, "requests each connection keeps in flight (rr: 1 = ping-pong, more = pipelining)",
-          {}, 1, 1 << 16};
+  return {"depth", OptionType::kInt,
+          1LL,     "requests each connection keeps in flight (rr: 1 = ping-pong, more = pipelining)",
+          {},      1,
+          1 << 16};
 }
 OptionSpec timing_option() {
   return {"timing", OptionType::kBool, true,

@@ -1,7 +1,5 @@
 #include "harness/sweep/run_meta.h"
 
-#include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
-
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 #include <fstream>
 #include <optional>
 
+#include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
 #include "harness/sweep/results_dir.h"
 
 #ifndef ECHOLAB_CXX_FLAGS

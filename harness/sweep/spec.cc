@@ -438,8 +438,8 @@ void Spec::check_defaults_apply() const {
     if (applies) continue;
     const std::string kind = spec->chosen_by == "server.model" ? "model" : "workload";
     fail(where, "no point of this spec runs a " + kind + " that takes this option, so it would measure nothing (" +
-                    kind + "s that take it: " + join_list(spec->plugins, ", ") + "; " + kind + "s in this spec: " +
-                    join_list(std::vector<std::string>(chosen.begin(), chosen.end()), ", ") + ")");
+                    kind + "s that take it: " + join_list(spec->plugins, ", ") + "; " + kind +
+                    "s in this spec: " + join_list(std::vector<std::string>(chosen.begin(), chosen.end()), ", ") + ")");
   }
 }
 

@@ -83,10 +83,16 @@ std::optional<MetricStats> summarize_values(std::vector<double> values) {
 }
 
 const std::vector<std::string>& merged_latency_columns() {
-  static const std::vector<std::string> columns = {
-      "n_requests",           "latency_us_p50_merged", "latency_us_p90_merged",  "latency_us_p99_merged",
-      "latency_us_p999_merged", "latency_us_p9999_merged", "latency_us_max_merged", "latency_us_mean_merged",
-      "connect_us_p50_merged", "connect_us_p99_merged"};
+  static const std::vector<std::string> columns = {"n_requests",
+                                                   "latency_us_p50_merged",
+                                                   "latency_us_p90_merged",
+                                                   "latency_us_p99_merged",
+                                                   "latency_us_p999_merged",
+                                                   "latency_us_p9999_merged",
+                                                   "latency_us_max_merged",
+                                                   "latency_us_mean_merged",
+                                                   "connect_us_p50_merged",
+                                                   "connect_us_p99_merged"};
   return columns;
 }
 
@@ -238,8 +244,7 @@ void SweepSummary::print_table(std::ostream& out) const {
   char line[512];
   std::snprintf(line, sizeof line, "%-4s %-*s %11s %17s %7s %11s %9s %7s %9s", "#", static_cast<int>(name_width),
                 "point", "MB/s median", "p25-p75", "ok/n", "CPU s/GB", "intv CV", "active", "expected");
-  const bool requests =
-      std::any_of(rows_.begin(), rows_.end(), [](const Row& row) { return row.latency.count() > 0; });
+  const bool requests = std::any_of(rows_.begin(), rows_.end(), [](const Row& row) { return row.latency.count() > 0; });
   out << line << (requests ? " " + pad("req/s", 10) + " " + pad("p99 us*", 10) : std::string()) << "\n";
   auto index_of = [](const std::string& metric) {
     const auto& names = summary_metrics();

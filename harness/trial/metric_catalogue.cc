@@ -35,7 +35,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"msgs_per_s", "Messages per second", "msg/s", kHigher, kTrial, "window", true,
        "throughput divided by load.message_bytes"},
       {"server_cpu_s", "Server CPU time", "s", kLower, kTrial, "sum", true,
-       "user + system CPU seconds of the server's threads over the window (external servers: the whole process, exited threads and waited-for children included)"},
+       "user + system CPU seconds of the server's threads over the window (external servers: the whole process, exited "
+       "threads and waited-for children included)"},
       {"client_cpu_s", "Client CPU time", "s", kLower, kTrial, "sum", true,
        "user + system CPU seconds of the load client's threads over the window"},
       {"server_cpu_per_gb", "Server CPU per GB echoed", "s/GB", kLower, kTrial, "ratio", true,

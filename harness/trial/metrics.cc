@@ -23,8 +23,8 @@ struct SideTotals {
   double cpu_s = 0;
   uint64_t voluntary = 0, involuntary = 0, migrations = 0, spurious = 0;
   uint64_t spurious_since_start = 0, connection_events = 0, idle_events = 0;
-  int active_threads = 0;  // threads that moved bytes in the window
-  int busy_threads = 0;    // threads that used >= half a CPU over the window
+  int active_threads = 0;              // threads that moved bytes in the window
+  int busy_threads = 0;                // threads that used >= half a CPU over the window
   std::vector<double> server_accepts;  // connections each server thread took in the window
   bool migrations_known = true;
 };
@@ -108,7 +108,10 @@ std::vector<ThreadObservation> observe_threads(const std::vector<ServerThreadRep
   std::vector<ThreadObservation> out;
   for (const auto& report : reports) {
     ThreadObservation observation{report.role, report.index, report.counters, report.has_counters, std::nullopt};
-    if (report.counters.tid > 0) observation.os = read_thread_stats(pid, report.counters.tid);
+    // A thread without our counters (an external server's) may belong to
+    // any process of the server's tree: /proc/TID reaches it whatever it is.
+    const pid_t owner = report.has_counters ? pid : report.counters.tid;
+    if (report.counters.tid > 0) observation.os = read_thread_stats(owner, report.counters.tid);
     out.push_back(std::move(observation));
   }
   return out;

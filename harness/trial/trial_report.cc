@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "models/registry.h"
+
 namespace echolab {
 namespace {
 
@@ -23,11 +25,14 @@ std::string cpu_text(const Json& list) {
   return out.empty() ? "-" : out;
 }
 
-// "12.3" or "n/a" for a latency that is null (no request completed).
-std::string micros(const Json& m, const char* key) {
+// The figure with `decimals`, or "n/a" where it is null (unknown: an
+// external server's counters, a latency without requests), never 0.
+std::string or_na(const Json& m, const char* key, int decimals) {
   auto it = m.find(key);
-  return it != m.end() && it->is_number() ? fixed(it->get<double>(), 1) : "n/a";
+  return it != m.end() && it->is_number() ? fixed(it->get<double>(), decimals) : "n/a";
 }
+
+std::string micros(const Json& m, const char* key) { return or_na(m, key, 1); }
 
 void print_requests(std::ostream& out, const Json& m) {
   out << "requests " << fixed(number(m, "requests_per_s"), 0) << "/s";
@@ -61,10 +66,26 @@ void print_trial_table(std::ostream& out, const Json& result) {
   const Json& config = result.at("config");
   const Json& server = config.at("server");
   const Json& load = config.at("load");
-  out << "model " << server.at("model").get<std::string>() << "  threads " << server.at("threads").get<int>()
-      << "  trigger " << server.at("trigger").get<std::string>() << "  read " << server.at("read").get<std::string>()
-      << "  write_interest " << server.at("write_interest").get<std::string>() << "  read_buffer "
-      << server.at("read_buffer").get<long long>() << "\n";
+  const std::string model = server.at("model").get<std::string>();
+  const ModelInfo* info = find_model(model);
+  out << "model " << model;
+  if (model == "external") {
+    // Its own code decides threads, triggers and buffers: none of ours apply.
+    std::string command;
+    for (const auto& arg : server.value("command", Json::array()))
+      command += (command.empty() ? "" : " ") + arg.get<std::string>();
+    out << "  command " << command;
+  } else {
+    out << "  threads " << server.at("threads").get<int>();
+    if (info && info->epoll_axes) {
+      out << "  trigger " << server.at("trigger").get<std::string>() << "  read "
+          << server.at("read").get<std::string>() << "  write_interest "
+          << server.at("write_interest").get<std::string>();
+    }
+    out << "  read_buffer " << server.at("read_buffer").get<long long>();
+    if (server.value("process", "in_process") == "separate") out << "  process separate";
+  }
+  out << "\n";
   out << "load  " << load.at("connections").get<int>() << " connections on " << load.at("threads").get<int>()
       << " thread(s), " << load.at("message_bytes").get<long long>() << "-byte messages, workload "
       << load.at("workload").get<std::string>() << "\n";
@@ -81,8 +102,8 @@ void print_trial_table(std::ostream& out, const Json& result) {
     out << "server CPU " << fixed(number(m, "server_cpu_s"), 2) << " s (" << fixed(number(m, "server_cpu_per_gb"), 2)
         << " s/GB)  client CPU " << fixed(number(m, "client_cpu_s"), 2) << " s  ctx switches vol "
         << m.at("ctx_switches_voluntary").dump() << " invol " << m.at("ctx_switches_involuntary").dump()
-        << "  migrations " << m.at("migrations").dump() << "  spurious wake-ups " << m.at("spurious_wakeups").dump()
-        << "  fairness " << fixed(number(m, "fairness_jain"), 3) << "\n";
+        << "  migrations " << m.at("migrations").dump() << "  spurious wake-ups " << or_na(m, "spurious_wakeups", 0)
+        << "  fairness " << or_na(m, "fairness_jain", 3) << "\n";
   } else {
     out << "client CPU " << fixed(number(m, "client_cpu_s"), 2) << " s\n";
   }

@@ -3,7 +3,8 @@
 namespace echolab {
 namespace {
 
-const char* const kFixedFields[] = {"schema", "config", "status", "error", "placement", "metrics", "series", "histograms"};
+const char* const kFixedFields[] = {"schema",    "config",  "status", "error",
+                                    "placement", "metrics", "series", "histograms"};
 
 bool is_fixed_field(const std::string& key) {
   for (const char* field : kFixedFields) {

@@ -15,11 +15,11 @@ struct TrialResult {
   Json config = Json::object();
   std::string status = "ok";  // ok, failed, timeout, skipped
   std::string error;
-  Json placement = Json::object();  // planned and observed CPUs per thread
-  Json metrics = Json::object();    // catalogue metrics + "threads": per-thread figures
-  Json series = Json::object();     // per-interval samples
-  Json histograms = Json::object(); // request workloads: "latency_ns", "connect_ns" (LatencyHistogram::to_json)
-  Json extra = Json::object();      // side, server_address, signal: written after the fixed fields
+  Json placement = Json::object();   // planned and observed CPUs per thread
+  Json metrics = Json::object();     // catalogue metrics + "threads": per-thread figures
+  Json series = Json::object();      // per-interval samples
+  Json histograms = Json::object();  // request workloads: "latency_ns", "connect_ns" (LatencyHistogram::to_json)
+  Json extra = Json::object();       // side, server_address, signal: written after the fixed fields
 
   /// A trial that ended without measurements.
   static TrialResult failure(Json config, Json placement, std::string status, std::string error);

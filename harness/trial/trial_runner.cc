@@ -113,7 +113,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   const int server_pid = model ? model->pid() : 0;
   WindowMeasurement window;
   window.memory_base = read_memory(0);
-  if (server_pid > 0) window.server_memory_base = read_memory(server_pid);
+  if (server_pid > 0) window.server_memory_base = read_tree_memory(server_pid);
 
   AffinityGuard restore_affinity;
   LoadClient client;
@@ -196,7 +196,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.connections_end = client.connection_bytes();
   if (request_workload) window.requests = requests_previous.minus(requests_start);
   window.memory_end = read_memory(0);
-  if (server_pid > 0) window.server_memory_end = read_memory(server_pid);
+  if (server_pid > 0) window.server_memory_end = read_tree_memory(server_pid);
   if (const auto steal_end = read_machine_steal_s(); steal_start && steal_end)
     window.steal_s = *steal_end - *steal_start;
 
