@@ -104,7 +104,7 @@ std::vector<OsThreadStats> read_process_threads(pid_t pid) {
   return result;
 }
 
-std::optional<double> read_machine_steal_s() {
+std::optional<MachineCpu> read_machine_cpu() {
   std::ifstream stat("/proc/stat");
   std::string label;
   // cpu  user nice system idle iowait irq softirq steal ...
@@ -113,7 +113,28 @@ std::optional<double> read_machine_steal_s() {
   for (auto& field : fields) {
     if (!(stat >> field)) return std::nullopt;
   }
-  return static_cast<double>(fields[7]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  MachineCpu cpu;
+  cpu.busy_s = static_cast<double>(fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / ticks;
+  cpu.steal_s = static_cast<double>(fields[7]) / ticks;
+  return cpu;
+}
+
+std::optional<double> read_cpu_mhz() {
+  double total = 0;
+  int count = 0;
+  for (int cpu = 0; cpu < 4096; ++cpu) {
+    std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cpufreq/scaling_cur_freq");
+    double khz = 0;
+    if (!(in >> khz)) {
+      if (!std::ifstream("/sys/devices/system/cpu/cpu" + std::to_string(cpu))) break;  // no such CPU: done
+      continue;
+    }
+    total += khz / 1000.0;
+    ++count;
+  }
+  if (count == 0) return std::nullopt;
+  return total / count;
 }
 
 }  // namespace echolab

@@ -26,9 +26,18 @@ struct OsThreadStats {
 /// Reads /proc/<pid>/task/<tid>/{stat,status,sched}; nullopt when the
 /// thread is gone. pid 0 means this process. Any thread may call.
 std::optional<OsThreadStats> read_thread_stats(pid_t pid, pid_t tid);
-/// Steal time of the whole machine so far (all CPUs, from /proc/stat), in
-/// seconds; nullopt where the kernel does not report it. Any thread.
-std::optional<double> read_machine_steal_s();
+
+/// The whole machine's CPU time so far (all CPUs, /proc/stat), in seconds;
+/// a plain value. Any thread may read it.
+struct MachineCpu {
+  double busy_s = 0;   // user + nice + system + irq + softirq
+  double steal_s = 0;  // given by the hypervisor to other guests
+};
+std::optional<MachineCpu> read_machine_cpu();
+
+/// Mean current frequency of the CPUs in MHz where the kernel exposes it
+/// (cpufreq's scaling_cur_freq); nullopt where it does not (most VMs).
+std::optional<double> read_cpu_mhz();
 
 /// `root` and every process descended from it now (a forking server's
 /// children), root first.

@@ -247,6 +247,36 @@ def findings_section(findings: str) -> List[str]:
     return ["## Findings", "", text.strip("\n"), ""]
 
 
+# A point's window is called noisy when the machine gave this share of one
+# CPU's time over the window to other guests (steal) or to work outside the
+# trial's threads (other processes, interrupts).
+NOISE_SHARE = 0.10
+
+
+def noise_section(run: Any) -> List[str]:
+    """Points whose medians of steal_s or other_cpu_s say the machine was busy
+    with something else: differences involving them may be noise."""
+    noisy = []
+    for point in run.ok_points:
+        window = point.value("timing.duration_s")
+        if not isinstance(window, (int, float)) or window <= 0:
+            continue
+        for metric, what in (("steal_s", "steal (hypervisor)"),
+                             ("other_cpu_s", "CPU outside the trial")):
+            value = point.stat(metric, "median")
+            if value is not None and value > NOISE_SHARE * window:
+                noisy.append(f"{point.name}: {what} {value:.2f} s per "
+                             f"{window:.1f} s window (median)")
+    if not noisy:
+        return []
+    return (["## Noise", "",
+             f"These points ran while the machine spent more than "
+             f"{NOISE_SHARE:.0%} of one CPU's time on something else; a "
+             "difference between them and another point may be noise, not "
+             "the server:", ""]
+            + [f"- {cell(n)}" for n in noisy] + [""])
+
+
 def notes_section(notes: Sequence[str]) -> List[str]:
     """Warnings met while reading the run (torn lines, stale summary)."""
     if not notes:
@@ -268,5 +298,6 @@ def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str) -> str:
     lines += mechanism_section(run, table)
     lines += charts_section(charts, out_dir)
     lines += failures_section(run)
+    lines += noise_section(run)
     lines += notes_section(run.notes)
     return "\n".join(lines).rstrip("\n") + "\n"

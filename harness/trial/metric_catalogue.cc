@@ -69,6 +69,12 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "timing.interval_ms divides 1000 and the window holds 2 bins"},
       {"steal_s", "Steal time", "s", kLower, kTrial, "window", true,
        "CPU time the hypervisor gave to other guests during the window, all CPUs (/proc/stat); null if unknown"},
+      {"other_cpu_s", "CPU time outside the trial", "s", kLower, kTrial, "window", true,
+       "busy CPU time of the whole machine in the window (/proc/stat, all CPUs) minus the server's and client's "
+       "threads: other processes, interrupts, the sampler; noise a run on a shared machine should show"},
+      {"cpu_mhz", "CPU frequency", "MHz", kNone, kTrial, "window", false,
+       "mean current frequency of the CPUs at the window's end (cpufreq); null where the kernel does not expose "
+       "it, as on most VMs"},
       {"busy_threads", "Busy threads", "threads", kNone, kTrial, "count", true,
        "server and client threads that used at least half a CPU over the window"},
       {"accepts_in_window", "Accepts in the window", "count", kNone, kTrial, "sum", true,

@@ -289,6 +289,11 @@ Json compute_metrics(const WindowMeasurement& w) {
   m["busy_threads"] = server.busy_threads + client.busy_threads;
   if (w.placement_pus > 0) m["placement_pus"] = w.placement_pus;
   m["steal_s"] = w.steal_s ? Json(*w.steal_s) : Json(nullptr);
+  // Noise: CPU time the machine spent on anything but the trial's server and
+  // client threads (other processes, interrupts, the sampler) in the window.
+  m["other_cpu_s"] =
+      w.machine_busy_s ? Json(std::max(0.0, *w.machine_busy_s - server.cpu_s - client.cpu_s)) : Json(nullptr);
+  m["cpu_mhz"] = w.cpu_mhz ? Json(*w.cpu_mhz) : Json(nullptr);
   m["interval_cv"] = coefficient_of_variation(w.interval_mb_s);
   if (w.interval_ms > 0 && 1000 % w.interval_ms == 0) {  // else 1 s bins cannot be made of whole intervals
     const size_t per_second = static_cast<size_t>(1000 / w.interval_ms);

@@ -34,8 +34,10 @@ struct WindowMeasurement {
   int interval_ms = 0;
   /// Client connections' echoed bytes at the window's start and end.
   std::vector<ConnectionBytes> connections_start, connections_end;
-  std::optional<double> steal_s;  // machine steal time over the window
-  int placement_pus = 0;          // distinct PUs of the server and client CPU sets
+  std::optional<double> steal_s;         // machine steal time over the window
+  std::optional<double> machine_busy_s;  // every CPU's busy time over the window, all processes
+  std::optional<double> cpu_mhz;         // mean CPU frequency at the window's end, where known
+  int placement_pus = 0;                 // distinct PUs of the server and client CPU sets
   /// Request workloads: the window's request counts and histograms.
   std::optional<RequestTotals> requests;
   double offered_requests_per_s = 0;  // open workload: load.rate

@@ -149,7 +149,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.message_bytes = get_key(config, "load.message_bytes").get<size_t>();
   window.interval_ms = timing.interval_ms;
   window.placement_pus = distinct_pus(plan);
-  const std::optional<double> steal_start = read_machine_steal_s();
+  const std::optional<MachineCpu> machine_start = read_machine_cpu();
   window.connections_start = client.connection_bytes();
   window.server_start = observe_threads(server_reports(), server_pid);
   if (server_pid > 0) window.server_process_cpu_start = read_process_cpu_s(server_pid);
@@ -197,8 +197,11 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   if (request_workload) window.requests = requests_previous.minus(requests_start);
   window.memory_end = read_memory(0);
   if (server_pid > 0) window.server_memory_end = read_tree_memory(server_pid);
-  if (const auto steal_end = read_machine_steal_s(); steal_start && steal_end)
-    window.steal_s = *steal_end - *steal_start;
+  if (const auto machine_end = read_machine_cpu(); machine_start && machine_end) {
+    window.steal_s = machine_end->steal_s - machine_start->steal_s;
+    window.machine_busy_s = machine_end->busy_s - machine_start->busy_s;
+  }
+  window.cpu_mhz = read_cpu_mhz();
 
   client.stop();  // the client threads hand over their first error when they stop
   const std::string client_error = client.first_error();

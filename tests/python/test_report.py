@@ -227,3 +227,21 @@ class ColourTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NoiseSectionTest(unittest.TestCase):
+    """REPORT.md names the points that ran on a busy machine."""
+
+    def test_busy_points_are_named_and_quiet_runs_have_no_section(self):
+        from plot import report_md
+        quiet = type("P", (), {"name": "quiet", "value": lambda self, k: 2.0,
+                               "stat": lambda self, m, n: 0.01})()
+        busy = type("P", (), {"name": "busy", "value": lambda self, k: 2.0,
+                              "stat": lambda self, m, n: 0.5 if m == "other_cpu_s" else 0.0})()
+        run = type("R", (), {"ok_points": [quiet, busy]})()
+        lines = report_md.noise_section(run)
+        self.assertIn("## Noise", lines)
+        text = "\n".join(lines)
+        self.assertIn("busy: CPU outside the trial 0.50 s per 2.0 s window", text)
+        self.assertNotIn("quiet", text)
+        self.assertEqual(report_md.noise_section(type("R", (), {"ok_points": [quiet]})()), [])
