@@ -9,11 +9,11 @@ BUILD_TYPE ?= Release
 PYTHON     ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import matplotlib' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev libbenchmark-dev \
-              libgtest-dev liburing-dev python3-matplotlib socat
+              libgtest-dev liburing-dev python3-matplotlib socat clang
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan run claims speed speed-latency micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz fuzz fuzz-build run claims speed speed-latency micro plot compare sweep clean format
 
 all: build
 
@@ -33,8 +33,8 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Unit + loopback tests, Python tests of plot/, then the same C++ tests
-# under ASan+UBSan and under TSan.
-test: test-fast test-asan test-tsan
+# under ASan+UBSan and under TSan, and a short fuzz of every input parser.
+test: test-fast test-asan test-tsan test-fuzz
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
@@ -50,6 +50,29 @@ test-tsan: deps
 	@cmake --build build-tsan -j$(JOBS) --target echolab_tests echolab
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build-tsan --output-on-failure --timeout 300 -E '^python'
+
+# libFuzzer (clang) on the spec parser, locations, the command line and the
+# trials.jsonl reader, each seeded from fuzz/corpus/<input>/. `make fuzz`
+# runs each for FUZZ_S seconds (default 300); `make test` for 10.
+FUZZ_S ?= 300
+FUZZ_INPUTS := spec location cli trials
+fuzz-build: deps
+	@command -v clang++ >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang; }
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_INPUTS))
+
+fuzz: fuzz-build
+	@for input in $(FUZZ_INPUTS); do \
+	  mkdir -p build-fuzz/corpus/$$input && \
+	  echo "fuzz: $$input for $(FUZZ_S) s" && \
+	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/$${input}_fuzzer -max_total_time=$(FUZZ_S) -timeout=10 \
+	    -print_final_stats=1 build-fuzz/corpus/$$input fuzz/corpus/$$input 2>build-fuzz/$$input.log \
+	    || { tail -40 build-fuzz/$$input.log; echo "fuzz: $$input failed (log: build-fuzz/$$input.log)"; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss" build-fuzz/$$input.log | tr '\n' ' '; echo; \
+	done
+
+test-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZ_S=10
 
 # The default experiment: the forum's threadpool slowdown, reproduced and
 # explained (experiments/forum-threadpool.md). 3 repetitions by default
@@ -107,4 +130,4 @@ format:
 	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*/*.h harness/*/*.cc tests/*.cc
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

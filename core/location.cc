@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/printable.h"
+
 namespace echolab {
 namespace {
 
@@ -67,9 +69,7 @@ void parse_range(const std::string& range, const std::string& fail, LocationTerm
   }
 }
 
-}  // namespace
-
-std::vector<LocationTerm> parse_location(const std::string& location) {
+std::vector<LocationTerm> parse_terms(const std::string& location) {
   const std::string fail = "location '" + location + "': ";
   if (trim(location).empty()) throw std::invalid_argument(fail + "empty location (" + kExamples + ")");
   std::vector<LocationTerm> terms;
@@ -109,6 +109,17 @@ std::vector<LocationTerm> parse_location(const std::string& location) {
     terms.push_back(std::move(term));
   }
   return terms;
+}
+
+}  // namespace
+
+std::vector<LocationTerm> parse_location(const std::string& location) {
+  try {
+    return parse_terms(location);
+  } catch (const std::invalid_argument& error) {
+    // The messages quote the location: keep them one printable line.
+    throw std::invalid_argument(printable(error.what()));
+  }
 }
 
 std::string location_type_noun(LocationType type, bool plural) {

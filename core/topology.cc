@@ -10,6 +10,7 @@
 
 #include "core/hwloc_bitmap.h"
 #include "core/location.h"
+#include "core/printable.h"
 
 namespace echolab {
 namespace {
@@ -134,8 +135,8 @@ const Topology::PuInfo& Topology::get(int os_pu) const {
 CpuList Topology::resolve(const std::string& location) const {
   CpuList out;
   for (const LocationTerm& term : parse_location(location)) {
-    std::string fail = "location '" + location + "': ";
-    if (term.text != location) fail += "'" + term.text + "': ";
+    std::string fail = "location '" + printable(location) + "': ";
+    if (term.text != location) fail += "'" + printable(term.text) + "': ";
     if (term.kind == LocationTerm::Kind::kAll) {
       CpuList usable = usable_pus();
       out.insert(out.end(), usable.begin(), usable.end());
@@ -154,7 +155,7 @@ CpuList Topology::resolve(const std::string& location) const {
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  if (out.empty()) throw std::invalid_argument("location '" + location + "': resolves to no PUs");
+  if (out.empty()) throw std::invalid_argument("location '" + printable(location) + "': resolves to no PUs");
   return out;
 }
 

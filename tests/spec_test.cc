@@ -8,6 +8,7 @@
 #include "harness/cli/cli_args.h"
 #include "harness/sweep/json_locator.h"
 #include "harness/sweep/point_filter.h"
+#include "harness/sweep/results_dir.h"
 #include "harness/sweep/sweep_runner.h"
 #include "harness/sweep/sweep_summary.h"
 
@@ -306,6 +307,46 @@ TEST(SummaryStatistics, CsvHasTheColumnsPlotReads) {
   EXPECT_EQ(row.rfind(spec.points()[0].config_id + ",\"a, \"\"quoted\"\"\",reuseport,2,1,2,100,100,100,100,100,0,", 0),
             0u)
       << row;
+}
+
+}  // namespace
+}  // namespace echolab
+
+namespace echolab {
+namespace {
+
+// Inputs libFuzzer found (fuzz/): each once crashed, hung or gave a
+// multi-line error; now each is a one-line rejection or a warning.
+TEST(FuzzFindings, HugeNumbersNulBytesAndNewlinesInKeysAreOneLineErrors) {
+  const std::string huge = spec_error(R"({"name": "x", "defaults": {"server": {"threads": 1e999}}})");
+  EXPECT_NE(huge.find("invalid JSON: number overflow"), std::string::npos) << huge;
+  const std::string newline_key = spec_error("{\"name\": \"x\", \"defaults\": {\"server\": {\"a\\nb\": 1}}}");
+  EXPECT_FALSE(newline_key.empty());
+  EXPECT_EQ(newline_key.find('\n'), std::string::npos) << newline_key;
+  // A NUL byte inside an array once sent the key locator round for ever.
+  const std::string nul = spec_error(std::string("{\"name\": \"x\", \"cases\": [1 \0 ]}", 28));
+  EXPECT_FALSE(nul.empty());
+}
+
+TEST(FuzzFindings, ATrialsFileWithOverflowingNumbersOrNonObjectsIsReadWithWarnings) {
+  const TrialsText read = read_trials_text("{\"point\": 1e999}\n[1, 2]\n{\"status\": 5, \"config_id\": 7}\n", "t");
+  ASSERT_EQ(read.records.size(), 1u);
+  ASSERT_EQ(read.warnings.size(), 2u);
+  EXPECT_NE(read.warnings[0].find("t:1: not a JSON line"), std::string::npos) << read.warnings[0];
+  EXPECT_NE(read.warnings[1].find("t:2: not a trial record"), std::string::npos) << read.warnings[1];
+  // A record with fields of the wrong types still summarises.
+  const Spec spec = Spec::parse(R"({"name": "f"})", "f.json");
+  SweepSummary summary(spec, read.records);
+  EXPECT_NE(summary.csv().find("config_id"), std::string::npos);
+}
+
+TEST(FuzzFindings, InvalidUtf8InAnOptionValueIsAUsageErrorNotACrash) {
+  try {
+    parse_command_line("trial", {"--server.exclusive", "t\x84uint"}, {{}, {}, true, 0});
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("server.exclusive: expected true or false"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "harness/cli/cli_args.h"
 
+#include "core/printable.h"
+
 namespace echolab {
 
 CommandLine parse_command_line(const std::string& command, const std::vector<std::string>& args,
@@ -9,7 +11,7 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
       if (line.positional.size() >= accepted.max_positional) {
-        throw UsageError("echolab " + command + ": unexpected argument '" + arg + "'");
+        throw UsageError("echolab " + command + ": unexpected argument '" + printable(arg) + "'");
       }
       line.positional.push_back(arg);
       continue;
@@ -24,11 +26,12 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
     }
     auto take_value = [&]() -> std::string {
       if (has_inline_value) return value;
-      if (i + 1 >= args.size()) throw UsageError("echolab " + command + ": option --" + name + " needs a value");
+      if (i + 1 >= args.size())
+        throw UsageError("echolab " + command + ": option --" + printable(name) + " needs a value");
       return args[++i];
     };
     if (accepted.switches.count(name)) {
-      if (has_inline_value) throw UsageError("echolab " + command + ": --" + name + " takes no value");
+      if (has_inline_value) throw UsageError("echolab " + command + ": --" + printable(name) + " takes no value");
       line.flags[name] = "";
       continue;
     }
@@ -44,7 +47,7 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
       for (const auto& flag : accepted.switches) {
         if (hint.empty() && (flag.find(name) == 0 || name.find(flag) == 0)) hint = flag;
       }
-      throw UsageError("echolab " + command + ": unknown option '--" + name + "'" +
+      throw UsageError("echolab " + command + ": unknown option '--" + printable(name) + "'" +
                        (hint.empty() ? "" : " (did you mean '--" + hint + "'?)"));
     }
     set_key(line.config, key->path, Json(take_value()));

@@ -4,9 +4,17 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/printable.h"
 #include "harness/config/config_keys.h"
 
 namespace echolab {
+namespace {
+
+// A JSON value as an error message shows it: one line, invalid UTF-8 and
+// control characters escaped (never an exception while reporting one).
+std::string shown(const Json& value) { return printable(value.dump(-1, ' ', false, Json::error_handler_t::replace)); }
+
+}  // namespace
 namespace {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -112,14 +120,14 @@ Json check_value(const KeySpec& key, const Json& value) {
       double number = 0;
       if (value.is_string()) {
         if (!parse_number_text(value.get<std::string>(), integer, number)) {
-          throw ConfigError(where + "'" + value.get<std::string>() + "' is not " +
+          throw ConfigError(where + "'" + printable(value.get<std::string>()) + "' is not " +
                             (integer ? "an integer" : "a number"));
         }
       } else if (value.is_number() && !value.is_boolean()) {
         number = value.get<double>();
-        if (integer && std::floor(number) != number) throw ConfigError(where + value.dump() + " is not an integer");
+        if (integer && std::floor(number) != number) throw ConfigError(where + shown(value) + " is not an integer");
       } else {
-        throw ConfigError(where + "expected " + type_name(key.type) + ", got " + value.dump());
+        throw ConfigError(where + "expected " + type_name(key.type) + ", got " + shown(value));
       }
       if (key.max > key.min && (number < key.min || number > key.max)) {
         throw ConfigError(where + Json(number).dump() + " is out of range " + describe_range(key));
@@ -133,16 +141,17 @@ Json check_value(const KeySpec& key, const Json& value) {
         if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
         if (text == "false" || text == "0" || text == "no" || text == "off") return false;
       }
-      throw ConfigError(where + "expected true or false, got " + value.dump());
+      throw ConfigError(where + "expected true or false, got " + shown(value));
     case KeyType::kString:
-      if (!value.is_string()) throw ConfigError(where + "expected a string, got " + value.dump());
+      if (!value.is_string()) throw ConfigError(where + "expected a string, got " + shown(value));
       return value;
     case KeyType::kEnum: {
       if (!value.is_string())
-        throw ConfigError(where + "expected one of " + join_list(key.allowed, ", ") + ", got " + value.dump());
+        throw ConfigError(where + "expected one of " + join_list(key.allowed, ", ") + ", got " + shown(value));
       auto text = value.get<std::string>();
       if (std::find(key.allowed.begin(), key.allowed.end(), text) == key.allowed.end()) {
-        throw ConfigError(where + "unknown value '" + text + "' (valid: " + join_list(key.allowed, ", ") + ")");
+        throw ConfigError(where + "unknown value '" + printable(text) + "' (valid: " + join_list(key.allowed, ", ") +
+                          ")");
       }
       return value;
     }
@@ -155,9 +164,9 @@ Json check_value(const KeySpec& key, const Json& value) {
         while (in >> word) list.push_back(word);
         return list;
       }
-      if (!value.is_array()) throw ConfigError(where + "expected a list of strings, got " + value.dump());
+      if (!value.is_array()) throw ConfigError(where + "expected a list of strings, got " + shown(value));
       for (const auto& item : value) {
-        if (!item.is_string()) throw ConfigError(where + "expected a list of strings, got " + value.dump());
+        if (!item.is_string()) throw ConfigError(where + "expected a list of strings, got " + shown(value));
       }
       return value;
     }
@@ -168,7 +177,8 @@ void set_key(Json& config, const std::string& path, const Json& value) {
   const KeySpec* key = find_key(path);
   if (!key) {
     std::string hint = nearest_key(path);
-    throw ConfigError("unknown key '" + path + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    throw ConfigError("unknown key '" + printable(path) + "'" +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
   auto dot = path.find('.');
   config[path.substr(0, dot)][path.substr(dot + 1)] = check_value(*key, value);

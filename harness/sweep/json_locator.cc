@@ -110,6 +110,7 @@ void JsonLocator::scan_array(JsonPath& path) {
   ++at_;  // '['
   skip_space();
   for (size_t index = 0; at_ < text_.size() && text_[at_] != ']'; ++index) {
+    const size_t before = at_;
     path.push_back(std::to_string(index));
     record(path, at_);
     scan_value(path);
@@ -117,6 +118,9 @@ void JsonLocator::scan_array(JsonPath& path) {
     skip_space();
     if (at_ < text_.size() && text_[at_] == ',') ++at_;
     skip_space();
+    // Text the parser took but this scanner does not understand (a NUL
+    // byte, say) must not stop it: always move on.
+    if (at_ == before) ++at_;
   }
   ++at_;  // ']'
 }

@@ -121,12 +121,8 @@ std::string ResultsDir::read_file(const std::string& name) const {
   return content.str();
 }
 
-void ResultsDir::load_trials() {
-  const std::string file = path_ + "/" + kTrialsFile;
-  if (!fs::exists(file)) return;
-  const std::string content = read_file(kTrialsFile);
-  std::string kept;  // the file as it should be
-  bool rewrite = false;
+TrialsText read_trials_text(const std::string& content, const std::string& file) {
+  TrialsText out;
   size_t at = 0;
   for (int line_number = 1; at < content.size(); ++line_number) {
     const size_t end = content.find('\n', at);
@@ -138,27 +134,45 @@ void ResultsDir::load_trials() {
     Json record;
     try {
       record = Json::parse(line);
-    } catch (const Json::parse_error&) {
+    } catch (const Json::exception&) {  // parse_error, or out_of_range for a number too large
       if (last || end == std::string::npos) {
-        warnings_.push_back(where + "cut a torn last line (the run was killed while writing it)");
-        rewrite = true;
+        out.warnings.push_back(where + "cut a torn last line (the run was killed while writing it)");
+        out.rewrite = true;
       } else {
-        warnings_.push_back(where + "not a JSON line; kept in the file, ignored");
-        kept += line + "\n";
+        out.warnings.push_back(where + "not a JSON line; kept in the file, ignored");
+        out.kept += line + "\n";
       }
       continue;
     }
-    if (end == std::string::npos) rewrite = true;  // complete but unterminated: terminate it
-    if (record.value("status", "") == "failed" && record.value("error", "") == "interrupted") {
-      warnings_.push_back(where + "repetition " + record.value("repetition", Json(0)).dump() + " of point " +
-                          record.value("point", Json("?")).dump() + " was interrupted (second Ctrl-C); it runs again");
-      rewrite = true;
+    if (!record.is_object()) {
+      out.warnings.push_back(where + "not a trial record (a JSON " + std::string(record.type_name()) +
+                             "); kept in the file, ignored");
+      out.kept += line + "\n";
       continue;
     }
-    kept += line + "\n";
-    trials_.push_back(std::move(record));
+    if (end == std::string::npos) out.rewrite = true;  // complete but unterminated: terminate it
+    const Json status = record.value("status", Json());
+    const Json error = record.value("error", Json());
+    if (status == "failed" && error == "interrupted") {
+      out.warnings.push_back(where + "repetition " + record.value("repetition", Json(0)).dump() + " of point " +
+                             record.value("point", Json("?")).dump() +
+                             " was interrupted (second Ctrl-C); it runs again");
+      out.rewrite = true;
+      continue;
+    }
+    out.kept += line + "\n";
+    out.records.push_back(std::move(record));
   }
-  if (rewrite) write_file(kTrialsFile, kept);
+  return out;
+}
+
+void ResultsDir::load_trials() {
+  const std::string file = path_ + "/" + kTrialsFile;
+  if (!fs::exists(file)) return;
+  TrialsText read = read_trials_text(read_file(kTrialsFile), file);
+  warnings_.insert(warnings_.end(), read.warnings.begin(), read.warnings.end());
+  trials_ = std::move(read.records);
+  if (read.rewrite) write_file(kTrialsFile, read.kept);
 }
 
 void ResultsDir::open_trials_for_append() {

@@ -12,6 +12,19 @@ namespace echolab {
 /// meta.json, trials.jsonl (appended and fsynced per trial), summary.csv
 /// and its parent's `latest` link; keeps the trials read or written so far.
 /// Main thread only.
+/// trials.jsonl as read for --resume; a plain value.
+struct TrialsText {
+  std::vector<Json> records;          // complete trial records (objects), in file order
+  std::string kept;                   // the file as it should be
+  bool rewrite = false;               // kept differs from the file (torn or interrupted lines)
+  std::vector<std::string> warnings;  // "FILE:LINE: what was done", one line each
+};
+
+/// Reads trials.jsonl's text: cuts a torn last line, keeps (and ignores)
+/// other lines that are not trial records, drops interrupted trials so
+/// they run again. Never throws for bad content. Any thread.
+TrialsText read_trials_text(const std::string& content, const std::string& file);
+
 class ResultsDir {
  public:
   /// Throws UsageError when no run directory could be made under `parent`

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/printable.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
 #include "harness/trial/metric_catalogue.h"
@@ -56,7 +57,13 @@ std::string SpecPoint::display_name() const {
     const std::string shown = key.substr(0, dot) == "timing" ? key : key.substr(dot + 1);
     out += (out.empty() ? "" : ", ") + shown + "=" + value_text(value);
   }
-  return out.empty() ? get_key(config, "server.model").get<std::string>() : out;
+  if (!out.empty()) return out;
+  // A point known only from a (possibly foreign) trial record may lack keys.
+  const Json* model = config.contains("server") ? &config["server"] : nullptr;
+  if (model && model->is_object() && model->contains("model") && (*model)["model"].is_string()) {
+    return (*model)["model"].get<std::string>();
+  }
+  return config_id;
 }
 
 double SpecPoint::estimated_seconds() const {
@@ -98,6 +105,10 @@ Spec Spec::parse(const std::string& text, const std::string& file) {
     const TextPosition at = JsonLocator::position_of_offset(text, error.byte > 0 ? error.byte - 1 : 0);
     throw SpecError(file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
                     ": invalid JSON: " + message);
+  } catch (const Json::exception& error) {  // out_of_range: a number too large for a double
+    std::string message = error.what();
+    if (auto bracket = message.find("] "); bracket != std::string::npos) message = message.substr(bracket + 2);
+    throw SpecError(file + ": invalid JSON: " + printable(message));
   }
   spec.locator_ = std::make_unique<JsonLocator>(text);
   if (!spec.locator_->duplicate_keys().empty()) {
@@ -114,7 +125,8 @@ void Spec::fail(const JsonPath& where, const std::string& problem, bool at_value
                                      : locator_->key_position(where);
   std::string message = file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": ";
   if (!where.empty()) message += describe_path(where) + ": ";
-  throw SpecError(message + problem);
+  // Keys and values are the user's text: keep the message one line.
+  throw SpecError(printable(message + problem));
 }
 
 void Spec::read_top_level() {

@@ -28,6 +28,18 @@ double percentile(const std::vector<double>& sorted, double q) {
 
 // A number cell: whole values as integers, others in the shortest form
 // that reads back exactly.
+// A record's field when it has the expected JSON type, else the fallback: a
+// hand-edited or foreign trials.jsonl must not stop a summary.
+std::string text_field(const Json& record, const char* key) {
+  auto it = record.find(key);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Json object_or(const Json& record, const char* key, Json fallback) {
+  auto it = record.find(key);
+  return it != record.end() && it->type() == fallback.type() ? *it : fallback;
+}
+
 std::string number_cell(double value) {
   if (std::floor(value) == value && std::fabs(value) < 1e15) {
     return std::to_string(static_cast<long long>(value));
@@ -118,7 +130,7 @@ const std::vector<std::string>& summary_metrics() {
 
 SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) : varied_keys_(spec.varied_keys()) {
   std::map<std::string, std::vector<const Json*>> by_id;
-  for (const auto& record : records) by_id[record.value("config_id", "")].push_back(&record);
+  for (const auto& record : records) by_id[text_field(record, "config_id")].push_back(&record);
   std::vector<const SpecPoint*> points;
   for (const auto& point : spec.points()) points.push_back(&point);
   add_points_only_in_records(spec, records, points);
@@ -130,25 +142,25 @@ SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) :
     std::vector<std::vector<double>> values(summary_metrics().size());
     for (const Json* record : it->second) {
       ++row.n_trials;
-      const std::string status = record->value("status", "");
+      const std::string status = text_field(*record, "status");
       if (status != "ok") {
         row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": " + status + ": " +
-                               record->value("error", ""));
+                               text_field(*record, "error"));
         continue;
       }
       ++row.n_ok;
       if (record->contains("expect_met")) {
-        const bool met = record->value("expect_met", false);
+        const bool met = record->value("expect_met", Json(false)) == true;
         row.n_expect_met = row.n_expect_met.value_or(0) + (met ? 1 : 0);
         if (!met) {
           std::string why;
-          for (const auto& failure : record->value("expect_failures", Json::array())) {
-            why += (why.empty() ? "" : "; ") + failure.get<std::string>();
+          for (const auto& failure : object_or(*record, "expect_failures", Json::array())) {
+            why += (why.empty() ? "" : "; ") + (failure.is_string() ? failure.get<std::string>() : failure.dump());
           }
           row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": not as expected: " + why);
         }
       }
-      const Json histograms = record->value("histograms", Json::object());
+      const Json histograms = object_or(*record, "histograms", Json::object());
       try {
         if (histograms.contains("latency_ns")) row.latency.merge(LatencyHistogram::from_json(histograms["latency_ns"]));
         if (histograms.contains("connect_ns")) row.connect.merge(LatencyHistogram::from_json(histograms["connect_ns"]));
@@ -156,7 +168,7 @@ SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) :
         row.failures.push_back("rep " + record->value("repetition", Json(0)).dump() + ": " + error.what() +
                                " (left out of the merged latency)");
       }
-      const Json metrics = record->value("metrics", Json::object());
+      const Json metrics = object_or(*record, "metrics", Json::object());
       for (size_t m = 0; m < summary_metrics().size(); ++m) {
         auto value = metrics.find(summary_metrics()[m]);
         if (value != metrics.end() && value->is_number() && std::isfinite(value->get<double>())) {
@@ -174,13 +186,13 @@ void SweepSummary::add_points_only_in_records(const Spec& spec, const std::vecto
   std::set<std::string> known;
   for (const auto& point : spec.points()) known.insert(point.config_id);
   for (const auto& record : records) {
-    const std::string id = record.value("config_id", "");
+    const std::string id = text_field(record, "config_id");
     if (!known.insert(id).second) continue;
     SpecPoint point;
     point.config_id = id;
-    point.label = record.value("label", "");
-    point.config = record.value("config", Json::object());
-    point.varied = record.value("varied", Json::object());
+    point.label = text_field(record, "label");
+    point.config = object_or(record, "config", Json::object());
+    point.varied = object_or(record, "varied", Json::object());
     if (point.label.empty() && point.varied.empty()) point.label = id;
     for (const auto& [key, value] : point.varied.items()) {
       if (std::find(varied_keys_.begin(), varied_keys_.end(), key) == varied_keys_.end()) varied_keys_.push_back(key);
