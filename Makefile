@@ -103,7 +103,8 @@ sweep: build
 claims: build
 	@rc=0; for spec in $(if $(CLAIM),experiments/claims/$(CLAIM).json,experiments/claims/*.json); do \
 	  $(BUILD)/echolab run $$spec --plot || rc=1; \
-	done; echo "claims: compare with experiments/CLAIMS.md; reports in results/claim-*/latest/REPORT.md"; exit $$rc
+	done; $(PYTHON) plot/claims.py results >/dev/null; \
+	echo "claims: results/claims-measured.md beside experiments/CLAIMS.md; reports in results/claim-*/latest/REPORT.md"; exit $$rc
 
 # Issue 2's speed check: echolab vs iperf3 and Node.js, interleaved.
 speed: build
