@@ -32,12 +32,6 @@ std::string type_word(const Json& value) {
   return "a number";
 }
 
-// "server.threads: 0 is out of range 1..1024" -> "0 is out of range 1..1024".
-std::string without_key_prefix(const std::string& message, const std::string& key) {
-  const std::string prefix = key + ": ";
-  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
-}
-
 // The key path a suggestion stands for (nearest_key may return an alias).
 std::string suggested_path(const std::string& wrong) {
   std::string hint = nearest_key(wrong);
@@ -48,6 +42,12 @@ std::string suggested_path(const std::string& wrong) {
 std::string did_you_mean(const std::string& hint) { return hint.empty() ? "" : " (did you mean '" + hint + "'?)"; }
 
 }  // namespace
+
+// "server.threads: 0 is out of range 1..1024" -> "0 is out of range 1..1024".
+std::string without_key_prefix(const std::string& message, const std::string& key) {
+  const std::string prefix = key + ": ";
+  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
 
 std::string SpecPoint::display_name() const {
   if (!label.empty()) return label;
@@ -434,72 +434,6 @@ void Spec::expand(std::vector<RawPoint> raw, const std::vector<std::vector<Setti
     }
   }
   check_defaults_apply();
-}
-
-void Spec::check_defaults_apply() const {
-  for (const auto& [key, where] : default_sources_) {
-    const KeySpec* spec = find_key(key);
-    if (!spec || spec->plugins.empty()) continue;
-    std::set<std::string> chosen;
-    bool applies = false;
-    for (const auto& point : points_) {
-      const std::string plugin = get_key(point.config, spec->chosen_by).get<std::string>();
-      chosen.insert(plugin);
-      applies = applies || std::find(spec->plugins.begin(), spec->plugins.end(), plugin) != spec->plugins.end();
-    }
-    if (applies) continue;
-    const std::string kind = spec->chosen_by == "server.model" ? "model" : "workload";
-    fail(where, "no point of this spec runs a " + kind + " that takes this option, so it would measure nothing (" +
-                    kind + "s that take it: " + join_list(spec->plugins, ", ") + "; " + kind +
-                    "s in this spec: " + join_list(std::vector<std::string>(chosen.begin(), chosen.end()), ", ") + ")");
-  }
-}
-
-JsonPath Spec::source_of(const SpecPoint& point, const std::string& key) const {
-  if (auto it = point.sources.find(key); it != point.sources.end()) return it->second;
-  if (auto it = default_sources_.find(key); it != default_sources_.end()) return it->second;
-  return document_.contains("defaults") ? JsonPath{"defaults"} : JsonPath{};
-}
-
-void Spec::check_point(const SpecPoint& point) const {
-  const std::string which = "point " + std::to_string(point.number) + " (" + point.display_name() + ")";
-  std::set<std::string> explicit_keys;
-  for (const auto& [key, source] : point.sources) explicit_keys.insert(key);
-  try {
-    check_model_options(point.config, explicit_keys);
-  } catch (const ConfigError& error) {
-    const std::string message = error.what();
-    const std::string key = message.substr(0, message.find(": "));
-    fail(source_of(point, key), without_key_prefix(message, key) + "; in " + which + ": exclude it");
-  }
-  const int threads = get_key(point.config, "server.threads").get<int>();
-  const ModelInfo& model = chosen_model(point.config);
-  if (!model.thread_limit_error(threads).empty()) {
-    const std::string key = point.sources.count("server.threads") ? "server.threads" : "server.model";
-    fail(source_of(point, key), std::string(model.name) + " takes at most " + std::to_string(model.max_threads) +
-                                    " thread(s) but " + which + " asks for " + std::to_string(threads) +
-                                    ": exclude it");
-  }
-}
-
-std::vector<Json> Spec::plan_placements(const Topology& topology) const {
-  std::vector<Json> plans;
-  for (const auto& point : points_) {
-    const std::string which = "point " + std::to_string(point.number) + " (" + point.display_name() + ")";
-    for (const std::string key : {"server.cpus", "load.cpus"}) {
-      try {
-        topology.resolve(get_key(point.config, key).get<std::string>());
-      } catch (const std::invalid_argument& error) {
-        fail(source_of(point, key), std::string(error.what()) + "; in " + which, true);
-      }
-    }
-    try {
-      plans.push_back(plan_trial(point.config, topology, true));
-    } catch (const PlacementError& error) {
-      fail(source_of(point, "server.cpus"), std::string(error.what()) + "; in " + which, true);
-    }
-  }
-  return plans;
 }
 
 }  // namespace echolab

@@ -132,4 +132,8 @@ class Spec {
 /// with keys sorted, so key order and run never change it.
 std::string config_id_of(const Json& config);
 
+/// A ConfigError's message without its leading "KEY: " (the spec error
+/// names the key by its place in the file instead).
+std::string without_key_prefix(const std::string& message, const std::string& key);
+
 }  // namespace echolab
