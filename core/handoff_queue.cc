@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "core/monotonic_clock.h"
+
 namespace echolab {
 
 HandoffQueue::HandoffQueue(size_t capacity) : slots_(capacity + 1), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -18,11 +20,7 @@ HandoffQueue::~HandoffQueue() {
   for (size_t i = head_.load(); i != tail_.load(); i = (i + 1) % slots_.size()) ::close(slots_[i].fd);
 }
 
-uint64_t HandoffQueue::now_ns() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
-}
+uint64_t HandoffQueue::now_ns() { return monotonic_ns(); }
 
 bool HandoffQueue::push(UniqueFd& fd, uint64_t accepted_at_ns) {
   const size_t tail = tail_.load(std::memory_order_relaxed);

@@ -1,7 +1,6 @@
 #include "harness/load/workload.h"
 
 #include <arpa/inet.h>
-#include <time.h>
 
 #include <fstream>
 
@@ -62,12 +61,6 @@ std::optional<SocketAddress> source_address_for(const SocketAddress& target, int
 
 std::optional<SocketAddress> rotating_source_address(const SocketAddress& target, uint64_t n) {
   return loopback_source(target, static_cast<uint32_t>(n % 64));
-}
-
-uint64_t monotonic_ns() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
 }
 
 }  // namespace echolab

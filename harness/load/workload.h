@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/event_loop.h"
+#include "core/monotonic_clock.h"
 #include "core/option_spec.h"
 #include "core/socket_util.h"
 #include "core/thread_counters.h"
@@ -118,9 +119,6 @@ std::optional<SocketAddress> source_address_for(const SocketAddress& target, int
 /// the ports held in TIME_WAIT (the client closes first) are spread over 64
 /// address pairs instead of exhausting one pair's ephemeral range.
 std::optional<SocketAddress> rotating_source_address(const SocketAddress& target, uint64_t n);
-
-/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC, as steady_clock).
-uint64_t monotonic_ns();
 
 /// The explicit table of every workload (harness/load/workload_registry.cc).
 const std::vector<WorkloadInfo>& workload_registry();

@@ -16,15 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "core/monotonic_clock.h"
 #include "core/socket_util.h"
 
 namespace {
-
-uint64_t now_ns() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
-}
 
 bool round_trip(int fd, const std::vector<char>& message, std::vector<char>& echo) {
   if (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(message.size())) return false;
@@ -61,14 +56,14 @@ int main(int argc, char** argv) {
   std::vector<char> message(message_bytes, 'x'), echo(message_bytes);
   std::vector<uint64_t> latencies;
   latencies.reserve(1 << 20);
-  const uint64_t start = now_ns() + warmup_ns, end = start + duration_ns;
-  uint64_t sent = now_ns();
+  const uint64_t start = monotonic_ns() + warmup_ns, end = start + duration_ns;
+  uint64_t sent = monotonic_ns();
   for (;;) {
     if (!round_trip(socket.get(), message, echo)) {
       std::fprintf(stderr, "plain_ping_pong: the connection to %s failed\n", argv[1]);
       return 1;
     }
-    const uint64_t now = now_ns();
+    const uint64_t now = monotonic_ns();
     if (now >= end) break;
     if (sent >= start) latencies.push_back(now - sent);
     sent = now;
