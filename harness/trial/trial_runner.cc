@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -142,10 +143,13 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   auto server_reports = [&] { return model ? model->threads() : std::vector<ServerThreadReport>{}; };
   std::this_thread::sleep_for(std::chrono::duration<double>(timing.warmup_s));
 
-  const bool request_workload = load.workload != "stream";
+  // What the workload's registry row says it measures, not its name.
+  const WorkloadInfo& workload = *find_workload(load.workload);
+  const bool request_workload =
+      std::find(workload.metrics.begin(), workload.metrics.end(), "requests_per_s") != workload.metrics.end();
   window.connections = load.connections;
   window.connect_s = client.connect_s();
-  if (load.workload == "open") window.offered_requests_per_s = load.options.number("rate");
+  if (load.options.has("rate")) window.offered_requests_per_s = load.options.number("rate");
   window.message_bytes = get_key(config, "load.message_bytes").get<size_t>();
   window.interval_ms = timing.interval_ms;
   window.placement_pus = distinct_pus(plan);
