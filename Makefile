@@ -9,7 +9,8 @@ BUILD_TYPE ?= Release
 PYTHON     ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import matplotlib' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev libbenchmark-dev \
-              libgtest-dev liburing-dev python3-matplotlib socat clang
+              libgtest-dev liburing-dev python3-matplotlib socat clang \
+              iproute2 openssh-client openssh-server
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 

@@ -9,6 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto topology = Topology::load("pack:1 core:2 pu:2");
   try {
     Spec spec = Spec::parse(fuzz::text_of(data, size), "fuzz.json");
+    spec.use_hosts(spec.hosts());  // what run and plan do before planning
     for (const auto& point : spec.points()) (void)point.display_name();
     (void)spec.plan_placements(*topology);
   } catch (const SpecError& error) {

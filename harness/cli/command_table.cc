@@ -8,6 +8,7 @@
 #include "harness/cli/sweep_commands.h"
 #include "harness/cli/topo_command.h"
 #include "harness/config/config_keys.h"
+#include "harness/remote/controlled_commands.h"
 #include "harness/trial/metric_catalogue.h"
 
 namespace echolab {
@@ -43,11 +44,16 @@ const std::vector<Command>& command_table() {
       {"topo", "[--topology SRC]", "the machine as hwloc sees it",
        [](const std::vector<std::string>& args) { return run_topo_command(args); }},
       {"trial", "[options] [--json] [--dry-run]", "one trial in this process: server + load", run_trial_command},
-      {"serve", "[options]", "server only, until SIGINT/SIGTERM", run_serve_command},
-      {"load", "--target HOST:PORT [options] [--json]", "load only, against any echo server", run_load_command},
-      {"plan", "SPEC.json [--topology SRC] [--filter KEY=VALUE]", "expanded matrix + placement, runs nothing",
-       run_plan_command},
-      {"run", "SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--dry-run] [--plot]",
+      {"serve", "[options] [--control]", "server only, until SIGINT/SIGTERM (--control: driven by a sweep)",
+       run_serve_command},
+      {"load", "--target HOST:PORT [options] [--json] [--control]", "load only, against any echo server",
+       run_load_command},
+      {"host", "", "this machine as a sweep records it (JSON; asked of every host)", run_host_command},
+      {"plan", "SPEC.json [--topology SRC] [--filter KEY=VALUE] [--hosts.*]",
+       "expanded matrix + placement, runs nothing", run_plan_command},
+      {"run",
+       "SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--hosts.server URL] "
+       "[--hosts.clients URL,...] [--hosts.echolab PATH] [--dry-run] [--plot]",
        "run a sweep into results/NAME/STAMP/", run_run_command},
       {"summarize", "RUN_DIR", "rewrite a run's summary.csv and metrics.json from its trials", run_summarize_command},
       {"micro", "[Google Benchmark flags]", "mechanism micro-benchmarks (echolab-micro)", run_micro_command},

@@ -11,6 +11,7 @@
 #include "harness/cli/cli_args.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
+#include "harness/remote/controlled_commands.h"
 #include "harness/trial/metrics.h"
 #include "harness/trial/trial_report.h"
 #include "harness/trial/trial_reporter.h"
@@ -32,7 +33,11 @@ int report_trial(const CommandLine& line, const TrialResult& result) {
 }
 
 int trial_or_load(const std::string& command, const std::vector<std::string>& args, bool with_server) {
-  CommandLine line = parse_command_line(command, args, {{"json", "dry-run"}, {"topology"}, true, 0});
+  CommandLine line = parse_command_line(command, args, {{"json", "dry-run", "control"}, {"topology"}, true, 0});
+  if (line.has("control")) {
+    if (with_server) throw UsageError("echolab trial: --control goes with serve and load");
+    return load_under_control(*topology_from_flag(line));
+  }
   if (!with_server && get_key(line.config, "load.target").get<std::string>().empty()) {
     throw UsageError("echolab load: --target HOST:PORT is required");
   }
@@ -82,8 +87,14 @@ int run_trial_command(const std::vector<std::string>& args) { return trial_or_lo
 int run_load_command(const std::vector<std::string>& args) { return trial_or_load("load", args, false); }
 
 int run_serve_command(const std::vector<std::string>& args) {
-  CommandLine line = parse_command_line("serve", args, {{}, {"topology"}, true, 0});
+  CommandLine line = parse_command_line("serve", args, {{"control"}, {"topology"}, true, 0});
   auto topology = topology_from_flag(line);
+  if (line.has("control")) return serve_under_control(*topology);
+  const std::string address = get_key(line.config, "server.address").get<std::string>();
+  if (!address.starts_with("127.") && address != "::1" && address != "localhost") {
+    // The first line says so: anyone who can reach this address can load the machine.
+    std::cerr << "echolab serve: binding " << address << ", a non-loopback address (--bind)" << std::endl;
+  }
   PlacementPlan plan = plan_placement(*topology, placement_groups(line.config, true, false), true);
   for (const auto& warning : plan.warnings) std::cerr << "echolab serve: warning: " << warning << "\n";
   ServerConfig config = server_config_from(line.config);

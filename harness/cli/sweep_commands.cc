@@ -7,9 +7,13 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
 
 #include "harness/cli/cli_args.h"
 #include "harness/cli/command_table.h"
+#include "harness/sweep/host_plan.h"
 #include "harness/sweep/point_filter.h"
 #include "harness/sweep/results_dir.h"
 #include "harness/sweep/results_reporters.h"
@@ -34,7 +38,32 @@ struct Sweep {
   std::unique_ptr<Topology> topology;
   std::vector<const SpecPoint*> points;
   std::vector<Json> placements;
+  /// Other hosts: their ssh sessions, and what each said it is.
+  std::unique_ptr<HostSessions> sessions;
+  std::vector<Json> host_descriptions;
 };
+
+const std::set<std::string> kHostsFlags = {"hosts.server", "hosts.clients", "hosts.echolab"};
+
+// --hosts.server URL, --hosts.clients URL[,URL...], --hosts.echolab PATH over
+// the spec's hosts; nullopt when none is given.
+std::optional<HostsConfig> hosts_flags(const std::string& command, const CommandLine& line,
+                                       const HostsConfig& from_spec) {
+  if (!line.has("hosts.server") && !line.has("hosts.clients") && !line.has("hosts.echolab")) return std::nullopt;
+  Json hosts = from_spec.to_json();
+  if (line.has("hosts.server")) hosts["server"] = line.flag("hosts.server");
+  if (line.has("hosts.clients")) {
+    hosts["clients"] = Json::array();
+    std::istringstream list(line.flag("hosts.clients"));
+    for (std::string item; std::getline(list, item, ',');) hosts["clients"].push_back(item);
+  }
+  if (line.has("hosts.echolab")) hosts["echolab"] = line.flag("hosts.echolab");
+  try {
+    return HostsConfig::from_json(hosts);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError("echolab " + command + ": --hosts.*: " + error.what());
+  }
+}
 
 // metrics.json: the catalogue the run's metrics are named by.
 void write_metric_catalogue(const ResultsDir& results) {
@@ -47,9 +76,19 @@ Sweep prepare_sweep(const std::string& command, const std::string& spec_path, co
                     const std::vector<std::string>& filters) {
   Sweep sweep;
   sweep.spec = std::make_unique<Spec>(Spec::load(spec_path));
+  sweep.spec->use_hosts(hosts_flags(command, line, sweep.spec->hosts()).value_or(sweep.spec->hosts()));
   sweep.topology = topology_from_flag(line);
   const PointFilter filter(filters);
-  const std::vector<Json> all_placements = sweep.spec->plan_placements(*sweep.topology);
+  std::vector<Json> all_placements;
+  if (sweep.spec->hosts().any_remote()) {
+    if (line.has("topology"))
+      throw UsageError("echolab " + command + ": --topology: with hosts, each host's own topology is used");
+    sweep.sessions = std::make_unique<HostSessions>(sweep.spec->hosts());
+    sweep.host_descriptions = sweep.sessions->connect();
+    all_placements = plan_on_hosts(*sweep.spec, sweep.host_descriptions);
+  } else {
+    all_placements = sweep.spec->plan_placements(*sweep.topology);
+  }
   for (size_t i = 0; i < sweep.spec->points().size(); ++i) {
     const SpecPoint& point = sweep.spec->points()[i];
     if (!filter.matches(point.config)) continue;
@@ -91,17 +130,6 @@ std::string spec_difference(const Spec& given, const Spec& recorded) {
   for (size_t i = 0; i < differences.size() && i < 3; ++i) out += (i ? "; " : "") + differences[i];
   if (differences.size() > 3) out += "; and " + std::to_string(differences.size() - 3) + " more";
   return out;
-}
-
-std::string shell_quote(const std::string& text) {
-  if (!text.empty() &&
-      text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:-+=@,") ==
-          std::string::npos) {
-    return text;
-  }
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 std::vector<std::string> command_line_of(const std::string& command, const std::vector<std::string>& args) {
@@ -169,6 +197,8 @@ ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector
   ResultsDir results = ResultsDir::create(parent, spec.text());
   Json meta = collect_run_meta(*sweep.topology, command_line);
   if (line.has("repetitions")) meta["repetitions_override"] = spec.repetitions();
+  if (hosts_flags("run", line, spec.hosts())) meta["hosts_override"] = spec.hosts().to_json();
+  if (sweep.sessions) record_hosts(results, meta, sweep.host_descriptions, spec.hosts());
   results.write_file("meta.json", meta.dump(2) + "\n");
   results.write_file("topology.xml", sweep.topology->export_xml());  // replay with --topology
   return results;
@@ -204,8 +234,12 @@ void plot_step(const ResultsDir& results, bool run_it) {
 int run_sweep(const std::vector<std::string>& original_args) {
   std::vector<std::string> args = original_args;
   const std::vector<std::string> filters = take_filter_args(args);
-  const CommandLine line =
-      parse_command_line("run", args, {{"dry-run", "plot"}, {"out", "resume", "topology", "repetitions"}, false, 1});
+  const CommandLine line = parse_command_line(
+      "run", args,
+      {{"dry-run", "plot"},
+       {"out", "resume", "topology", "repetitions", "hosts.server", "hosts.clients", "hosts.echolab"},
+       false,
+       1});
   if (line.has("topology") && !line.has("dry-run")) {
     throw UsageError("echolab run: --topology plans for another machine; use it with --dry-run (or `echolab plan`)");
   }
@@ -218,7 +252,19 @@ int run_sweep(const std::vector<std::string>& original_args) {
   } else {
     throw UsageError(command_usage("run"));
   }
-  Sweep sweep = prepare_sweep("run", spec_path, line, filters);
+  CommandLine effective = line;  // --resume: the --hosts.* flags of the run's start apply again
+  if (line.has("resume") && !hosts_flags("run", line, HostsConfig{})) {
+    Json meta = Json::parse(std::ifstream(ResultsDir::locate(line.flag("resume")) + "/meta.json"), nullptr, false);
+    if (meta.is_object() && meta.contains("hosts_override")) {
+      const Json& hosts = meta["hosts_override"];
+      std::string clients;
+      for (const auto& client : hosts["clients"]) clients += (clients.empty() ? "" : ",") + client.get<std::string>();
+      effective.flags["hosts.server"] = hosts["server"].get<std::string>();
+      effective.flags["hosts.clients"] = clients;
+      effective.flags["hosts.echolab"] = hosts["echolab"].get<std::string>();
+    }
+  }
+  Sweep sweep = prepare_sweep("run", spec_path, effective, filters);
   if (int repetitions = repetitions_flag(line)) sweep.spec->override_repetitions(repetitions);
   if (line.has("dry-run")) {
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
@@ -230,7 +276,7 @@ int run_sweep(const std::vector<std::string>& original_args) {
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   TrialsFileReporter trials_file(results);
   SummaryCsvReporter summary_csv(*sweep.spec, results);
-  const SweepOutcome outcome = SweepRunner(*sweep.spec, sweep.points, sweep.placements)
+  const SweepOutcome outcome = SweepRunner(*sweep.spec, sweep.points, sweep.placements, sweep.sessions.get())
                                    .run(results, *sweep.topology, {&trials_file, &summary_csv}, std::cout, terminal);
   const SweepSummary summary(*sweep.spec, results.trials());
   finish_meta(results);
@@ -265,7 +311,8 @@ int run_plan_command(const std::vector<std::string>& original_args) {
   return reporting_spec_errors([&] {
     std::vector<std::string> args = original_args;
     const std::vector<std::string> filters = take_filter_args(args);
-    const CommandLine line = parse_command_line("plan", args, {{}, {"topology"}, false, 1});
+    const CommandLine line = parse_command_line(
+        "plan", args, {{}, {"topology", "hosts.server", "hosts.clients", "hosts.echolab"}, false, 1});
     if (line.positional.empty()) throw UsageError(command_usage("plan"));
     const Sweep sweep = prepare_sweep("plan", line.positional[0], line, filters);
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);

@@ -17,8 +17,8 @@
 namespace echolab {
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"name",  "description", "defaults",   "matrix",
-                                                "cases", "exclude",     "repetitions"};
+const std::vector<std::string> kTopLevelKeys = {"name",   "description", "defaults", "hosts",
+                                                "matrix", "cases",       "exclude",  "repetitions"};
 const std::vector<std::string> kSections = {"server", "load", "timing"};
 
 std::string value_text(const Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
@@ -154,6 +154,13 @@ void Spec::read_top_level() {
     const Json& description = document_["description"];
     if (!description.is_string()) fail({"description"}, "expected a string, got " + type_word(description), true);
     description_ = description.get<std::string>();
+  }
+  if (document_.contains("hosts")) {
+    try {
+      hosts_ = HostsConfig::from_json(document_["hosts"]);
+    } catch (const std::invalid_argument& error) {
+      fail({"hosts"}, error.what(), true);
+    }
   }
   defaults_ = default_config();
   if (document_.contains("defaults")) read_defaults(document_["defaults"]);

@@ -7,6 +7,7 @@
 
 #include "core/topology.h"
 #include "harness/config/config_keys.h"
+#include "harness/remote/hosts.h"
 #include "harness/sweep/json_locator.h"
 
 namespace echolab {
@@ -65,6 +66,11 @@ class Spec {
   /// points; recorded in meta.json so --resume applies it again.
   void override_repetitions(int repetitions) { repetitions_ = repetitions; }
   const std::vector<SpecPoint>& points() const { return points_; }
+  /// Where the trials run (the spec's "hosts", default all local).
+  const HostsConfig& hosts() const { return hosts_; }
+  /// Sets the hosts (the spec's own, or `--hosts.*` flags over them) and
+  /// checks the points against them; throws SpecError.
+  void use_hosts(const HostsConfig& hosts);
   /// Keys the matrix and cases set, matrix keys first, in order written.
   const std::vector<std::string>& varied_keys() const { return varied_keys_; }
   /// Things worth saying that do not stop a run (an exclude matching nothing).
@@ -121,6 +127,7 @@ class Spec {
   std::string name_;
   std::string description_;
   int repetitions_ = 1;
+  HostsConfig hosts_;
   Json defaults_;  // default_config() with the spec's defaults applied
   std::map<std::string, JsonPath> default_sources_;
   std::vector<SpecPoint> points_;

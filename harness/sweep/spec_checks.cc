@@ -57,6 +57,24 @@ void Spec::check_point(const SpecPoint& point) const {
   }
 }
 
+void Spec::use_hosts(const HostsConfig& hosts) {
+  hosts_ = hosts;
+  // With the server on another host than a client, every point's
+  // server.address must be one the clients can reach.
+  if (hosts_.one_host()) return;
+  for (const auto& point : points_) {
+    const std::string address = get_key(point.config, "server.address").get<std::string>();
+    if (address.starts_with("127.") || address == "::1" || address == "localhost") {
+      const bool written = point.sources.count("server.address") || default_sources_.count("server.address");
+      fail(written ? source_of(point, "server.address") : JsonPath{"hosts"},
+           "server.address " + address + " is loopback, but the server runs on " + hosts_.server.name() +
+               " and clients on other hosts, which can't reach it; set server.address (--bind) to an address "
+               "of the server host that the clients can reach (point " +
+               std::to_string(point.number) + ", " + point.display_name() + ")");
+    }
+  }
+}
+
 std::vector<Json> Spec::plan_placements(const Topology& topology) const {
   std::vector<Json> plans;
   for (const auto& point : points_) {

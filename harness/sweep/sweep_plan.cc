@@ -15,11 +15,18 @@ std::string cpu_list(const Json& cpus) {
   return out.empty() ? "-" : out;
 }
 
-// "server#0 -> 1, client#0 -> 0, sampler#0 -> 0"
+// "server#0 -> 1, client#0 -> 0, sampler#0 -> 0"; with hosts
+// "on root@a: server#0 -> 1; on root@b: client#0 -> 0, sampler#0 -> 0"
 std::string placement_line(const Json& placement) {
-  std::string out;
+  std::string out, host = "";
   for (const auto& thread : placement.at("threads")) {
-    out += (out.empty() ? "" : ", ") + thread.at("role").get<std::string>() + "#" + thread.at("index").dump() + " -> " +
+    const std::string thread_host = thread.value("host", "");
+    std::string separator = out.empty() ? "" : ", ";
+    if (thread_host != host) {
+      separator = (out.empty() ? "on " : "; on ") + thread_host + ": ";
+      host = thread_host;
+    }
+    out += separator + thread.at("role").get<std::string>() + "#" + thread.at("index").dump() + " -> " +
            cpu_list(thread.at("planned"));
   }
   return out;
@@ -73,6 +80,12 @@ void print_sweep_plan(std::ostream& out, const Spec& spec, const std::vector<con
   print_row(out, header, widths);
   for (const auto& row : rows) print_row(out, row, widths);
 
+  if (spec.hosts().any_remote()) {
+    std::string clients;
+    for (const auto& client : spec.hosts().clients) clients += (clients.empty() ? "" : ", ") + client.name();
+    out << "\nhosts: server on " << spec.hosts().server.name() << ", clients on " << clients
+        << " (each client host runs the load as configured; placement on each host's own topology)\n";
+  }
   out << "\nplacement (planned CPUs per thread):\n";
   for (size_t i = 0; i < points.size(); ++i) {
     out << "  " << points[i]->number << ": " << placement_line(placements[i]) << "\n";

@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "harness/remote/remote_trial.h"
 #include "harness/sweep/expectations.h"
 #include "harness/sweep/sweep_progress.h"
 #include "harness/trial/interrupt_watch.h"
@@ -35,8 +36,8 @@ std::vector<PlannedTrial> interleaved_trials(const std::vector<const SpecPoint*>
 }
 
 SweepRunner::SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points,
-                         const std::vector<Json>& placements)
-    : spec_(spec), points_(points), placements_(placements) {}
+                         const std::vector<Json>& placements, const HostSessions* sessions)
+    : spec_(spec), points_(points), placements_(placements), sessions_(sessions) {}
 
 const Json& SweepRunner::placement_of(const SpecPoint& point) const {
   for (size_t i = 0; i < points_.size(); ++i) {
@@ -57,6 +58,10 @@ Json SweepRunner::record_of(const PlannedTrial& trial, const TrialResult& result
   for (const auto& [key, value] : result.extra.items()) {
     if (!record.contains(key)) record[key] = value;  // e.g. server_address
   }
+  if (sessions_) {
+    const Json hosts = sessions_->hosts().to_json();
+    record["hosts"] = {{"server", hosts["server"]}, {"clients", hosts["clients"]}};
+  }
   for (const auto& [key, value] : point.notes.items()) record[key] = value;
   if (point.notes.contains("expect") && result.ok()) {
     const std::vector<std::string> unmet = unmet_expectations(point.notes["expect"], result.metrics);
@@ -74,7 +79,9 @@ SweepOutcome SweepRunner::run(const ResultsDir& results, const Topology& topolog
   double planned_s = 0;
   for (const auto& trial : trials) planned_s += trial.point->estimated_seconds();
   InterruptWatch interrupts;
-  const TrialProcess process(topology, interrupts);
+  TrialProcess::TrialFunction over_hosts;
+  if (sessions_) over_hosts = [this](const Json& config) { return run_hosts_trial(config, *sessions_); };
+  const TrialProcess process(topology, interrupts, over_hosts, sessions_ ? kHostsTrialOverheadS : 0);
   SweepProgress progress(out, terminal, static_cast<int>(trials.size()), planned_s);
   SweepOutcome outcome;
   auto notice = [&] { progress.note("Ctrl-C: stopping after the trial in progress (Ctrl-C again aborts it)"); };

@@ -5,6 +5,7 @@
 
 #include "core/topology.h"
 #include "harness/config/config_keys.h"
+#include "harness/remote/hosts.h"
 #include "harness/sweep/results_dir.h"
 #include "harness/sweep/spec.h"
 #include "harness/trial/trial_reporter.h"
@@ -39,7 +40,9 @@ class SweepRunner {
  public:
   /// `points` (selected by --filter) and `placements` (their plans, same
   /// order) must outlive the runner.
-  SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points, const std::vector<Json>& placements);
+  /// `sessions`: the sweep's other hosts (nullptr: every trial runs here).
+  SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points, const std::vector<Json>& placements,
+              const HostSessions* sessions = nullptr);
 
   /// Runs the trials `results` does not have yet.
   SweepOutcome run(const ResultsDir& results, const Topology& topology, const std::vector<TrialReporter*>& reporters,
@@ -53,6 +56,7 @@ class SweepRunner {
   const Spec& spec_;
   const std::vector<const SpecPoint*>& points_;
   const std::vector<Json>& placements_;
+  const HostSessions* sessions_;
 };
 
 }  // namespace echolab

@@ -11,8 +11,8 @@ const ThreadObservation* find_match(const std::vector<ThreadObservation>& list, 
   for (const auto& item : list) {
     // Threads without our counters (external servers) come and go: their
     // index is only a position in /proc, so match them by tid.
-    bool same = other.has_counters ? item.role == other.role && item.index == other.index
-                                   : item.counters.tid == other.counters.tid;
+    bool same = item.host == other.host && (other.has_counters ? item.role == other.role && item.index == other.index
+                                                               : item.counters.tid == other.counters.tid);
     if (same) return &item;
   }
   return nullptr;
@@ -40,6 +40,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
   Json row;
   row["role"] = end.role;
   row["index"] = end.index;
+  if (!end.host.empty()) row["host"] = end.host;
   row["tid"] = end.counters.tid;
   row["cpus_observed"] = end.counters.cpus_seen;
   const bool is_client = end.role == "client";
@@ -97,7 +98,8 @@ void add_side(const std::vector<ThreadObservation>& start, const std::vector<Thr
                            after.index,
                            {},
                            after.has_counters,
-                           after.os ? std::optional<OsThreadStats>(OsThreadStats{}) : std::nullopt};
+                           after.os ? std::optional<OsThreadStats>(OsThreadStats{}) : std::nullopt,
+                           after.host};
     rows.push_back(thread_json(before ? *before : zero, after, window_s, totals, server_bytes));
   }
 }

@@ -18,6 +18,7 @@ struct ThreadObservation {
   CounterSnapshot counters;
   bool has_counters = true;
   std::optional<OsThreadStats> os;
+  std::string host;  // "" on this host; else the host it ran on (hosts.*)
 };
 
 /// Reads the OS figures of each reported thread of process `pid` (0: self).

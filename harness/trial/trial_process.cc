@@ -15,6 +15,7 @@
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "harness/config/trial_config.h"
 #include "harness/trial/trial_runner.h"
@@ -69,19 +70,20 @@ std::string describe_exit(int wait_status) {
 
 }  // namespace
 
-TrialProcess::TrialProcess(const Topology& topology, InterruptWatch& interrupts)
-    : topology_(topology), interrupts_(interrupts) {}
+TrialProcess::TrialProcess(const Topology& topology, InterruptWatch& interrupts, TrialFunction run_elsewhere,
+                           double extra_s)
+    : topology_(topology), interrupts_(interrupts), run_elsewhere_(std::move(run_elsewhere)), extra_s_(extra_s) {}
 
-double TrialProcess::deadline_s(const Json& config) {
+double TrialProcess::deadline_s(const Json& config) const {
   double seconds = get_key(config, "timing.warmup_s").get<double>() +
                    get_key(config, "timing.duration_s").get<double>() + margin_s();
   // A model that declares a start timeout (external, or any model run as a
   // separate process) may use it all; so may the connects (10,000 take
   // seconds).
   seconds += get_key(config, "load.connections").get<double>() / 1000.0;
-  if (serving_model(config).option("start_timeout_s"))
+  if (serving_model(config).option("start_timeout_s") || run_elsewhere_)
     seconds += get_key(config, "server.start_timeout_s").get<double>();
-  return seconds;
+  return seconds + extra_s_;
 }
 
 void TrialProcess::run_child(int result_fd, const Json& config, int point_number, int repetition) const {
@@ -102,7 +104,7 @@ void TrialProcess::run_child(int result_fd, const Json& config, int point_number
       result = TrialResult::failure(config, plan_trial(config, topology_, true), "failed",
                                     "server did not start: injected failure (ECHOLAB_FAULT)");
     } else {
-      result = run_trial(config, topology_, true);
+      result = run_elsewhere_ ? run_elsewhere_(config) : run_trial(config, topology_, true);
     }
   } catch (const std::exception& error) {
     result = TrialResult::failure(config, Json::object(), "failed", error.what());

@@ -28,7 +28,14 @@ struct TrialOutcome {
 /// (it forks).
 class TrialProcess {
  public:
-  TrialProcess(const Topology& topology, InterruptWatch& interrupts);
+  /// What runs a trial inside the child process, given its config; the
+  /// default runs server and load here (run_trial).
+  using TrialFunction = std::function<TrialResult(const Json& config)>;
+
+  /// `run_elsewhere` (with `extra_s` more seconds allowed per trial) runs
+  /// the trial another way, e.g. over the sweep's hosts.
+  TrialProcess(const Topology& topology, InterruptWatch& interrupts, TrialFunction run_elsewhere = nullptr,
+               double extra_s = 0);
 
   /// Runs trial `repetition` of point `point_number` (1-based, as `plan`
   /// prints it). `planned_placement` goes into results the child could not
@@ -39,7 +46,7 @@ class TrialProcess {
 
   /// Seconds a trial may take before its process group is killed:
   /// warm-up + duration + a margin (+ an external server's start timeout).
-  static double deadline_s(const Json& config);
+  double deadline_s(const Json& config) const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -53,6 +60,8 @@ class TrialProcess {
 
   const Topology& topology_;
   InterruptWatch& interrupts_;
+  TrialFunction run_elsewhere_;
+  double extra_s_;
 };
 
 }  // namespace echolab

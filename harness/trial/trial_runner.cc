@@ -10,11 +10,13 @@
 #include <set>
 #include <thread>
 
+#include "core/monotonic_clock.h"
 #include "core/proc_stats.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
 #include "harness/load/load_client.h"
 #include "harness/trial/metrics.h"
+#include "harness/trial/window_json.h"
 #include "models/registry.h"
 
 namespace echolab {
@@ -24,23 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 // An open loop answering less than this share of its offered rate says so.
 constexpr double kAchievedRateWarning = 0.95;
-
-Json placement_json(const PlacementPlan& plan) {
-  Json threads = Json::array();
-  for (const auto& thread : plan.threads) {
-    threads.push_back(
-        {{"role", thread.role}, {"index", thread.index}, {"planned", thread.cpus}, {"observed", Json::array()}});
-  }
-  return {{"threads", threads}, {"warnings", plan.warnings}};
-}
-
-void fill_observed(Json& placement, const std::vector<ServerThreadReport>& reports) {
-  for (auto& row : placement["threads"]) {
-    for (const auto& report : reports) {
-      if (report.role == row["role"] && report.index == row["index"]) row["observed"] = report.counters.cpus_seen;
-    }
-  }
-}
 
 // PUs the trial's threads may use, counted once (the sampler included).
 int distinct_pus(const PlacementPlan& plan) {
@@ -67,13 +52,48 @@ TrialResult failed(TrialResult result, const std::string& status, const std::str
 
 }  // namespace
 
+Json placement_json(const PlacementPlan& plan) {
+  Json threads = Json::array();
+  for (const auto& thread : plan.threads) {
+    threads.push_back(
+        {{"role", thread.role}, {"index", thread.index}, {"planned", thread.cpus}, {"observed", Json::array()}});
+  }
+  return {{"threads", threads}, {"warnings", plan.warnings}};
+}
+
+void fill_observed(Json& placement, const std::vector<ServerThreadReport>& reports) {
+  for (auto& row : placement["threads"]) {
+    for (const auto& report : reports) {
+      if (report.role == row["role"] && report.index == row["index"]) row["observed"] = report.counters.cpus_seen;
+    }
+  }
+}
+
+void observe_server_edge(const ServerModel& model, bool at_start, WindowMeasurement& window) {
+  const int pid = model.pid();
+  (at_start ? window.server_start : window.server_end) = observe_threads(model.threads(), pid);
+  if (pid > 0) (at_start ? window.server_process_cpu_start : window.server_process_cpu_end) = read_process_cpu_s(pid);
+}
+
+void observe_machine_edge(bool at_start, std::optional<MachineCpu>& start, WindowMeasurement& window) {
+  if (at_start) {
+    start = read_machine_cpu();
+    return;
+  }
+  if (const auto end = read_machine_cpu(); start && end) {
+    window.steal_s = end->steal_s - start->steal_s;
+    window.machine_busy_s = end->busy_s - start->busy_s;
+  }
+  window.cpu_mhz = read_cpu_mhz();
+}
+
 Json plan_trial(const Json& config, const Topology& topology, bool with_server) {
   auto plan = plan_placement(topology, placement_groups(config, with_server, true),
                              get_key(config, "load.overlap").get<bool>());
   return placement_json(plan);
 }
 
-TrialResult run_trial(const Json& config, const Topology& topology, bool with_server) {
+TrialResult run_trial(const Json& config, const Topology& topology, bool with_server, const TrialSchedule& schedule) {
   TrialResult result;
   result.config = config;
   const PlacementPlan plan = plan_placement(topology, placement_groups(config, with_server, true),
@@ -129,6 +149,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
         return accepted;
       };
     }
+    if (schedule.start_wall_s) sleep_until_wall_clock(*schedule.start_wall_s);
     client.start(load, plan.cpus, server_accepted);
     bind_current_thread(plan.cpus.cpus("sampler", 0));
   } catch (const ConfigError&) {
@@ -141,7 +162,14 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   }
 
   auto server_reports = [&] { return model ? model->threads() : std::vector<ServerThreadReport>{}; };
-  std::this_thread::sleep_for(std::chrono::duration<double>(timing.warmup_s));
+  double late_s = 0;  // a scheduled window that began after its time
+  if (schedule.start_wall_s) {
+    const double window_at = *schedule.start_wall_s + timing.warmup_s;
+    late_s = std::max(0.0, wall_clock_s() - window_at);
+    sleep_until_wall_clock(window_at);
+  } else {
+    std::this_thread::sleep_for(std::chrono::duration<double>(timing.warmup_s));
+  }
 
   // What the workload's registry row says it measures, not its name.
   const WorkloadInfo& workload = *find_workload(load.workload);
@@ -153,10 +181,10 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   window.message_bytes = get_key(config, "load.message_bytes").get<size_t>();
   window.interval_ms = timing.interval_ms;
   window.placement_pus = distinct_pus(plan);
-  const std::optional<MachineCpu> machine_start = read_machine_cpu();
+  std::optional<MachineCpu> machine_start;
+  observe_machine_edge(true, machine_start, window);
   window.connections_start = client.connection_bytes();
-  window.server_start = observe_threads(server_reports(), server_pid);
-  if (server_pid > 0) window.server_process_cpu_start = read_process_cpu_s(server_pid);
+  if (model) observe_server_edge(*model, true, window);
   window.client_start = observe_threads(client.threads(), 0);
   const uint64_t bytes_start = client.bytes_echoed();
   const RequestTotals requests_start = client.request_totals();
@@ -194,18 +222,13 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   }
   window.window_s = std::chrono::duration<double>(previous_time - start).count();
   window.echoed_bytes = previous_bytes - bytes_start;
-  window.server_end = observe_threads(server_reports(), server_pid);
-  if (server_pid > 0) window.server_process_cpu_end = read_process_cpu_s(server_pid);
+  if (model) observe_server_edge(*model, false, window);
   window.client_end = observe_threads(client.threads(), 0);
   window.connections_end = client.connection_bytes();
   if (request_workload) window.requests = requests_previous.minus(requests_start);
   window.memory_end = read_memory(0);
   if (server_pid > 0) window.server_memory_end = read_tree_memory(server_pid);
-  if (const auto machine_end = read_machine_cpu(); machine_start && machine_end) {
-    window.steal_s = machine_end->steal_s - machine_start->steal_s;
-    window.machine_busy_s = machine_end->busy_s - machine_start->busy_s;
-  }
-  window.cpu_mhz = read_cpu_mhz();
+  observe_machine_edge(false, machine_start, window);
 
   client.stop();  // the client threads hand over their first error when they stop
   const std::string client_error = client.first_error();
@@ -223,6 +246,12 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   fill_observed(result.placement, client.threads());
   ServerThreadReport sampler_report{"sampler", 0, sampler.snapshot(), true};
   fill_observed(result.placement, {sampler_report});
+  if (schedule.keep_window) result.extra["window"] = window_to_json(window);
+  if (late_s > 0.001) {
+    result.extra["warning"] = "the measured window began " + std::to_string(late_s) +
+                              " s after its scheduled time: connecting took longer than the warm-up, so this "
+                              "host's window does not line up with the others' (raise timing.warmup_s)";
+  }
   if (!client_error.empty()) {
     result.fail("client connection failed: " + client_error);
   } else if (window.offered_requests_per_s > 0 &&

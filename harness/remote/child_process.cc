@@ -1,0 +1,185 @@
+#include "harness/remote/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace echolab {
+namespace {
+
+constexpr size_t kErrorKeep = 4096;  // bytes of standard error kept
+
+int poll_timeout_ms(ChildProcess::Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - ChildProcess::Clock::now());
+  return static_cast<int>(std::max<int64_t>(left.count(), 0));
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& text) {
+  if (!text.empty() &&
+      text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:-+=@,%") ==
+          std::string::npos) {
+    return text;
+  }
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool own_group) {
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    throw std::runtime_error(std::string("pipe2: ") + strerror(errno));
+  }
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers;
+  for (auto& arg : args) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + strerror(errno));
+  if (pid_ == 0) {
+    if (own_group) setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the trial (or sweep) that started it
+    if (getppid() != parent) _exit(127);
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execvp(pointers[0], pointers.data());
+    const std::string message = "cannot run " + args[0] + ": " + strerror(errno) + "\n";
+    (void)!::write(STDERR_FILENO, message.data(), message.size());
+    _exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  in_.reset(in[1]);
+  out_.reset(out[0]);
+  err_.reset(err[0]);
+  fcntl(out_.get(), F_SETFL, O_NONBLOCK);
+  fcntl(err_.get(), F_SETFL, O_NONBLOCK);
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+bool ChildProcess::write_line(const std::string& line) {
+  if (!in_) return false;
+  const std::string data = line + "\n";
+  size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(in_.get(), data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // EPIPE: SIGPIPE is ignored by the harness
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void ChildProcess::close_input() { in_.reset(); }
+
+void ChildProcess::pump(Clock::time_point deadline) {
+  pollfd waits[2] = {{out_ ? out_.get() : -1, POLLIN, 0}, {err_ ? err_.get() : -1, POLLIN, 0}};
+  if (::poll(waits, 2, poll_timeout_ms(deadline)) < 0) return;  // EINTR: the caller loops
+  char buffer[16384];
+  for (auto [fd, text] : {std::pair{&out_, &out_text_}, std::pair{&err_, &err_text_}}) {
+    if (!*fd) continue;
+    for (;;) {
+      const ssize_t n = ::read(fd->get(), buffer, sizeof buffer);
+      if (n > 0) {
+        text->append(buffer, static_cast<size_t>(n));
+        continue;
+      }
+      if (n == 0 || (errno != EAGAIN && errno != EINTR)) fd->reset();
+      break;
+    }
+  }
+  if (err_text_.size() > 2 * kErrorKeep) err_text_.erase(0, err_text_.size() - kErrorKeep);
+}
+
+std::optional<std::string> ChildProcess::read_line(Clock::time_point deadline) {
+  timed_out_ = false;
+  for (;;) {
+    if (const size_t end = out_text_.find('\n'); end != std::string::npos) {
+      std::string line = out_text_.substr(0, end);
+      out_text_.erase(0, end + 1);
+      return line;
+    }
+    if (!out_) {
+      if (out_text_.empty()) return std::nullopt;
+      std::string line = std::move(out_text_);  // a last line without its newline
+      out_text_.clear();
+      return line;
+    }
+    if (Clock::now() >= deadline) {
+      timed_out_ = true;
+      return std::nullopt;
+    }
+    pump(deadline);
+  }
+}
+
+bool ChildProcess::exited() {
+  if (pid_ <= 0) return true;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) {
+    pid_ = -1;
+    return true;
+  }
+  return false;
+}
+
+int ChildProcess::wait(Clock::time_point deadline) {
+  while (!exited()) {
+    if (Clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
+      pid_ = -1;
+      break;
+    }
+    // Drain its pipes meanwhile (a full pipe would keep it from exiting);
+    // once both are closed, the exit is due soon: look every 10 ms.
+    if (out_ || err_) {
+      pump(std::min(deadline, Clock::now() + std::chrono::milliseconds(10)));
+    } else {
+      ::poll(nullptr, 0, 10);
+    }
+  }
+  return status_;
+}
+
+std::string ChildProcess::error_tail() {
+  if (err_) pump(Clock::now());
+  std::string tail, line;
+  std::vector<std::string> lines;
+  for (char c : err_text_) {
+    if (c == '\n') {
+      if (!line.empty()) lines.push_back(line);
+      line.clear();
+    } else if (c != '\r') {
+      line += c;
+    }
+  }
+  if (!line.empty()) lines.push_back(line);
+  const size_t first = lines.size() > 3 ? lines.size() - 3 : 0;
+  for (size_t i = first; i < lines.size(); ++i) tail += (tail.empty() ? "" : " / ") + lines[i];
+  return tail;
+}
+
+}  // namespace echolab

@@ -1,0 +1,210 @@
+#include "harness/remote/hosts.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "core/socket_util.h"
+#include "harness/trial/trial_result.h"
+
+namespace echolab {
+namespace {
+
+using Clock = ChildProcess::Clock;
+
+Clock::time_point after(double seconds) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit code " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace
+
+std::string HostAddress::name() const {
+  if (local()) return "local";
+  return (user.empty() ? "" : user + "@") + host + (port ? ":" + std::to_string(port) : "");
+}
+
+HostAddress HostAddress::parse(const std::string& text) {
+  HostAddress address;
+  if (text == "local") return address;
+  const std::string scheme = "ssh://";
+  if (!text.starts_with(scheme)) {
+    throw std::invalid_argument("'" + text + "' is neither \"local\" nor \"ssh://[user@]host[:port]\"");
+  }
+  address.url = text;
+  std::string rest = text.substr(scheme.size());
+  if (const auto at = rest.find('@'); at != std::string::npos) {
+    address.user = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+  }
+  // [v6::address]:port, host:port or host
+  if (rest.starts_with("[")) {
+    const auto close = rest.find(']');
+    if (close == std::string::npos) throw std::invalid_argument("'" + text + "': '[' without ']'");
+    address.host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+  } else {
+    const auto colon = rest.find(':');
+    address.host = rest.substr(0, colon);
+    rest = colon == std::string::npos ? "" : rest.substr(colon);
+  }
+  if (!rest.empty()) {
+    char* end = nullptr;
+    const long port = rest[0] == ':' ? std::strtol(rest.c_str() + 1, &end, 10) : 0;
+    if (rest[0] != ':' || rest.size() == 1 || *end != '\0' || port < 1 || port > 65535) {
+      throw std::invalid_argument("'" + text + "': the port must be 1..65535");
+    }
+    address.port = static_cast<int>(port);
+  }
+  const bool bad_user = address.user.find_first_of(" /'\"") != std::string::npos;
+  if (address.host.empty() || address.host.find_first_of(" /@'\"") != std::string::npos || bad_user) {
+    throw std::invalid_argument("'" + text + "': expected ssh://[user@]host[:port]");
+  }
+  return address;
+}
+
+bool HostsConfig::any_remote() const {
+  if (!server.local()) return true;
+  for (const auto& client : clients) {
+    if (!client.local()) return true;
+  }
+  return false;
+}
+
+bool HostsConfig::one_host() const {
+  for (const auto& client : clients) {
+    if (client.url != server.url) return false;
+  }
+  return true;
+}
+
+Json HostsConfig::to_json() const {
+  Json client_urls = Json::array();
+  for (const auto& client : clients) client_urls.push_back(client.url);
+  return {{"server", server.url}, {"clients", client_urls}, {"echolab", echolab}, {"ssh_options", ssh_options}};
+}
+
+HostsConfig HostsConfig::from_json(const Json& json) {
+  if (!json.is_object()) throw std::invalid_argument("expected an object {\"server\": ..., \"clients\": [...]}");
+  HostsConfig hosts;
+  for (const auto& [key, value] : json.items()) {
+    auto need_string = [&](const Json& item, const std::string& what) {
+      if (!item.is_string()) throw std::invalid_argument(what + ": expected a string, got " + item.dump());
+      return item.get<std::string>();
+    };
+    if (key == "server") {
+      hosts.server = HostAddress::parse(need_string(value, key));
+    } else if (key == "clients") {
+      const Json list = value.is_string() ? Json::array({value}) : value;
+      if (!list.is_array() || list.empty()) throw std::invalid_argument("clients: expected a non-empty list of hosts");
+      hosts.clients.clear();
+      for (const auto& item : list) hosts.clients.push_back(HostAddress::parse(need_string(item, key)));
+    } else if (key == "echolab") {
+      hosts.echolab = need_string(value, key);
+    } else if (key == "ssh_options") {
+      if (!value.is_array()) throw std::invalid_argument("ssh_options: expected a list of strings");
+      for (const auto& item : value) hosts.ssh_options.push_back(need_string(item, key));
+    } else {
+      throw std::invalid_argument("unknown member '" + key + "' (members: server, clients, echolab, ssh_options)");
+    }
+  }
+  return hosts;
+}
+
+std::string this_binary_path() {
+  char self[PATH_MAX] = {};
+  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  return length > 0 ? std::string(self, static_cast<size_t>(length)) : "echolab";
+}
+
+HostSessions::HostSessions(HostsConfig hosts) : hosts_(std::move(hosts)) {
+  ignore_sigpipe();  // a host whose ssh died must not kill the sweep when written to
+  if (hosts_.echolab.empty()) hosts_.echolab = this_binary_path();
+  if (!hosts_.any_remote()) return;
+  char dir[] = "/tmp/echolab-ssh-XXXXXX";
+  if (!mkdtemp(dir)) throw HostError("hosts: cannot create a directory for ssh control sockets in /tmp");
+  control_dir_ = dir;
+}
+
+HostSessions::~HostSessions() {
+  masters_.clear();  // kills them; their sockets go with the directory
+  if (!control_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(control_dir_, ignored);
+  }
+}
+
+std::vector<std::string> HostSessions::ssh_prefix(const HostAddress& host) const {
+  std::vector<std::string> argv = {"ssh", "-o", "BatchMode=yes", "-o", "ControlPath=" + control_dir_ + "/%C"};
+  if (host.port) argv.insert(argv.end(), {"-p", std::to_string(host.port)});
+  argv.insert(argv.end(), hosts_.ssh_options.begin(), hosts_.ssh_options.end());
+  return argv;
+}
+
+std::vector<std::string> HostSessions::echolab_command(const HostAddress& host, const std::vector<std::string>& args,
+                                                       double limit_s) const {
+  if (host.local()) {
+    std::vector<std::string> argv = {hosts_.echolab};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  std::string remote =
+      "exec timeout -k 5 " + std::to_string(static_cast<long>(limit_s) + 1) + " " + shell_quote(hosts_.echolab);
+  for (const auto& arg : args) remote += " " + shell_quote(arg);
+  std::vector<std::string> argv = ssh_prefix(host);
+  argv.insert(argv.end(),
+              {"-o", "ControlMaster=no", (host.user.empty() ? "" : host.user + "@") + host.host, "--", remote});
+  return argv;
+}
+
+std::vector<Json> HostSessions::connect(double timeout_s) {
+  std::vector<std::pair<std::string, HostAddress>> roles = {{"server", hosts_.server}};
+  for (const auto& client : hosts_.clients) roles.emplace_back("client", client);
+  std::set<std::string> mastered;
+  std::vector<Json> described;
+  for (const auto& [role, host] : roles) {
+    if (!host.local() && mastered.insert(host.url).second) {
+      std::vector<std::string> argv = ssh_prefix(host);
+      argv.insert(argv.end(),
+                  {"-o", "ControlMaster=yes", "-N", (host.user.empty() ? "" : host.user + "@") + host.host});
+      masters_.push_back(std::make_unique<ChildProcess>(argv, /*own_group=*/true));
+    }
+    // The first session through the master waits until it is up; a master
+    // that failed leaves this one to connect on its own and say why.
+    ChildProcess ask(echolab_command(host, {"host"}, timeout_s));
+    ask.close_input();
+    std::string text;
+    const auto deadline = after(timeout_s);
+    while (auto line = ask.read_line(deadline)) text += *line;
+    const int status = ask.wait(after(2));
+    const std::string why = ask.error_tail();
+    Json description = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!description.is_object()) {
+      throw HostError("hosts." + role + " " + host.url + ": cannot run `" + hosts_.echolab + " host` there (" +
+                      (ask.timed_out() ? "no answer within " + std::to_string(static_cast<int>(timeout_s)) + " s"
+                                       : describe_wait_status(status)) +
+                      (why.empty() ? "" : ": " + why) + ")");
+    }
+    const int schema = description.value("schema", 0);
+    if (schema != kResultSchema) {
+      throw HostError("hosts." + role + " " + host.url + ": its echolab (" +
+                      description.value("echolab_version", std::string("?")) + ", results schema " +
+                      std::to_string(schema) + ") differs from this one (" + ECHOLAB_VERSION + ", schema " +
+                      std::to_string(kResultSchema) + "); install the same version there or set hosts.echolab");
+    }
+    description["role"] = role;
+    description["url"] = host.url;
+    described.push_back(description);
+  }
+  return described;
+}
+
+}  // namespace echolab

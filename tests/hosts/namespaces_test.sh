@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Sweeps across "hosts" that this test builds itself: two network namespaces
+# (A and B), each with its own sshd (Debian openssh-server) and a host key
+# and an authorized key generated here, joined to each other and to this
+# namespace by veth pairs. The server runs "remotely" in A on A's end of the
+# A-B link, the client in B; the sweep runs here and reaches both over ssh.
+#
+# Checks: a small sweep (stream and rr) writes one trials.jsonl whose
+# trials ran on both hosts, with per-host placement and meta; an unreachable
+# host and a host whose echolab has another results schema are refused
+# before anything is written; an ssh connection dropped mid-trial fails that
+# trial with ssh's words and the sweep goes on; killing the sweep with
+# SIGKILL mid-trial leaves no echolab process in either namespace.
+#
+# usage: namespaces_test.sh ECHOLAB_BINARY     (exit 77: skipped, and why)
+set -euo pipefail
+BIN=$(readlink -f "${1:?usage: $0 ECHOLAB_BINARY}")
+SKIP=77
+skip() {
+  echo "SKIP: $*"
+  exit $SKIP
+}
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+[ "$(id -u)" = 0 ] || skip "creating network namespaces needs root"
+command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd is not installed (apt-get install openssh-server)"
+command -v ssh >/dev/null || skip "ssh is not installed (apt-get install openssh-client)"
+PY=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
+[ -n "$PY" ] || skip "no python3 to read the results"
+
+tag="el$$"
+nsa="${tag}a"
+nsb="${tag}b"
+net="10.$((200 + $$ % 50))"
+tmp=$(mktemp -d /tmp/echolab-hosts-test-XXXXXX)
+sshd_pids=()
+
+cleanup() {
+  for pid in "${sshd_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for ns in "$nsa" "$nsb"; do
+    # Anything left in a namespace dies with it; the checks below have run.
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  ip link del "${tag}r1" 2>/dev/null || true
+  ip link del "${tag}r2" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip netns add "$nsa" 2>"$tmp/netns.err" || skip "cannot create network namespaces here: $(cat "$tmp/netns.err")"
+ip netns add "$nsb"
+in_a() { ip netns exec "$nsa" "$@"; }
+in_b() { ip netns exec "$nsb" "$@"; }
+# here <-> A (ssh to A), here <-> B (ssh to B), A <-> B (the measured link)
+ip link add "${tag}r1" type veth peer name "${tag}a1" netns "$nsa"
+ip link add "${tag}r2" type veth peer name "${tag}b2" netns "$nsb"
+in_a ip link add "${tag}ab" type veth peer name "${tag}ba" netns "$nsb"
+ip addr add "$net.1.1/24" dev "${tag}r1"
+ip addr add "$net.2.1/24" dev "${tag}r2"
+ip link set "${tag}r1" up
+ip link set "${tag}r2" up
+in_a ip addr add "$net.1.2/24" dev "${tag}a1"
+in_a ip addr add "$net.3.1/24" dev "${tag}ab"
+in_b ip addr add "$net.2.2/24" dev "${tag}b2"
+in_b ip addr add "$net.3.2/24" dev "${tag}ba"
+for link in "${tag}a1" "${tag}ab" lo; do in_a ip link set "$link" up; done
+for link in "${tag}b2" "${tag}ba" lo; do in_b ip link set "$link" up; done
+
+# Keys and one sshd per namespace.
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/id"
+cp "$tmp/id.pub" "$tmp/authorized_keys"
+mkdir -p /run/sshd
+for side in a b; do
+  addr="$net.1.2"
+  [ $side = b ] && addr="$net.2.2"
+  cat >"$tmp/sshd_$side.conf" <<EOF
+ListenAddress $addr
+HostKey $tmp/host_key
+PidFile $tmp/sshd_$side.pid
+AuthorizedKeysFile $tmp/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+EOF
+  echo "$addr $(cat "$tmp/host_key.pub")" >>"$tmp/known_hosts"
+  ip netns exec "$tag$side" /usr/sbin/sshd -D -e -f "$tmp/sshd_$side.conf" 2>"$tmp/sshd_$side.log" &
+  sshd_pids+=($!)
+done
+cat >"$tmp/ssh_config" <<EOF
+Host *
+  User root
+  IdentityFile $tmp/id
+  IdentitiesOnly yes
+  UserKnownHostsFile $tmp/known_hosts
+  StrictHostKeyChecking yes
+  ConnectTimeout 3
+EOF
+# Wait (up to 10 s) until both sshds answer.
+for addr in "$net.1.2" "$net.2.2"; do
+  for _ in $(seq 100); do
+    ssh -F "$tmp/ssh_config" -o BatchMode=yes "$addr" true 2>/dev/null && break
+    sleep 0.1 # poll interval while sshd starts
+  done
+  ssh -F "$tmp/ssh_config" -o BatchMode=yes "$addr" true || fail "sshd at $addr does not answer: $(cat "$tmp"/sshd_*.log)"
+done
+
+server="ssh://root@$net.1.2"
+client="ssh://root@$net.2.2"
+write_spec() { # NAME DURATION_S WORKLOADS_JSON
+  cat >"$tmp/$1.json" <<EOF
+{
+  "name": "$1",
+  "hosts": {"server": "$server", "clients": ["$client"], "ssh_options": ["-F", "$tmp/ssh_config"]},
+  "defaults": {
+    "server": {"model": "single_thread", "address": "$net.3.1"},
+    "load": {"connections": 2, "message_bytes": 4096},
+    "timing": {"warmup_s": 0.3, "duration_s": $2, "interval_ms": 100}
+  },
+  "matrix": {"load.workload": $3}
+}
+EOF
+}
+# The echolab processes in a namespace (the ones this test started there).
+echolabs_in() { for pid in $(ip netns pids "$1"); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = echolab ] && echo "$pid"; done; true; }
+running_in_a() { [ -n "$(echolabs_in "$nsa")" ]; }
+running_in_both() { [ -n "$(echolabs_in "$nsa")" ] && [ -n "$(echolabs_in "$nsb")" ]; }
+wait_for() { # SECONDS COMMAND...: until COMMAND succeeds, or fail
+  local limit=$1
+  shift
+  for _ in $(seq $((limit * 20))); do "$@" && return 0; sleep 0.05; done # poll interval
+  return 1
+}
+
+echo "== a sweep across the namespaces"
+write_spec across 1 '["stream", "rr"]'
+"$BIN" run "$tmp/across.json" --out "$tmp/across" >"$tmp/across.log" 2>&1 || fail "sweep failed: $(cat "$tmp/across.log")"
+run_dir=$(ls -d "$tmp"/across/*/ | head -1)
+"$PY" - "$run_dir" "$net" <<'EOF' || fail "results of the sweep across namespaces are wrong"
+import json, sys
+run, net = sys.argv[1], sys.argv[2]
+trials = [json.loads(line) for line in open(run + "/trials.jsonl")]
+assert len(trials) == 2, trials
+server_host, client_host = "root@%s.1.2" % net, "root@%s.2.2" % net
+for t in trials:
+    assert t["status"] == "ok", (t["status"], t["error"])
+    assert t["server_address"].startswith(net + ".3.1:"), t["server_address"]
+    assert t["hosts"] == {"server": "ssh://" + server_host, "clients": ["ssh://" + client_host]}, t["hosts"]
+    m = t["metrics"]
+    assert m["throughput_mb_s"] > 0 and m["bytes_echoed"] > 0, m
+    assert m["server_cpu_s"] > 0 and m["client_cpu_s"] > 0, m
+    rows = {(r["role"], r.get("host")) for r in m["threads"]}
+    assert ("server", server_host) in rows and ("client", client_host) in rows, rows
+    placed = {(r["role"], r["host"]) for r in t["placement"]["threads"]}
+    assert ("server", server_host) in placed and ("client", client_host) in placed, placed
+    server_bytes = sum(r["bytes"] for r in m["threads"] if r["role"] == "server")
+    assert abs(server_bytes - m["bytes_echoed"]) <= 0.2 * m["bytes_echoed"] + 65536, (server_bytes, m["bytes_echoed"])
+rr = [t for t in trials if t["config"]["load"]["workload"] == "rr"][0]
+assert rr["metrics"]["requests_per_s"] > 0 and rr["histograms"]["latency_ns"]["count"] > 0, rr["metrics"]
+meta = json.load(open(run + "/meta.json"))
+roles = [(h["role"], h["url"]) for h in meta["hosts"]]
+assert roles == [("server", "ssh://" + server_host), ("client", "ssh://" + client_host)], roles
+for h in meta["hosts"]:
+    for key in ("host", "cpu_model", "kernel", "topology", "echolab_version", "git_commit", "schema"):
+        assert key in h, (key, h)
+    open(run + "/" + h["topology_file"]).read()
+print("ok: 2 trials across namespaces, per-host threads, placement and meta")
+EOF
+[ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ] || fail "echolab processes left in the namespaces after the sweep"
+
+[ -n "${SHOW:-}" ] && { "$PY" -c "import json,sys; [print(json.dumps(json.loads(l)[\"series\"])[:600]) for l in open(sys.argv[1])]" "$run_dir/trials.jsonl"; }
+echo "== an unreachable host is refused before anything is written"
+write_spec unreachable 1 '["stream"]'
+set +e
+"$BIN" run "$tmp/unreachable.json" --out "$tmp/unreachable" --hosts.server "ssh://root@$net.1.9" >"$tmp/unreachable.log" 2>&1
+code=$?
+set -e
+[ $code = 2 ] || fail "unreachable host: exit $code, expected 2: $(cat "$tmp/unreachable.log")"
+grep -q "hosts.server ssh://root@$net.1.9" "$tmp/unreachable.log" || fail "the error does not name the host: $(cat "$tmp/unreachable.log")"
+[ ! -e "$tmp/unreachable" ] || fail "an unreachable host left a results directory"
+
+echo "== a remote echolab with another results schema is refused"
+printf '#!/bin/sh\necho %s\n' "'{\"schema\": 99, \"echolab_version\": \"9.9.9\"}'" >"$tmp/other-echolab"
+chmod +x "$tmp/other-echolab"
+set +e
+"$BIN" run "$tmp/unreachable.json" --out "$tmp/schema" --hosts.echolab "$tmp/other-echolab" >"$tmp/schema.log" 2>&1
+code=$?
+set -e
+[ $code = 2 ] || fail "other schema: exit $code, expected 2: $(cat "$tmp/schema.log")"
+grep -q "schema 99" "$tmp/schema.log" && grep -q "9.9.9" "$tmp/schema.log" ||
+  fail "the error does not give both versions: $(cat "$tmp/schema.log")"
+
+echo "== an ssh connection dropped mid-trial fails that trial; the sweep goes on"
+write_spec dropped 3 '["stream", "rr"]'
+"$BIN" run "$tmp/dropped.json" --out "$tmp/dropped" >"$tmp/dropped.log" 2>&1 &
+run_pid=$!
+wait_for 20 running_in_a || fail "no server started in namespace A: $(cat "$tmp/dropped.log")"
+# sshd's session processes in A are its children: killing them drops every
+# connection to A (the control master's too) as a cable pulled would.
+pkill -KILL -P "${sshd_pids[0]}" || fail "no ssh session to drop in A"
+wait "$run_pid" && fail "the sweep with a dropped connection exited 0" || true
+"$PY" - "$(ls -d "$tmp"/dropped/*/ | head -1)" <<'EOF' || fail "dropped connection: $(cat "$tmp/dropped.log")"
+import json, sys
+trials = [json.loads(line) for line in open(sys.argv[1] + "/trials.jsonl")]
+assert [t["status"] for t in trials] == ["failed", "ok"], [(t["status"], t["error"]) for t in trials]
+assert "server on root@" in trials[0]["error"] or "client on root@" in trials[0]["error"], trials[0]["error"]
+print("ok: dropped trial failed with: " + trials[0]["error"])
+EOF
+
+echo "== SIGKILL of the sweep mid-trial leaves no echolab process in any namespace"
+write_spec killed 30 '["stream"]'
+"$BIN" run "$tmp/killed.json" --out "$tmp/killed" >"$tmp/killed.log" 2>&1 &
+run_pid=$!
+wait_for 20 running_in_both ||
+  fail "the trial did not start on both hosts: $(cat "$tmp/killed.log")"
+kill -KILL "$run_pid"
+wait "$run_pid" 2>/dev/null || true
+no_echolab_left() { [ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ]; }
+wait_for 10 no_echolab_left || fail "echolab processes outlived the killed sweep: A: $(echolabs_in "$nsa") B: $(echolabs_in "$nsb")"
+echo "ok: no echolab process left in $nsa or $nsb"
+echo "PASS"
