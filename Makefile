@@ -14,7 +14,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz fuzz fuzz-build run claims speed speed-latency micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz fuzz fuzz-build run claims speed speed-latency hosts-veth micro plot compare sweep clean format
 
 all: build
 
@@ -111,6 +111,12 @@ claims: build
 speed: build
 	@command -v iperf3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iperf3; }
 	bash experiments/speed-baseline.sh
+
+# Loopback vs two hosts on this machine: network namespaces joined by veth,
+# reached over ssh (needs root; installs iproute2 and openssh if missing).
+hosts-veth: build
+	@command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server openssh-client iproute2; }
+	bash experiments/hosts-veth.sh $(REPS)
 
 # Issue 13's latency checks: rr vs a plain ping-pong client and sockperf,
 # timing cost, open loop vs closed loop, a 1 s server stall (~5 min).

@@ -24,92 +24,14 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
-[ "$(id -u)" = 0 ] || skip "creating network namespaces needs root"
-command -v ip >/dev/null || skip "ip (iproute2) is not installed"
-[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd is not installed (apt-get install openssh-server)"
-command -v ssh >/dev/null || skip "ssh is not installed (apt-get install openssh-client)"
 PY=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
 [ -n "$PY" ] || skip "no python3 to read the results"
-
-tag="el$$"
-nsa="${tag}a"
-nsb="${tag}b"
-net="10.$((200 + $$ % 50))"
-tmp=$(mktemp -d /tmp/echolab-hosts-test-XXXXXX)
-sshd_pids=()
-
-cleanup() {
-  for pid in "${sshd_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for ns in "$nsa" "$nsb"; do
-    # Anything left in a namespace dies with it; the checks below have run.
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  ip link del "${tag}r1" 2>/dev/null || true
-  ip link del "${tag}r2" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ip netns add "$nsa" 2>"$tmp/netns.err" || skip "cannot create network namespaces here: $(cat "$tmp/netns.err")"
-ip netns add "$nsb"
-in_a() { ip netns exec "$nsa" "$@"; }
-in_b() { ip netns exec "$nsb" "$@"; }
-# here <-> A (ssh to A), here <-> B (ssh to B), A <-> B (the measured link)
-ip link add "${tag}r1" type veth peer name "${tag}a1" netns "$nsa"
-ip link add "${tag}r2" type veth peer name "${tag}b2" netns "$nsb"
-in_a ip link add "${tag}ab" type veth peer name "${tag}ba" netns "$nsb"
-ip addr add "$net.1.1/24" dev "${tag}r1"
-ip addr add "$net.2.1/24" dev "${tag}r2"
-ip link set "${tag}r1" up
-ip link set "${tag}r2" up
-in_a ip addr add "$net.1.2/24" dev "${tag}a1"
-in_a ip addr add "$net.3.1/24" dev "${tag}ab"
-in_b ip addr add "$net.2.2/24" dev "${tag}b2"
-in_b ip addr add "$net.3.2/24" dev "${tag}ba"
-for link in "${tag}a1" "${tag}ab" lo; do in_a ip link set "$link" up; done
-for link in "${tag}b2" "${tag}ba" lo; do in_b ip link set "$link" up; done
-
-# Keys and one sshd per namespace.
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$tmp/id"
-cp "$tmp/id.pub" "$tmp/authorized_keys"
-mkdir -p /run/sshd
-for side in a b; do
-  addr="$net.1.2"
-  [ $side = b ] && addr="$net.2.2"
-  cat >"$tmp/sshd_$side.conf" <<EOF
-ListenAddress $addr
-HostKey $tmp/host_key
-PidFile $tmp/sshd_$side.pid
-AuthorizedKeysFile $tmp/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-EOF
-  echo "$addr $(cat "$tmp/host_key.pub")" >>"$tmp/known_hosts"
-  ip netns exec "$tag$side" /usr/sbin/sshd -D -e -f "$tmp/sshd_$side.conf" 2>"$tmp/sshd_$side.log" &
-  sshd_pids+=($!)
-done
-cat >"$tmp/ssh_config" <<EOF
-Host *
-  User root
-  IdentityFile $tmp/id
-  IdentitiesOnly yes
-  UserKnownHostsFile $tmp/known_hosts
-  StrictHostKeyChecking yes
-  ConnectTimeout 3
-EOF
-# Wait (up to 10 s) until both sshds answer.
-for addr in "$net.1.2" "$net.2.2"; do
-  for _ in $(seq 100); do
-    ssh -F "$tmp/ssh_config" -o BatchMode=yes "$addr" true 2>/dev/null && break
-    sleep 0.1 # poll interval while sshd starts
-  done
-  ssh -F "$tmp/ssh_config" -o BatchMode=yes "$addr" true || fail "sshd at $addr does not answer: $(cat "$tmp"/sshd_*.log)"
-done
+. "$(dirname "$0")/namespace_hosts.sh"
+status=0
+make_namespace_hosts || status=$?
+[ $status = 77 ] && skip "$skip_reason"
+[ $status = 0 ] || fail "could not build the namespace hosts"
+tmp="$hosts_tmp"
 
 server="ssh://root@$net.1.2"
 client="ssh://root@$net.2.2"
@@ -117,7 +39,7 @@ write_spec() { # NAME DURATION_S WORKLOADS_JSON
   cat >"$tmp/$1.json" <<EOF
 {
   "name": "$1",
-  "hosts": {"server": "$server", "clients": ["$client"], "ssh_options": ["-F", "$tmp/ssh_config"]},
+  "hosts": {"server": "$server", "clients": ["$client"], "ssh_options": ["-F", "$ssh_config"]},
   "defaults": {
     "server": {"model": "single_thread", "address": "$net.3.1"},
     "load": {"connections": 2, "message_bytes": 4096},
@@ -127,8 +49,6 @@ write_spec() { # NAME DURATION_S WORKLOADS_JSON
 }
 EOF
 }
-# The echolab processes in a namespace (the ones this test started there).
-echolabs_in() { for pid in $(ip netns pids "$1"); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = echolab ] && echo "$pid"; done; true; }
 running_in_a() { [ -n "$(echolabs_in "$nsa")" ]; }
 running_in_both() { [ -n "$(echolabs_in "$nsa")" ] && [ -n "$(echolabs_in "$nsb")" ]; }
 wait_for() { # SECONDS COMMAND...: until COMMAND succeeds, or fail
@@ -174,7 +94,11 @@ print("ok: 2 trials across namespaces, per-host threads, placement and meta")
 EOF
 [ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ] || fail "echolab processes left in the namespaces after the sweep"
 
-[ -n "${SHOW:-}" ] && { "$PY" -c "import json,sys; [print(json.dumps(json.loads(l)[\"series\"])[:600]) for l in open(sys.argv[1])]" "$run_dir/trials.jsonl"; }
+echo "== plan shows each host's placement"
+"$BIN" plan "$tmp/across.json" >"$tmp/plan.log" 2>&1 || fail "plan failed: $(cat "$tmp/plan.log")"
+grep -q "on root@$net.1.2: server#0 -> " "$tmp/plan.log" && grep -q "; on root@$net.2.2: client#0 -> " "$tmp/plan.log" ||
+  fail "plan does not show the placement per host: $(cat "$tmp/plan.log")"
+
 echo "== an unreachable host is refused before anything is written"
 write_spec unreachable 1 '["stream"]'
 set +e

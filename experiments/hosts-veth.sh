@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Loopback vs two hosts on this machine: the same spec (experiments/
+# hosts-veth.json) run on loopback and with its server in network namespace
+# A and its client in B, reached over ssh and joined by a veth pair
+# (tests/hosts/namespace_hosts.sh builds them). Runs alternate, one
+# repetition each (loopback, veth, loopback, veth, ...), so drift spreads
+# over both; prints medians, p25-p75, the veth/loopback ratio and a
+# Mann-Whitney p. Needs root, iproute2, openssh-server.
+#
+# usage: experiments/hosts-veth.sh [REPS] [OUT_DIR]      (make hosts-veth)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${1:-5}
+OUT=${2:-results/hosts-veth}
+BIN=$(readlink -f build/echolab)
+PY=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
+. tests/hosts/namespace_hosts.sh
+status=0
+make_namespace_hosts || status=$?
+[ $status = 77 ] && { echo "hosts-veth: $skip_reason" >&2; exit 2; }
+[ $status = 0 ] || exit 1
+veth_spec="$hosts_tmp/hosts-veth.json"
+"$PY" - experiments/hosts-veth.json "$veth_spec" "$net" "$ssh_config" <<'PYEOF'
+import json, re, sys
+source, target, net, ssh_config = sys.argv[1:]
+text = "\n".join(line for line in open(source).read().splitlines() if not line.lstrip().startswith("//"))
+spec = json.loads(text)
+spec["hosts"] = {"server": "ssh://root@%s.1.2" % net, "clients": ["ssh://root@%s.2.2" % net],
+                 "ssh_options": ["-F", ssh_config]}
+spec["defaults"]["server"]["address"] = "%s.3.1" % net
+json.dump(spec, open(target, "w"), indent=2)
+PYEOF
+mkdir -p "$OUT"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+for rep in $(seq "$REPS"); do
+  for path in loopback veth; do
+    spec=experiments/hosts-veth.json
+    [ $path = veth ] && spec="$veth_spec"
+    "$BIN" run "$spec" --out "$OUT/$stamp/$path-$rep" >"$OUT/$stamp/$path-$rep.log" 2>&1 ||
+      echo "hosts-veth: $path repetition $rep failed (see $OUT/$stamp/$path-$rep.log)" >&2
+    echo "repetition $rep: $path done" >&2
+  done
+done
+"$PY" - "$OUT/$stamp" <<'PYEOF'
+import glob, json, statistics, sys
+root = sys.argv[1]
+values = {}  # (workload, path, metric) -> [values]
+for path in ("loopback", "veth"):
+    for trials in glob.glob("%s/%s-*/*/trials.jsonl" % (root, path)):
+        for line in open(trials):
+            t = json.loads(line)
+            if t["status"] != "ok":
+                continue
+            workload = t["config"]["load"]["workload"]
+            for metric in ("throughput_mb_s", "requests_per_s", "latency_us_p50", "latency_us_p99", "server_cpu_per_gb"):
+                if t["metrics"].get(metric) is not None:
+                    values.setdefault((workload, path, metric), []).append(t["metrics"][metric])
+try:
+    from scipy.stats import mannwhitneyu
+except ImportError:
+    mannwhitneyu = None
+def quartiles(v):
+    return statistics.quantiles(v, n=4) if len(v) > 1 else [v[0], v[0], v[0]]
+print("%-8s %-18s %22s %22s %7s %7s" % ("workload", "metric", "loopback med (p25-p75)", "veth med (p25-p75)", "ratio", "p"))
+for workload in ("stream", "rr"):
+    for metric in ("throughput_mb_s", "requests_per_s", "latency_us_p50", "latency_us_p99", "server_cpu_per_gb"):
+        lo, ve = values.get((workload, "loopback", metric)), values.get((workload, "veth", metric))
+        if not lo or not ve:
+            continue
+        ql, qv = quartiles(lo), quartiles(ve)
+        p = mannwhitneyu(lo, ve).pvalue if mannwhitneyu and len(lo) > 1 and len(ve) > 1 else float("nan")
+        print("%-8s %-18s %8.1f (%6.1f-%6.1f) %8.1f (%6.1f-%6.1f) %7.2f %7.3f  n=%d/%d" % (
+            workload, metric, statistics.median(lo), ql[0], ql[2], statistics.median(ve), qv[0], qv[2],
+            statistics.median(ve) / statistics.median(lo), p, len(lo), len(ve)))
+print("\nruns in " + root)
+PYEOF
