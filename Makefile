@@ -114,9 +114,10 @@ speed: build
 
 # Loopback vs two hosts on this machine: network namespaces joined by veth,
 # reached over ssh (needs root; installs iproute2 and openssh if missing).
+HOSTS_REPS ?= 5
 hosts-veth: build
 	@command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server openssh-client iproute2; }
-	bash experiments/hosts-veth.sh $(REPS)
+	bash experiments/hosts-veth.sh $(HOSTS_REPS)
 
 # Issue 13's latency checks: rr vs a plain ping-pong client and sockperf,
 # timing cost, open loop vs closed loop, a 1 s server stall (~5 min).

@@ -30,8 +30,9 @@ spec["hosts"] = {"server": "ssh://root@%s.1.2" % net, "clients": ["ssh://root@%s
 spec["defaults"]["server"]["address"] = "%s.3.1" % net
 json.dump(spec, open(target, "w"), indent=2)
 PYEOF
-mkdir -p "$OUT"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT/$stamp"
+
 for rep in $(seq "$REPS"); do
   for path in loopback veth; do
     spec=experiments/hosts-veth.json
@@ -42,11 +43,13 @@ for rep in $(seq "$REPS"); do
   done
 done
 "$PY" - "$OUT/$stamp" <<'PYEOF'
-import glob, json, statistics, sys
+import glob, json, os, statistics, sys
 root = sys.argv[1]
 values = {}  # (workload, path, metric) -> [values]
 for path in ("loopback", "veth"):
     for trials in glob.glob("%s/%s-*/*/trials.jsonl" % (root, path)):
+        if os.path.islink(os.path.dirname(trials)):
+            continue  # results/NAME/latest points at a run counted already
         for line in open(trials):
             t = json.loads(line)
             if t["status"] != "ok":
