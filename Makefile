@@ -10,11 +10,11 @@ PYTHON     ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import matpl
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev libbenchmark-dev \
               libgtest-dev liburing-dev python3-matplotlib socat clang \
-              iproute2 openssh-client openssh-server
+              iproute2 openssh-client openssh-server cargo rustc librust-mio-0.6-dev
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz fuzz fuzz-build run claims speed speed-latency hosts-veth micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz fuzz fuzz-build run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
 
 all: build
 
@@ -37,7 +37,7 @@ build: deps
 # under ASan+UBSan and under TSan, and a short fuzz of every input parser.
 test: test-fast test-asan test-tsan test-fuzz
 
-test-fast: build
+test-fast: build mio-peer
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
 
 test-asan: deps
@@ -79,11 +79,16 @@ test-fuzz:
 # explained (experiments/forum-threadpool.md). 3 repetitions by default
 # (15 cases x 3 x 11.5 s: about 9 minutes); FULL=1 runs the spec's own 7.
 REPS := $(if $(FULL),,--repetitions 3)
-run: build
+run: build mio-peer
 	@$(BUILD)/echolab run $(SPEC) $(REPS) --plot; rc=$$?; \
 	dir=results/$$(basename $(SPEC) .json)/latest; \
 	if [ -f $$dir/REPORT.md ]; then echo "report: $$dir/REPORT.md (charts in $$dir/charts/)"; fi; \
 	exit $$rc
+
+# The forum's own stack as a peer: peers/mio-forum (Rust, mio 0.6), built
+# offline from Debian's cargo, rustc and librust-mio-0.6-dev.
+mio-peer: deps
+	@peers/mio-forum/build.sh >/dev/null && echo "mio-forum: peers/mio-forum/target/release/mio-forum"
 
 # Charts + REPORT.md for one run (RUN=results/NAME/STAMP) or the latest of each experiment.
 RUN ?=

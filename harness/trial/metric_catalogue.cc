@@ -152,6 +152,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "client threads' voluntary context switches (load-only runs)"},
       {"client_ctx_switches_involuntary", "Client involuntary context switches", "count", kLower, kTrial, "sum", false,
        "client threads' involuntary context switches (load-only runs)"},
+      {"server_threads_using_cpu", "Server threads using CPU", "threads", kNone, kTrial, "count", true,
+       "server threads that used at least a tenth of a CPU over the window: active threads seen by the OS, so it "
+       "covers external servers too (the mio peer), which have no counters of ours"},
       {"connections", "Connections", "count", kNone, kThread, "sum", false,
        "connections the thread accepted (server) or opened (client) since it started"},
       {"accepts", "Accepts", "count", kNone, kThread, "sum", false,

@@ -25,11 +25,13 @@ struct SideTotals {
   uint64_t spurious_since_start = 0, connection_events = 0, idle_events = 0;
   int active_threads = 0;              // threads that moved bytes in the window
   int busy_threads = 0;                // threads that used >= half a CPU over the window
+  int cpu_threads = 0;                 // threads that used >= a tenth of a CPU over the window
   std::vector<double> server_accepts;  // connections each server thread took in the window
   bool migrations_known = true;
 };
 
 constexpr double kBusyShare = 0.5;
+constexpr double kUsingCpuShare = 0.1;
 // Rows of metrics.per_connection[] and of external servers' OS threads in
 // metrics.threads[] kept per trial; above, the rows are left out (totals and
 // fairness still cover all of them).
@@ -80,6 +82,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     if (d.migrations_known) row["migrations"] = d.migrations;
     totals.cpu_s += d.cpu_user_s + d.cpu_sys_s;
     if (window_s > 0 && d.cpu_user_s + d.cpu_sys_s >= kBusyShare * window_s) ++totals.busy_threads;
+    if (window_s > 0 && d.cpu_user_s + d.cpu_sys_s >= kUsingCpuShare * window_s) ++totals.cpu_threads;
     totals.voluntary += d.ctx_voluntary;
     totals.involuntary += d.ctx_involuntary;
     totals.migrations += d.migrations;
@@ -279,6 +282,7 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["spurious_wakeups_since_start"] = counted ? Json(server.spurious_since_start) : Json(nullptr);
     m["fairness_jain"] = counted ? Json(jain_index(server_bytes)) : Json(nullptr);
     m["server_threads_active"] = counted ? Json(server.active_threads) : Json(nullptr);
+    m["server_threads_using_cpu"] = server.cpu_threads;
     m["idle_event_share"] =
         counted && server.connection_events > 0
             ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.connection_events))
