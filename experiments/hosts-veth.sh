@@ -20,11 +20,11 @@ make_namespace_hosts || status=$?
 [ $status = 77 ] && { echo "hosts-veth: $skip_reason" >&2; exit 2; }
 [ $status = 0 ] || exit 1
 veth_spec="$hosts_tmp/hosts-veth.json"
-"$PY" - experiments/hosts-veth.json "$veth_spec" "$net" "$ssh_config" <<'PYEOF'
-import json, re, sys
+PYTHONPATH=. "$PY" - experiments/hosts-veth.json "$veth_spec" "$net" "$ssh_config" <<'PYEOF'
+import json, sys
+from plot.jsonc import load_jsonc_file
 source, target, net, ssh_config = sys.argv[1:]
-text = "\n".join(line for line in open(source).read().splitlines() if not line.lstrip().startswith("//"))
-spec = json.loads(text)
+spec = load_jsonc_file(source)
 spec["hosts"] = {"server": "ssh://root@%s.1.2" % net, "clients": ["ssh://root@%s.2.2" % net],
                  "ssh_options": ["-F", ssh_config]}
 spec["defaults"]["server"]["address"] = "%s.3.1" % net
@@ -42,8 +42,9 @@ for rep in $(seq "$REPS"); do
     echo "repetition $rep: $path done" >&2
   done
 done
-"$PY" - "$OUT/$stamp" <<'PYEOF'
+PYTHONPATH=. "$PY" - "$OUT/$stamp" <<'PYEOF'
 import glob, json, os, statistics, sys
+from plot.mannwhitney import mann_whitney_u
 root = sys.argv[1]
 values = {}  # (workload, path, metric) -> [values]
 for path in ("loopback", "veth"):
@@ -58,10 +59,6 @@ for path in ("loopback", "veth"):
             for metric in ("throughput_mb_s", "requests_per_s", "latency_us_p50", "latency_us_p99", "server_cpu_per_gb"):
                 if t["metrics"].get(metric) is not None:
                     values.setdefault((workload, path, metric), []).append(t["metrics"][metric])
-try:
-    from scipy.stats import mannwhitneyu
-except ImportError:
-    mannwhitneyu = None
 def quartiles(v):
     return statistics.quantiles(v, n=4) if len(v) > 1 else [v[0], v[0], v[0]]
 print("%-8s %-18s %22s %22s %7s %7s" % ("workload", "metric", "loopback med (p25-p75)", "veth med (p25-p75)", "ratio", "p"))
@@ -71,7 +68,7 @@ for workload in ("stream", "rr"):
         if not lo or not ve:
             continue
         ql, qv = quartiles(lo), quartiles(ve)
-        p = mannwhitneyu(lo, ve).pvalue if mannwhitneyu and len(lo) > 1 and len(ve) > 1 else float("nan")
+        p = mann_whitney_u(lo, ve).p_value
         print("%-8s %-18s %8.1f (%6.1f-%6.1f) %8.1f (%6.1f-%6.1f) %7.2f %7.3f  n=%d/%d" % (
             workload, metric, statistics.median(lo), ql[0], ql[2], statistics.median(ve), qv[0], qv[2],
             statistics.median(ve) / statistics.median(lo), p, len(lo), len(ve)))

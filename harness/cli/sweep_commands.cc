@@ -13,6 +13,7 @@
 
 #include "harness/cli/cli_args.h"
 #include "harness/cli/command_table.h"
+#include "harness/cli/hosts_flags.h"
 #include "harness/sweep/host_plan.h"
 #include "harness/sweep/point_filter.h"
 #include "harness/sweep/results_dir.h"
@@ -43,28 +44,6 @@ struct Sweep {
   std::vector<Json> host_descriptions;
 };
 
-const std::set<std::string> kHostsFlags = {"hosts.server", "hosts.clients", "hosts.echolab"};
-
-// --hosts.server URL, --hosts.clients URL[,URL...], --hosts.echolab PATH over
-// the spec's hosts; nullopt when none is given.
-std::optional<HostsConfig> hosts_flags(const std::string& command, const CommandLine& line,
-                                       const HostsConfig& from_spec) {
-  if (!line.has("hosts.server") && !line.has("hosts.clients") && !line.has("hosts.echolab")) return std::nullopt;
-  Json hosts = from_spec.to_json();
-  if (line.has("hosts.server")) hosts["server"] = line.flag("hosts.server");
-  if (line.has("hosts.clients")) {
-    hosts["clients"] = Json::array();
-    std::istringstream list(line.flag("hosts.clients"));
-    for (std::string item; std::getline(list, item, ',');) hosts["clients"].push_back(item);
-  }
-  if (line.has("hosts.echolab")) hosts["echolab"] = line.flag("hosts.echolab");
-  try {
-    return HostsConfig::from_json(hosts);
-  } catch (const std::invalid_argument& error) {
-    throw UsageError("echolab " + command + ": --hosts.*: " + error.what());
-  }
-}
-
 // metrics.json: the catalogue the run's metrics are named by.
 void write_metric_catalogue(const ResultsDir& results) {
   results.write_file("metrics.json", metric_catalogue_json().dump(2) + "\n");
@@ -73,10 +52,11 @@ void write_metric_catalogue(const ResultsDir& results) {
 // Reads and checks everything a run needs before anything is written;
 // throws SpecError / UsageError.
 Sweep prepare_sweep(const std::string& command, const std::string& spec_path, const CommandLine& line,
-                    const std::vector<std::string>& filters) {
+                    const std::vector<std::string>& filters, const std::optional<HostsConfig>& resumed_hosts = {}) {
   Sweep sweep;
   sweep.spec = std::make_unique<Spec>(Spec::load(spec_path));
-  sweep.spec->use_hosts(hosts_flags(command, line, sweep.spec->hosts()).value_or(sweep.spec->hosts()));
+  sweep.spec->use_hosts(
+      hosts_for(command, line, resumed_hosts.value_or(sweep.spec->hosts()), resumed_hosts.has_value()));
   sweep.topology = topology_from_flag(line);
   const PointFilter filter(filters);
   std::vector<Json> all_placements;
@@ -101,35 +81,6 @@ Sweep prepare_sweep(const std::string& command, const std::string& spec_path, co
   }
   for (const auto& warning : sweep.spec->warnings()) std::cerr << "warning: " << warning << "\n";
   return sweep;
-}
-
-// "" when `given` expands to the same trials as `recorded`, else what differs.
-std::string spec_difference(const Spec& given, const Spec& recorded) {
-  std::vector<std::string> differences;
-  auto has_id = [](const Spec& spec, const std::string& id) {
-    for (const auto& point : spec.points()) {
-      if (point.config_id == id) return true;
-    }
-    return false;
-  };
-  for (const auto& point : given.points()) {
-    if (!has_id(recorded, point.config_id)) {
-      differences.push_back("point " + std::to_string(point.number) + " (" + point.display_name() + ") is new");
-    }
-  }
-  for (const auto& point : recorded.points()) {
-    if (!has_id(given, point.config_id)) {
-      differences.push_back("point " + std::to_string(point.number) + " (" + point.display_name() + ") is gone");
-    }
-  }
-  if (given.repetitions() != recorded.repetitions()) {
-    differences.push_back("repetitions " + std::to_string(given.repetitions()) + " instead of " +
-                          std::to_string(recorded.repetitions()));
-  }
-  std::string out;
-  for (size_t i = 0; i < differences.size() && i < 3; ++i) out += (i ? "; " : "") + differences[i];
-  if (differences.size() > 3) out += "; and " + std::to_string(differences.size() - 3) + " more";
-  return out;
 }
 
 std::vector<std::string> command_line_of(const std::string& command, const std::vector<std::string>& args) {
@@ -183,7 +134,12 @@ ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector
       meta = collect_run_meta(*sweep.topology, command_line);
     }
     Json resumed = collect_run_meta(*sweep.topology, command_line);
+    Json hosts = sweep.sessions ? Json(sweep.host_descriptions) : Json(nullptr);
+    if (hosts.is_array()) {
+      for (auto& host : hosts) host.erase("topology_xml");
+    }
     meta["resumed"].push_back({{"start_time", resumed["start_time"]},
+                               {"hosts", hosts},
                                {"command_line", command_line},
                                {"git_commit", resumed["git_commit"]},
                                {"git_dirty", resumed["git_dirty"]},
@@ -197,7 +153,7 @@ ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector
   ResultsDir results = ResultsDir::create(parent, spec.text());
   Json meta = collect_run_meta(*sweep.topology, command_line);
   if (line.has("repetitions")) meta["repetitions_override"] = spec.repetitions();
-  if (hosts_flags("run", line, spec.hosts())) meta["hosts_override"] = spec.hosts().to_json();
+  if (has_hosts_flags(line)) meta["hosts_override"] = spec.hosts().to_json();
   if (sweep.sessions) record_hosts(results, meta, sweep.host_descriptions, spec.hosts());
   results.write_file("meta.json", meta.dump(2) + "\n");
   results.write_file("topology.xml", sweep.topology->export_xml());  // replay with --topology
@@ -252,19 +208,20 @@ int run_sweep(const std::vector<std::string>& original_args) {
   } else {
     throw UsageError(command_usage("run"));
   }
-  CommandLine effective = line;  // --resume: the --hosts.* flags of the run's start apply again
-  if (line.has("resume") && !hosts_flags("run", line, HostsConfig{})) {
-    Json meta = Json::parse(std::ifstream(ResultsDir::locate(line.flag("resume")) + "/meta.json"), nullptr, false);
-    if (meta.is_object() && meta.contains("hosts_override")) {
-      const Json& hosts = meta["hosts_override"];
-      std::string clients;
-      for (const auto& client : hosts["clients"]) clients += (clients.empty() ? "" : ",") + client.get<std::string>();
-      effective.flags["hosts.server"] = hosts["server"].get<std::string>();
-      effective.flags["hosts.clients"] = clients;
-      effective.flags["hosts.echolab"] = hosts["echolab"].get<std::string>();
+  // --resume: the hosts the run started with (its spec's, or its --hosts.* flags).
+  std::optional<HostsConfig> resumed_hosts;
+  if (line.has("resume")) {
+    const std::string dir = ResultsDir::locate(line.flag("resume"));
+    Json meta = Json::parse(std::ifstream(dir + "/meta.json"), nullptr, /*allow_exceptions=*/false);
+    try {
+      resumed_hosts = meta.is_object() && meta.contains("hosts_override")
+                          ? HostsConfig::from_json(meta["hosts_override"])
+                          : Spec::load(dir + "/spec.json").hosts();
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("echolab run: --resume " + dir + ": meta.json's hosts_override: " + error.what());
     }
   }
-  Sweep sweep = prepare_sweep("run", spec_path, effective, filters);
+  Sweep sweep = prepare_sweep("run", spec_path, line, filters, resumed_hosts);
   if (int repetitions = repetitions_flag(line)) sweep.spec->override_repetitions(repetitions);
   if (line.has("dry-run")) {
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);

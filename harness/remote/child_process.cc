@@ -35,10 +35,17 @@ std::string shell_quote(const std::string& text) {
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool own_group) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    throw std::runtime_error(std::string("pipe2: ") + strerror(errno));
+  // Both ends of each pipe owned at once, so a failure below closes them.
+  UniqueFd ends[3][2];
+  for (auto& pair : ends) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe2: ") + strerror(errno));
+    pair[0].reset(fds[0]);
+    pair[1].reset(fds[1]);
   }
+  const int in[2] = {ends[0][0].get(), ends[0][1].get()};
+  const int out[2] = {ends[1][0].get(), ends[1][1].get()};
+  const int err[2] = {ends[2][0].get(), ends[2][1].get()};
   std::vector<std::string> args = argv;
   std::vector<char*> pointers;
   for (auto& arg : args) pointers.push_back(arg.data());
@@ -61,12 +68,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool own_group)
     (void)!::write(STDERR_FILENO, message.data(), message.size());
     _exit(127);
   }
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  in_.reset(in[1]);
-  out_.reset(out[0]);
-  err_.reset(err[0]);
+  in_ = std::move(ends[0][1]);
+  out_ = std::move(ends[1][0]);
+  err_ = std::move(ends[2][0]);  // the child's ends close with `ends`
   fcntl(out_.get(), F_SETFL, O_NONBLOCK);
   fcntl(err_.get(), F_SETFL, O_NONBLOCK);
 }

@@ -46,8 +46,8 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
 
  private:
-  /// Reads whatever its output and error pipes hold, waiting until
-  /// `deadline` for more when `wait_for_output`.
+  /// Waits until `deadline` for its output or error pipe to have data, then
+  /// reads whatever both hold.
   void pump(Clock::time_point deadline);
 
   pid_t pid_ = -1;

@@ -12,10 +12,10 @@ namespace echolab {
 ControlChannel::ControlChannel() {
   // Detached: it blocks in read() on standard input, which only the end of
   // input or the end of the process interrupts.
-  std::thread([this] { read_lines(); }).detach();
+  std::thread([shared = shared_] { read_lines(shared); }).detach();
 }
 
-void ControlChannel::read_lines() {
+void ControlChannel::read_lines(const std::shared_ptr<Shared>& shared) {
   std::string pending;
   char buffer[4096];
   for (;;) {
@@ -24,14 +24,14 @@ void ControlChannel::read_lines() {
     if (n <= 0) break;
     pending.append(buffer, static_cast<size_t>(n));
     for (size_t end; (end = pending.find('\n')) != std::string::npos;) {
-      std::lock_guard lock(mutex_);
-      lines_.push_back(pending.substr(0, end));
+      std::lock_guard lock(shared->mutex);
+      shared->lines.push_back(pending.substr(0, end));
       pending.erase(0, end + 1);
-      ready_.notify_all();
+      shared->ready.notify_all();
     }
   }
-  std::lock_guard lock(mutex_);
-  if (!finished_) {
+  std::lock_guard lock(shared->mutex);
+  if (!shared->finished) {
     // The controlling sweep is gone: nothing of this trial may stay behind
     // (an external server dies with us through its parent-death signal).
     static const char kMessage[] = "echolab: control input closed before the trial ended; exiting\n";
@@ -41,12 +41,13 @@ void ControlChannel::read_lines() {
 }
 
 std::string ControlChannel::next_line(double timeout_s) {
-  std::unique_lock lock(mutex_);
-  if (!ready_.wait_for(lock, std::chrono::duration<double>(timeout_s), [this] { return !lines_.empty(); })) {
+  std::unique_lock lock(shared_->mutex);
+  if (!shared_->ready.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                               [this] { return !shared_->lines.empty(); })) {
     throw std::runtime_error("no order on the control input within " + std::to_string(timeout_s) + " s");
   }
-  std::string line = std::move(lines_.front());
-  lines_.pop_front();
+  std::string line = std::move(shared_->lines.front());
+  shared_->lines.pop_front();
   return line;
 }
 
@@ -66,8 +67,8 @@ Json ControlChannel::read_config(double timeout_s) {
 }
 
 void ControlChannel::finish() {
-  std::lock_guard lock(mutex_);
-  finished_ = true;
+  std::lock_guard lock(shared_->mutex);
+  shared_->finished = true;
 }
 
 Json config_from_json(const Json& given) {

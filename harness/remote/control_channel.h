@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -35,12 +36,17 @@ class ControlChannel {
   void finish();
 
  private:
-  void read_lines();
+  /// What the reader thread and the main thread share; the reader holds it
+  /// too, so it outlives this object.
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::string> lines;
+    bool finished = false;
+  };
+  static void read_lines(const std::shared_ptr<Shared>& shared);
 
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::string> lines_;
-  bool finished_ = false;
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
 };
 
 /// A config received as JSON (not from flags): every key known and checked

@@ -53,12 +53,14 @@ int serve_under_control(const Topology& topology) {
     return fail("failed", std::string("server did not start: ") + error.what());
   }
   WindowMeasurement window;
+  window.placement_pus = distinct_pus(plan);
   window.server_memory_base = server_memory(*model);
   std::cout << "listening on " << model->address().to_string() << std::endl;
 
   double from_s = 0, to_s = 0;
   std::istringstream(control.expect("window", kOrderWaitS)) >> from_s >> to_s;
   std::optional<MachineCpu> machine_start;
+  const double late_s = wall_clock_s() - from_s;  // the order came after the window began
   sleep_until_wall_clock(from_s);
   observe_machine_edge(true, machine_start, window);
   observe_server_edge(*model, true, window);
@@ -72,7 +74,12 @@ int serve_under_control(const Topology& topology) {
   fill_observed(placement, model->threads());
   model->stop();
   control.finish();
-  print_line({{"status", "ok"}, {"side", "server"}, {"placement", placement}, {"window", window_to_json(window)}});
+  Json answer = {{"status", "ok"}, {"side", "server"}, {"placement", placement}, {"window", window_to_json(window)}};
+  if (late_s > 0.001) {
+    answer["warning"] = "the server's window began " + std::to_string(late_s) +
+                        " s after its scheduled time (the order arrived late, or this host's clock runs ahead)";
+  }
+  print_line(answer);
   return 0;
 }
 
@@ -96,6 +103,7 @@ int run_host_command(const std::vector<std::string>& args) {
   for (const char* key : {"start_time", "end_time", "command_line"}) description.erase(key);
   description["schema"] = kResultSchema;
   description["topology_xml"] = topology.export_xml();
+  description["wall_clock_s"] = wall_clock_s();
   print_line(description);
   return 0;
 }

@@ -1,13 +1,17 @@
 #include "harness/remote/hosts.h"
 
 #include <limits.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <stdexcept>
 
+#include "core/monotonic_clock.h"
 #include "core/socket_util.h"
 #include "harness/trial/trial_result.h"
 
@@ -15,6 +19,9 @@ namespace echolab {
 namespace {
 
 using Clock = ChildProcess::Clock;
+
+// A clock further off than this (beyond the measuring error) is warned of.
+constexpr double kClockOffsetWarningS = 0.05;
 
 Clock::time_point after(double seconds) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -143,10 +150,43 @@ HostSessions::~HostSessions() {
 }
 
 std::vector<std::string> HostSessions::ssh_prefix(const HostAddress& host) const {
-  std::vector<std::string> argv = {"ssh", "-o", "BatchMode=yes", "-o", "ControlPath=" + control_dir_ + "/%C"};
-  if (host.port) argv.insert(argv.end(), {"-p", std::to_string(host.port)});
+  // The user's options first: for each option ssh keeps the first value it
+  // is given, so theirs win over the defaults after them.
+  std::vector<std::string> argv = {"ssh"};
   argv.insert(argv.end(), hosts_.ssh_options.begin(), hosts_.ssh_options.end());
+  // A host that stops answering (a partition) fails its trial within ~15 s
+  // instead of hanging until the trial's limit.
+  argv.insert(argv.end(), {"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o",
+                           "ServerAliveCountMax=3", "-o", "ControlPath=" + control_dir_ + "/%C"});
+  if (host.port) argv.insert(argv.end(), {"-p", std::to_string(host.port)});
   return argv;
+}
+
+std::string HostSessions::destination(const HostAddress& host) {
+  return (host.user.empty() ? "" : host.user + "@") + host.host;
+}
+
+void HostSessions::start_master(const std::string& role, const HostAddress& host, double timeout_s) {
+  std::vector<std::string> argv = ssh_prefix(host);
+  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-N", destination(host)});
+  auto master = std::make_unique<ChildProcess>(argv, /*own_group=*/true);
+  // Up once `ssh -O check` answers through its socket; a master that exits
+  // first could not connect, and says why.
+  const auto deadline = after(timeout_s);
+  for (;;) {
+    std::vector<std::string> check = ssh_prefix(host);
+    check.insert(check.end(), {"-O", "check", destination(host)});
+    ChildProcess probe(check);
+    probe.close_input();
+    const int status = probe.wait(after(timeout_s));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;
+    if (master->exited() || Clock::now() >= deadline) {
+      const std::string why = master->error_tail();
+      throw HostError("hosts." + role + " " + host.url + ": ssh cannot connect" + (why.empty() ? "" : ": " + why));
+    }
+    master->read_line(after(0.05));  // waits for the master's words or 50 ms, whichever comes first
+  }
+  masters_.push_back(std::move(master));
 }
 
 std::vector<std::string> HostSessions::echolab_command(const HostAddress& host, const std::vector<std::string>& args,
@@ -171,19 +211,14 @@ std::vector<Json> HostSessions::connect(double timeout_s) {
   std::set<std::string> mastered;
   std::vector<Json> described;
   for (const auto& [role, host] : roles) {
-    if (!host.local() && mastered.insert(host.url).second) {
-      std::vector<std::string> argv = ssh_prefix(host);
-      argv.insert(argv.end(),
-                  {"-o", "ControlMaster=yes", "-N", (host.user.empty() ? "" : host.user + "@") + host.host});
-      masters_.push_back(std::make_unique<ChildProcess>(argv, /*own_group=*/true));
-    }
-    // The first session through the master waits until it is up; a master
-    // that failed leaves this one to connect on its own and say why.
+    if (!host.local() && mastered.insert(host.url).second) start_master(role, host, timeout_s);
+    const double asked_at = wall_clock_s();
     ChildProcess ask(echolab_command(host, {"host"}, timeout_s));
     ask.close_input();
     std::string text;
     const auto deadline = after(timeout_s);
     while (auto line = ask.read_line(deadline)) text += *line;
+    const double answered_at = wall_clock_s();
     const int status = ask.wait(after(2));
     const std::string why = ask.error_tail();
     Json description = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -202,6 +237,17 @@ std::vector<Json> HostSessions::connect(double timeout_s) {
     }
     description["role"] = role;
     description["url"] = host.url;
+    if (description.contains("wall_clock_s")) {
+      // Its clock against ours, known to within half the round trip: the
+      // windows of a trial line up only as well as the clocks agree.
+      const double offset = description["wall_clock_s"].get<double>() - (asked_at + answered_at) / 2;
+      description["clock_offset_s"] = offset;
+      description["clock_offset_uncertainty_s"] = (answered_at - asked_at) / 2;
+      if (std::abs(offset) > kClockOffsetWarningS + (answered_at - asked_at) / 2) {
+        std::cerr << "warning: hosts." << role << " " << host.url << ": its clock is " << offset
+                  << " s off this one's; measured windows will not line up (sync the clocks with NTP)\n";
+      }
+    }
     described.push_back(description);
   }
   return described;

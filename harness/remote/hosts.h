@@ -37,7 +37,7 @@ struct HostAddress {
 struct HostsConfig {
   HostAddress server;
   std::vector<HostAddress> clients = {HostAddress{}};
-  std::string echolab;                   // remote binary path; "": this binary's path
+  std::string echolab;                   // the binary every host runs (local parts too); "": this binary's path
   std::vector<std::string> ssh_options;  // e.g. {"-F", "ssh_config"}
 
   /// Whether any side leaves this host (else the sweep runs as before).
@@ -69,7 +69,9 @@ class HostSessions {
   /// Opens a master to each remote host and asks each host's echolab to
   /// describe itself (`echolab host`); refuses a host whose results schema
   /// differs. Returns one description per host in hosts order (server,
-  /// then clients), each with "role" and "url". Throws HostError.
+  /// then clients), each with "role", "url" and the host's clock offset
+  /// from this one ("clock_offset_s", within "clock_offset_uncertainty_s").
+  /// Throws HostError.
   std::vector<Json> connect(double timeout_s = 20);
   /// argv that runs `echolab ARGS...` on `host` (directly when local),
   /// limited to `limit_s` seconds there (remote: under timeout(1), whose
@@ -80,6 +82,10 @@ class HostSessions {
 
  private:
   std::vector<std::string> ssh_prefix(const HostAddress& host) const;
+  static std::string destination(const HostAddress& host);
+  /// Starts the host's control master and waits until it answers; throws
+  /// HostError with ssh's words when it can't connect.
+  void start_master(const std::string& role, const HostAddress& host, double timeout_s);
 
   HostsConfig hosts_;
   std::string control_dir_;  // holds the masters' sockets

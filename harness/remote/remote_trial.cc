@@ -69,7 +69,7 @@ struct Part {
 
   // Its result line: JSON with status and window.
   Json result(Clock::time_point deadline) {
-    const std::string text = line(deadline, "its result");
+    const std::string text = line(deadline, "its result line");
     Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!parsed.is_object()) throw PartFailure(who() + ": unreadable result line: " + text.substr(0, 120));
     if (parsed.value("status", "") != "ok") {
@@ -139,11 +139,10 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
   TrialResult result;
   result.config = config;
   result.placement = {{"threads", Json::array()}, {"warnings", Json::array()}};
-  result.extra["hosts"] = {{"server", hosts.server.url}, {"clients", hosts.to_json()["clients"]}};
   std::vector<Part> clients;
   try {
     Part server = start_part(sessions, "server", hosts.server, config, limit_s);
-    const std::string listening = server.line(after(start_s), "'listening on' line");
+    const std::string listening = server.line(after(start_s), "its 'listening on' line");
     if (!listening.starts_with("listening on ")) {
       Json failure = Json::parse(listening, nullptr, /*allow_exceptions=*/false);
       if (failure.is_object() && failure.contains("status")) {
@@ -152,8 +151,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       }
       throw PartFailure(server.who() + ": expected 'listening on', got '" + listening.substr(0, 120) + "'");
     }
-    std::string target = listening.substr(sizeof("listening on ") - 1);
-    if (target.starts_with("0.0.0.0:")) target = hosts.server.host + target.substr(7);  // bound to every address
+    const std::string target = listening.substr(sizeof("listening on ") - 1);
     result.extra["server_address"] = target;
 
     Json client_config = config;
@@ -161,7 +159,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
     for (const auto& host : hosts.clients)
       clients.push_back(start_part(sessions, "client", host, client_config, limit_s));
     for (auto& client : clients) {
-      const std::string ready = client.line(after(start_s), "'ready' line");
+      const std::string ready = client.line(after(start_s), "its 'ready' line");
       if (ready != "ready") throw PartFailure(client.who() + ": expected 'ready', got '" + ready.substr(0, 120) + "'");
     }
     // One start time for every client, so the measured windows line up.
@@ -190,6 +188,8 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
     server.order("stop");
     const Json server_part = server.result(after(10));
     merge_window(whole, tagged_window(server_part, hosts.server.name()), machines.insert(hosts.server.url).second);
+    if (server_part.contains("warning"))
+      result.extra["warning"] = server.who() + ": " + server_part["warning"].get<std::string>();
     merge_placement(result.placement, server_part.at("placement"), hosts.server.name());
     result.metrics = compute_metrics(whole);
     result.series = series;
@@ -197,7 +197,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       if (whole.requests->latency.count() > 0) result.histograms["latency_ns"] = whole.requests->latency.to_json();
       if (whole.requests->connect.count() > 0) result.histograms["connect_ns"] = whole.requests->connect.to_json();
     }
-    for (auto* part : {&server}) part->process->wait(after(5));
+    server.process->wait(after(5));
     for (auto& client : clients) client.process->wait(after(5));
     if (whole.echoed_bytes == 0 && !result.extra.contains("warning")) {
       result.extra["warning"] = "no bytes were echoed during the measured window: the server stalled";

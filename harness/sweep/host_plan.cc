@@ -52,19 +52,26 @@ void append_rows(Json& placement, const Json& part, const std::string& host) {
 std::vector<Json> plan_on_hosts(const Spec& spec, const std::vector<Json>& host_descriptions) {
   std::vector<std::unique_ptr<Topology>> topologies;
   for (const auto& description : host_descriptions) topologies.push_back(topology_of(description));
+  const std::string server_url = spec.hosts().server.url;
+  bool client_on_server_host = false;
+  for (const auto& client : spec.hosts().clients) client_on_server_host |= client.url == server_url;
   std::vector<Json> plans;
   for (const auto& point : spec.points()) {
     Json placement = {{"threads", Json::array()}, {"warnings", Json::array()}};
     for (size_t i = 0; i < host_descriptions.size(); ++i) {
       const bool server = host_descriptions[i].at("role") == "server";
-      const std::string key = server ? "server.cpus" : "load.cpus";
+      // A client on the server's host is planned with the server, so the
+      // two sides' PUs are checked against each other as on one machine.
+      if (!server && host_descriptions[i].at("url") == server_url) continue;
+      const bool client = !server || client_on_server_host;
       try {
-        const PlacementPlan plan = plan_placement(*topologies[i], placement_groups(point.config, server, !server),
+        const PlacementPlan plan = plan_placement(*topologies[i], placement_groups(point.config, server, client),
                                                   get_key(point.config, "load.overlap").get<bool>());
         append_rows(placement, placement_json(plan), host_name(host_descriptions[i]));
       } catch (const std::exception& error) {
         throw SpecError(spec.file() + ": point " + std::to_string(point.number) + " (" + point.display_name() +
-                        "): " + key + " on " + host_name(host_descriptions[i]) + ": " + error.what());
+                        "): " + (server ? "server.cpus" : "load.cpus") + " on " + host_name(host_descriptions[i]) +
+                        ": " + error.what());
       }
     }
     plans.push_back(placement);

@@ -135,6 +135,10 @@ class Spec {
   std::vector<std::string> warnings_;
 };
 
+/// "" when `given` expands to the same trials as `recorded` (a run's own
+/// spec.json, for --resume), else what differs, for one line.
+std::string spec_difference(const Spec& given, const Spec& recorded);
+
 /// Stable id of a resolved config: FNV-1a 64 (16 hex digits) of its JSON
 /// with keys sorted, so key order and run never change it.
 std::string config_id_of(const Json& config);

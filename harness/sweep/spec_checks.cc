@@ -64,6 +64,15 @@ void Spec::use_hosts(const HostsConfig& hosts) {
   if (hosts_.one_host()) return;
   for (const auto& point : points_) {
     const std::string address = get_key(point.config, "server.address").get<std::string>();
+    if (address == "0.0.0.0" || address == "::") {
+      const bool written = point.sources.count("server.address") || default_sources_.count("server.address");
+      fail(written ? source_of(point, "server.address") : JsonPath{"hosts"},
+           "server.address " + address +
+               " binds every address, so the clients on other hosts would not know which "
+               "one reaches " +
+               hosts_.server.name() + "; set server.address to that address (point " + std::to_string(point.number) +
+               ", " + point.display_name() + ")");
+    }
     if (address.starts_with("127.") || address == "::1" || address == "localhost") {
       const bool written = point.sources.count("server.address") || default_sources_.count("server.address");
       fail(written ? source_of(point, "server.address") : JsonPath{"hosts"},
@@ -93,6 +102,35 @@ std::vector<Json> Spec::plan_placements(const Topology& topology) const {
     }
   }
   return plans;
+}
+
+// "" when `given` expands to the same trials as `recorded`, else what differs.
+std::string spec_difference(const Spec& given, const Spec& recorded) {
+  std::vector<std::string> differences;
+  auto has_id = [](const Spec& spec, const std::string& id) {
+    for (const auto& point : spec.points()) {
+      if (point.config_id == id) return true;
+    }
+    return false;
+  };
+  for (const auto& point : given.points()) {
+    if (!has_id(recorded, point.config_id)) {
+      differences.push_back("point " + std::to_string(point.number) + " (" + point.display_name() + ") is new");
+    }
+  }
+  for (const auto& point : recorded.points()) {
+    if (!has_id(given, point.config_id)) {
+      differences.push_back("point " + std::to_string(point.number) + " (" + point.display_name() + ") is gone");
+    }
+  }
+  if (given.repetitions() != recorded.repetitions()) {
+    differences.push_back("repetitions " + std::to_string(given.repetitions()) + " instead of " +
+                          std::to_string(recorded.repetitions()));
+  }
+  std::string out;
+  for (size_t i = 0; i < differences.size() && i < 3; ++i) out += (i ? "; " : "") + differences[i];
+  if (differences.size() > 3) out += "; and " + std::to_string(differences.size() - 3) + " more";
+  return out;
 }
 
 }  // namespace echolab

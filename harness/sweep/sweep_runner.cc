@@ -106,7 +106,10 @@ SweepOutcome SweepRunner::run(const ResultsDir& results, const Topology& topolog
       ++outcome.failed;
     }
   }
-  if (interrupts.count() > 0 && outcome.ran < static_cast<int>(trials.size())) outcome.interrupted = true;
+  // Stopped early, or its last trial aborted by a second Ctrl-C: not finished.
+  if ((interrupts.count() > 0 && outcome.ran < static_cast<int>(trials.size())) || interrupts.count() >= 2) {
+    outcome.interrupted = true;
+  }
   progress.finish();
   for (TrialReporter* reporter : reporters) reporter->finish();
   return outcome;

@@ -27,13 +27,6 @@ using Clock = std::chrono::steady_clock;
 // An open loop answering less than this share of its offered rate says so.
 constexpr double kAchievedRateWarning = 0.95;
 
-// PUs the trial's threads may use, counted once (the sampler included).
-int distinct_pus(const PlacementPlan& plan) {
-  std::set<int> pus;
-  for (const auto& thread : plan.threads) pus.insert(thread.cpus.begin(), thread.cpus.end());
-  return static_cast<int>(pus.size());
-}
-
 /// Restores the calling thread's CPU affinity when the trial ends.
 class AffinityGuard {
  public:
@@ -67,6 +60,12 @@ void fill_observed(Json& placement, const std::vector<ServerThreadReport>& repor
       if (report.role == row["role"] && report.index == row["index"]) row["observed"] = report.counters.cpus_seen;
     }
   }
+}
+
+int distinct_pus(const PlacementPlan& plan) {
+  std::set<int> pus;
+  for (const auto& thread : plan.threads) pus.insert(thread.cpus.begin(), thread.cpus.end());
+  return static_cast<int>(pus.size());
 }
 
 void observe_server_edge(const ServerModel& model, bool at_start, WindowMeasurement& window) {

@@ -37,6 +37,8 @@ Json plan_trial(const Json& config, const Topology& topology, bool with_server);
 
 /// A placement plan as the result schema's `placement` (observed empty).
 Json placement_json(const PlacementPlan& plan);
+/// PUs a plan's threads may use, each counted once.
+int distinct_pus(const PlacementPlan& plan);
 /// Copies each reported thread's CPUs seen into `placement`'s rows.
 void fill_observed(Json& placement, const std::vector<ServerThreadReport>& reports);
 

@@ -234,13 +234,20 @@ void merge_window(WindowMeasurement& whole, const WindowMeasurement& part, bool 
   };
   append(whole.server_start, part.server_start);
   append(whole.server_end, part.server_end);
-  append(whole.client_start, part.client_start);
-  append(whole.client_end, part.client_end);
   if (!part.client_end.empty()) {
-    // Indices continue after the hosts already merged, so each connection
-    // and client thread keeps a row of its own.
+    // Indices continue after the parts already merged, so each connection
+    // and client thread keeps a row of its own (two load processes on one
+    // host are told apart too).
     const int first_connection = static_cast<int>(whole.connections_end.size());
-    const int first_thread = client_threads_in(whole.connections_end);
+    const int first_thread =
+        std::max(client_threads_in(whole.connections_end), static_cast<int>(whole.client_end.size()));
+    for (auto [from, to] :
+         {std::pair{&part.client_start, &whole.client_start}, std::pair{&part.client_end, &whole.client_end}}) {
+      for (ThreadObservation thread : *from) {
+        thread.index += first_thread;
+        to->push_back(std::move(thread));
+      }
+    }
     for (auto [from, to] : {std::pair{&part.connections_start, &whole.connections_start},
                             std::pair{&part.connections_end, &whole.connections_end}}) {
       for (ConnectionBytes c : *from) {
@@ -278,7 +285,9 @@ void merge_window(WindowMeasurement& whole, const WindowMeasurement& part, bool 
   if (new_machine) {
     add_optional(whole.steal_s, part.steal_s);
     add_optional(whole.machine_busy_s, part.machine_busy_s);
-    if (part.cpu_mhz) whole.cpu_mhz = whole.cpu_mhz ? (*whole.cpu_mhz + *part.cpu_mhz) / 2 : *part.cpu_mhz;
+    // The server host's frequency is the one that bears on the server's
+    // figures; a client host's stands in until the server's part is merged.
+    if (part.cpu_mhz && (!part.server_end.empty() || !whole.cpu_mhz)) whole.cpu_mhz = part.cpu_mhz;
   }
 }
 

@@ -16,7 +16,8 @@ WindowMeasurement window_from_json(const Json& json);
 /// Adds `part` (one host's side of a trial) to `whole`: thread rows and
 /// connections appended (connection and client-thread indices shifted past
 /// the ones already there), bytes, requests, histograms and interval
-/// throughput summed, machine figures summed over distinct hosts.
+/// throughput summed; steal and busy time summed over distinct machines
+/// (`new_machine`); the CPU frequency is the server host's.
 void merge_window(WindowMeasurement& whole, const WindowMeasurement& part, bool new_machine);
 
 }  // namespace echolab

@@ -49,8 +49,14 @@ write_spec() { # NAME DURATION_S WORKLOADS_JSON
 }
 EOF
 }
-running_in_a() { [ -n "$(echolabs_in "$nsa")" ]; }
-running_in_both() { [ -n "$(echolabs_in "$nsa")" ] && [ -n "$(echolabs_in "$nsb")" ]; }
+# A trial's part running in a namespace (not the short-lived `echolab host`
+# of the sweep's start): runs_in NS serve|load
+runs_in() {
+  for pid in $(echolabs_in "$1"); do tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q " $2 --control" && return 0; done
+  return 1
+}
+serving_in_a() { runs_in "$nsa" serve; }
+running_in_both() { runs_in "$nsa" serve && runs_in "$nsb" load; }
 wait_for() { # SECONDS COMMAND...: until COMMAND succeeds, or fail
   local limit=$1
   shift
@@ -124,7 +130,7 @@ echo "== an ssh connection dropped mid-trial fails that trial; the sweep goes on
 write_spec dropped 3 '["stream", "rr"]'
 "$BIN" run "$tmp/dropped.json" --out "$tmp/dropped" >"$tmp/dropped.log" 2>&1 &
 run_pid=$!
-wait_for 20 running_in_a || fail "no server started in namespace A: $(cat "$tmp/dropped.log")"
+wait_for 20 serving_in_a || fail "no server started in namespace A: $(cat "$tmp/dropped.log")"
 # sshd's session processes in A are its children: killing them drops every
 # connection to A (the control master's too) as a cable pulled would.
 pkill -KILL -P "${sshd_pids[0]}" || fail "no ssh session to drop in A"
@@ -133,19 +139,37 @@ wait "$run_pid" && fail "the sweep with a dropped connection exited 0" || true
 import json, sys
 trials = [json.loads(line) for line in open(sys.argv[1] + "/trials.jsonl")]
 assert [t["status"] for t in trials] == ["failed", "ok"], [(t["status"], t["error"]) for t in trials]
-assert "server on root@" in trials[0]["error"] or "client on root@" in trials[0]["error"], trials[0]["error"]
+error = trials[0]["error"]
+assert "server on root@" in error or "client on root@" in error, error
+assert "ssh lost the connection" in error and "exit code 255" in error, error
 print("ok: dropped trial failed with: " + trials[0]["error"])
 EOF
 
-echo "== SIGKILL of the sweep mid-trial leaves no echolab process in any namespace"
+no_echolab_left() { [ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ]; }
 write_spec killed 30 '["stream"]'
+
+echo "== Ctrl-C twice mid-trial aborts it on every host"
+"$BIN" run "$tmp/killed.json" --out "$tmp/interrupted" >"$tmp/interrupted.log" 2>&1 &
+run_pid=$!
+wait_for 20 running_in_both || fail "the trial did not start on both hosts: $(cat "$tmp/interrupted.log")"
+kill -INT "$run_pid"
+# Signals of one kind don't queue: the second only once the first was seen.
+wait_for 10 grep -q "Ctrl-C: stopping" "$tmp/interrupted.log" || fail "the sweep did not take the first Ctrl-C"
+kill -INT "$run_pid"
+code=0
+wait "$run_pid" || code=$?
+[ $code = 130 ] || fail "an interrupted sweep exited $code, expected 130: $(cat "$tmp/interrupted.log")"
+wait_for 10 no_echolab_left || fail "echolab processes outlived the interrupted trial: A: $(echolabs_in "$nsa") B: $(echolabs_in "$nsb")"
+grep -q '"error":"interrupted"' "$tmp"/interrupted/*/trials.jsonl || fail "the aborted trial is not recorded as interrupted"
+echo "ok: exit 130, trial recorded as interrupted, nothing left on either host"
+
+echo "== SIGKILL of the sweep mid-trial leaves no echolab process in any namespace"
 "$BIN" run "$tmp/killed.json" --out "$tmp/killed" >"$tmp/killed.log" 2>&1 &
 run_pid=$!
 wait_for 20 running_in_both ||
   fail "the trial did not start on both hosts: $(cat "$tmp/killed.log")"
 kill -KILL "$run_pid"
 wait "$run_pid" 2>/dev/null || true
-no_echolab_left() { [ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ]; }
 wait_for 10 no_echolab_left || fail "echolab processes outlived the killed sweep: A: $(echolabs_in "$nsa") B: $(echolabs_in "$nsb")"
 echo "ok: no echolab process left in $nsa or $nsb"
 echo "PASS"
