@@ -8,13 +8,19 @@ BUILD_TYPE ?= Release
 # installs for /usr/bin/python3, which may not be the python3 on PATH).
 PYTHON     ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import matplotlib' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# PYTHON is expanded when a recipe runs (after `deps` may have installed
+# matplotlib); NEED_PY stops a recipe with one line when there is none.
+NEED_PY    = test -n "$(PYTHON)" || { echo "$@: no python3 that imports matplotlib: apt-get install python3-matplotlib"; exit 1; }
+# $(call need,COMMAND,DEBIAN_PACKAGE): installs the package when COMMAND is
+# missing, or stops with one line saying what to install.
+need       = command -v $(1) >/dev/null 2>&1 || { echo "$@: installing $(2) (for $(1))"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; } || { echo "$@: $(1) is missing and could not be installed: apt-get install $(2)"; exit 1; }
 DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev libbenchmark-dev \
               libgtest-dev liburing-dev python3-matplotlib socat clang \
               iproute2 openssh-client openssh-server cargo rustc librust-mio-0.6-dev
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz fuzz fuzz-build run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
 
 all: build
 
@@ -34,8 +40,9 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Unit + loopback tests, Python tests of plot/, then the same C++ tests
-# under ASan+UBSan and under TSan, and a short fuzz of every input parser.
-test: test-fast test-asan test-tsan test-fuzz
+# under ASan+UBSan and under TSan, a short fuzz of every input parser and a
+# short soak of every model.
+test: test-fast test-asan test-tsan test-fuzz test-soak
 
 test-fast: build mio-peer
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
@@ -58,7 +65,7 @@ test-tsan: deps
 FUZZ_S ?= 300
 FUZZ_INPUTS := spec location cli trials
 fuzz-build: deps
-	@command -v clang++ >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang; }
+	@$(call need,clang++,clang)
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_INPUTS))
 
@@ -75,9 +82,19 @@ fuzz: fuzz-build
 test-fuzz:
 	@$(MAKE) --no-print-directory fuzz FUZZ_S=10
 
+# Every model under churn and abusive clients (experiments/soak.py): fds and
+# RSS sampled, charts and SOAK.md in results/soak/<stamp>/. SOAK_S seconds in
+# all (default 600); `make test` runs 40.
+SOAK_S ?= 600
+soak: build
+	@$(NEED_PY); $(PYTHON) experiments/soak.py --seconds $(SOAK_S) --echolab $(BUILD)/echolab
+
+test-soak: build
+	@$(MAKE) --no-print-directory soak SOAK_S=40
+
 # The default experiment: the forum's threadpool slowdown, reproduced and
 # explained (experiments/forum-threadpool.md). 3 repetitions by default
-# (15 cases x 3 x 11.5 s: about 9 minutes); FULL=1 runs the spec's own 7.
+# (20 cases x 3 x 11.5 s: about 12 minutes); FULL=1 runs the spec's own 7.
 REPS := $(if $(FULL),,--repetitions 3)
 run: build mio-peer
 	@$(BUILD)/echolab run $(SPEC) $(REPS) --plot; rc=$$?; \
@@ -92,13 +109,13 @@ mio-peer: deps
 
 # Charts + REPORT.md for one run (RUN=results/NAME/STAMP) or the latest of each experiment.
 RUN ?=
-plot:
-	$(PYTHON) plot/report.py $(if $(RUN),$(RUN),--all results/)
+plot: deps
+	@$(NEED_PY); $(PYTHON) plot/report.py $(if $(RUN),$(RUN),--all results/)
 
 # Two runs compared point by point (ratio of medians, Mann-Whitney U).
-compare:
+compare: deps
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=results/NAME/STAMP B=results/NAME/STAMP"; exit 2; }
-	$(PYTHON) plot/compare.py $(A) $(B)
+	@$(NEED_PY); $(PYTHON) plot/compare.py $(A) $(B)
 
 # Any experiment: make sweep SPEC=experiments/models.json
 sweep: build
@@ -114,20 +131,20 @@ claims: build
 
 # Issue 2's speed check: echolab vs iperf3 and Node.js, interleaved.
 speed: build
-	@command -v iperf3 >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq iperf3; }
+	@$(call need,iperf3,iperf3); $(call need,node,nodejs)
 	bash experiments/speed-baseline.sh
 
 # Loopback vs two hosts on this machine: network namespaces joined by veth,
 # reached over ssh (needs root; installs iproute2 and openssh if missing).
 HOSTS_REPS ?= 5
 hosts-veth: build
-	@command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server openssh-client iproute2; }
+	@test "$$(id -u)" = 0 || { echo "$@: creating network namespaces needs root"; exit 1; }
 	bash experiments/hosts-veth.sh $(HOSTS_REPS)
 
 # Issue 13's latency checks: rr vs a plain ping-pong client and sockperf,
 # timing cost, open loop vs closed loop, a 1 s server stall (~5 min).
 speed-latency: build
-	@command -v sockperf >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq sockperf; }
+	@$(call need,sockperf,sockperf)
 	bash experiments/speed-latency.sh
 
 # Mechanism micro-benchmarks (harness/micro/README.md): JSON, chart and MICRO.md

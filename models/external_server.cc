@@ -42,6 +42,7 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
     for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
       text.replace(at, from.size(), to);
   };
+  command_ = command.front();
   for (std::string arg : command) {
     replace_all(arg, "{port}", std::to_string(port));
     replace_all(arg, "{echolab}", echolab_path);
@@ -101,6 +102,18 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
     stop();
     throw;
   }
+}
+
+std::string ExternalServer::gone() const {
+  if (pid_ <= 0) return "";
+  siginfo_t info = {};
+  // WNOWAIT: look without reaping, so stop() still reaps and clears its group.
+  if (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != pid_) {
+    return "";
+  }
+  const std::string how = info.si_code == CLD_EXITED ? "exited with code " + std::to_string(info.si_status)
+                                                     : "was killed by signal " + std::to_string(info.si_status);
+  return "'" + command_ + "' " + how + output_tail();
 }
 
 std::string ExternalServer::output_tail() const {

@@ -19,11 +19,13 @@ class ExternalServer : public ServerModel {
   void stop() override;
   std::vector<ServerThreadReport> threads() const override;
   int pid() const override { return pid_; }
+  std::string gone() const override;
 
  private:
   std::string output_tail() const;
 
   int pid_ = 0;
+  std::string command_;  // argv[0], for messages
   SocketAddress address_;
   std::string log_path_;
 };

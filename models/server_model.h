@@ -56,6 +56,10 @@ class ServerModel {
   virtual std::vector<ServerThreadReport> threads() const = 0;
   /// Process whose threads' /proc figures belong to the server (0 = self).
   virtual int pid() const { return 0; }
+  /// Why the server's own process is gone (exited or killed while it should
+  /// be serving), or "" while it runs; in-process models never are.
+  /// Controlling thread.
+  virtual std::string gone() const { return ""; }
 };
 
 /// The listener options a model's own options ask for: listener_trigger,

@@ -22,7 +22,7 @@ void ThreadPerConnectionServer::start(const ServerConfig& config, const CpuPlan&
 
 void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cpus) {
   enter_server_thread(counters, cpus);
-  for (int index = 0; !stopping_.load();) {
+  while (!stopping_.load()) {
     int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -34,17 +34,25 @@ void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cp
     bump(counters.wakeups);
     bump(counters.accepted);
     if (config_.echo.nodelay) set_nodelay(fd, true);
-    // Connection threads take the server CPU slots round-robin.
-    CpuList slot = plan_.cpus("server", index % config_.threads);
-    ThreadCounters& connection_counters = counters_.add("server", index++);
     std::lock_guard lock(mutex_);
     if (stopping_.load()) {
       ::close(fd);
       return;
     }
+    reap_finished();
+    ThreadCounters* slot_counters = nullptr;
+    if (!free_slots_.empty()) {
+      slot_counters = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot_counters = &counters_.add("server", next_slot_++);
+    }
+    // Connection threads take the server CPU sets round-robin by slot.
+    CpuList cpus = plan_.cpus("server", slot_counters->index % config_.threads);
     auto& entry = connections_.emplace_back();
     entry.fd = fd;
-    entry.thread = std::thread([this, fd, &connection_counters, slot] { serve(fd, connection_counters, slot); });
+    entry.counters = slot_counters;
+    entry.thread = std::thread([this, fd, slot_counters, cpus] { serve(fd, *slot_counters, cpus); });
   }
 }
 
@@ -60,7 +68,22 @@ void ThreadPerConnectionServer::serve(int fd, ThreadCounters& counters, CpuList 
     if (entry.fd == fd) {
       ::close(fd);
       entry.fd = -1;
+      entry.done = true;
     }
+  }
+}
+
+void ThreadPerConnectionServer::reap_finished() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (!it->done) {
+      ++it;
+      continue;
+    }
+    // It set `done` under the mutex on its way out and needs it no more,
+    // so this join returns as soon as the thread has exited.
+    it->thread.join();
+    free_slots_.push_back(it->counters);
+    it = connections_.erase(it);
   }
 }
 

@@ -183,19 +183,31 @@ void ResultsDir::open_trials_for_append() {
 }
 
 void ResultsDir::append_trial(const Json& record) {
-  write_all_or_throw(trials_fd_.get(), record.dump() + "\n", path_ + "/" + kTrialsFile);
-  ::fsync(trials_fd_.get());
+  const std::string what = path_ + "/" + kTrialsFile;
+  const off_t line_start = ::lseek(trials_fd_.get(), 0, SEEK_END);
+  try {
+    write_all_or_throw(trials_fd_.get(), record.dump() + "\n", what);
+    if (::fsync(trials_fd_.get()) != 0) throw std::runtime_error("cannot write " + what + ": " + strerror(errno));
+  } catch (const std::exception&) {
+    // A full disk (ENOSPC) may have taken part of the line: cut it, so the
+    // file keeps whole lines only and --resume reruns this trial.
+    if (line_start >= 0 && ::ftruncate(trials_fd_.get(), line_start) == 0) ::fsync(trials_fd_.get());
+    throw;
+  }
   trials_.push_back(record);
 }
 
 void ResultsDir::write_file(const std::string& name, const std::string& content) const {
   const std::string final_path = path_ + "/" + name;
   const std::string temporary = final_path + ".tmp";
-  {
+  try {
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
     if (!fd) throw std::runtime_error("cannot write " + temporary + ": " + strerror(errno));
     write_all_or_throw(fd.get(), content, temporary);
-    ::fsync(fd.get());
+    if (::fsync(fd.get()) != 0) throw std::runtime_error("cannot write " + temporary + ": " + strerror(errno));
+  } catch (const std::exception&) {
+    ::unlink(temporary.c_str());  // the old file stays whole; no half-written copy beside it
+    throw;
   }
   if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
     throw std::runtime_error("cannot replace " + final_path + ": " + strerror(errno));

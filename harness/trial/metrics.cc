@@ -103,6 +103,15 @@ void add_side(const std::vector<ThreadObservation>& start, const std::vector<Thr
                            after.has_counters,
                            after.os ? std::optional<OsThreadStats>(OsThreadStats{}) : std::nullopt,
                            after.host};
+    if (before && before->counters.tid != after.counters.tid && before->counters.tid != 0) {
+      // The slot's thread changed (thread_per_connection reuses a finished
+      // connection's slot): its counters go on, the new thread's OS figures
+      // count from zero.
+      ThreadObservation reused = *before;
+      reused.os = zero.os;
+      rows.push_back(thread_json(reused, after, window_s, totals, server_bytes));
+      continue;
+    }
     rows.push_back(thread_json(before ? *before : zero, after, window_s, totals, server_bytes));
   }
 }

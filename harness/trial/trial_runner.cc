@@ -231,6 +231,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
 
   client.stop();  // the client threads hand over their first error when they stop
   const std::string client_error = client.first_error();
+  const std::string server_gone = model ? model->gone() : "";
   if (model) model->stop();
 
   result.metrics = compute_metrics(window);
@@ -251,7 +252,11 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
                               " s after its scheduled time: connecting took longer than the warm-up, so this "
                               "host's window does not line up with the others' (raise timing.warmup_s)";
   }
-  if (!client_error.empty()) {
+  if (!server_gone.empty()) {
+    // The clients' errors follow from it; the cause comes first.
+    result.fail("the server's process ended during the trial: " + server_gone +
+                (client_error.empty() ? "" : "; then client connection failed: " + client_error));
+  } else if (!client_error.empty()) {
     result.fail("client connection failed: " + client_error);
   } else if (window.offered_requests_per_s > 0 &&
              result.metrics.value("achieved_rate_share", 1.0) < kAchievedRateWarning) {

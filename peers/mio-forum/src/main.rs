@@ -8,7 +8,8 @@
 //! 4 KiB buffer per event, the data written straight back. Readable and
 //! writable interest stay registered ("always"), as echolab's model of the
 //! forum code assumes; `--write-interest on_demand` asks for writable only
-//! while a write is pending.
+//! while a write is pending. Nagle stays on, as mio 0.6 leaves it and as
+//! echolab's `server.nodelay` defaults (`--nodelay on` turns it off).
 //!
 //! Prints `listening on ADDR:PORT` first, like `echolab serve`; runs until
 //! killed. A misbehaving client never stops it: any error on a connection
@@ -18,7 +19,8 @@
 //! usage: mio-forum [--threads N] [--bind ADDR] [--listener edge|level]
 //!                  [--sockets level|edge] [--read once|drain]
 //!                  [--accept once|drain] [--buffer BYTES]
-//!                  [--write-interest always|on_demand] [--events N] [PORT]
+//!                  [--write-interest always|on_demand] [--events N]
+//!                  [--nodelay on|off] [PORT]
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -44,11 +46,12 @@ struct Options {
     buffer: usize,
     write_always: bool,
     events: usize,
+    nodelay: bool,
 }
 
 const USAGE: &str = "usage: mio-forum [--threads N] [--bind ADDR] [--listener edge|level] \
 [--sockets level|edge] [--read once|drain] [--accept once|drain] [--buffer BYTES] \
-[--write-interest always|on_demand] [--events N] [PORT]";
+[--write-interest always|on_demand] [--events N] [--nodelay on|off] [PORT]";
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -62,6 +65,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         buffer: 4096,
         write_always: true,
         events: 1024,
+        nodelay: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -95,6 +99,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--buffer" => o.buffer = number(1, 1 << 24)?,
             "--write-interest" => o.write_always = choice("always", "on_demand")?,
             "--events" => o.events = number(1, 1 << 20)?,
+            "--nodelay" => o.nodelay = choice("on", "off")?,
             _ => return Err(format!("unknown option {}", flag)),
         }
         i += 2;
@@ -207,7 +212,9 @@ fn serve(listener: TcpListener, o: Options) -> io::Result<()> {
                 loop {
                     match listener.accept() {
                         Ok((stream, _)) => {
-                            let _ = stream.set_nodelay(true);
+                            if o.nodelay {
+                                let _ = stream.set_nodelay(true);
+                            }
                             let conn_token = Token(next_token);
                             next_token += 1;
                             let interest = if o.write_always {

@@ -1,0 +1,34 @@
+"""Soak charts: one line per model for descriptors and memory, drawn from
+samples.csv alone."""
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import unittest
+
+from plot.soak_charts import draw_soak_charts, read_samples
+
+
+class SoakChartsTest(unittest.TestCase):
+    def test_draws_fds_and_rss_per_model(self):
+        with tempfile.TemporaryDirectory() as run:
+            with open(os.path.join(run, "samples.csv"), "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=["t_s", "model", "phase", "fds", "rss_kb", "threads"])
+                writer.writeheader()
+                for model in ("single_thread", "reuseport"):
+                    for i in range(8):
+                        writer.writerow({"t_s": i * 0.25, "model": model, "phase": "churn" if i < 6 else "after",
+                                         "fds": 10 + (i % 3), "rss_kb": 4000 + i, "threads": 3})
+            grouped = read_samples(run)
+            self.assertEqual(list(grouped), ["single_thread", "reuseport"])
+            self.assertEqual(len(grouped["reuseport"]), 8)
+            files = draw_soak_charts(run)
+            names = sorted(os.path.basename(f) for f in files)
+            self.assertEqual(names, ["fds.png", "fds.svg", "rss.png", "rss.svg"])
+            for path in files:
+                self.assertGreater(os.path.getsize(path), 1000, path)
+
+
+if __name__ == "__main__":
+    unittest.main()
