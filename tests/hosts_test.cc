@@ -21,9 +21,7 @@ namespace {
 
 using Clock = ChildProcess::Clock;
 
-Clock::time_point in_seconds(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
+Clock::time_point in_seconds(double seconds) { return deadline_in(seconds); }
 
 TEST(HostAddress, ReadsLocalAndSshUrls) {
   EXPECT_TRUE(HostAddress::parse("local").local());

@@ -23,6 +23,16 @@ int poll_timeout_ms(ChildProcess::Clock::time_point deadline) {
 
 }  // namespace
 
+ChildProcess::Clock::time_point deadline_in(double seconds) {
+  using Clock = ChildProcess::Clock;
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit code " + std::to_string(WEXITSTATUS(status));
+}
+
 std::string shell_quote(const std::string& text) {
   if (!text.empty() &&
       text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:-+=@,%") ==

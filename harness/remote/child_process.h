@@ -60,4 +60,11 @@ class ChildProcess {
 /// `text` quoted for a POSIX shell (unchanged when it needs no quotes).
 std::string shell_quote(const std::string& text);
 
+/// The steady-clock instant `seconds` from now: a deadline for read_line
+/// and wait.
+ChildProcess::Clock::time_point deadline_in(double seconds);
+
+/// A wait status in words: "exit code N" or "killed by signal N".
+std::string describe_wait_status(int status);
+
 }  // namespace echolab

@@ -23,15 +23,6 @@ using Clock = ChildProcess::Clock;
 // A clock further off than this (beyond the measuring error) is warned of.
 constexpr double kClockOffsetWarningS = 0.05;
 
-Clock::time_point after(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-std::string describe_wait_status(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "exit code " + std::to_string(WEXITSTATUS(status));
-}
-
 }  // namespace
 
 std::string HostAddress::name() const {
@@ -172,19 +163,19 @@ void HostSessions::start_master(const std::string& role, const HostAddress& host
   auto master = std::make_unique<ChildProcess>(argv, /*own_group=*/true);
   // Up once `ssh -O check` answers through its socket; a master that exits
   // first could not connect, and says why.
-  const auto deadline = after(timeout_s);
+  const auto deadline = deadline_in(timeout_s);
   for (;;) {
     std::vector<std::string> check = ssh_prefix(host);
     check.insert(check.end(), {"-O", "check", destination(host)});
     ChildProcess probe(check);
     probe.close_input();
-    const int status = probe.wait(after(timeout_s));
+    const int status = probe.wait(deadline_in(timeout_s));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;
     if (master->exited() || Clock::now() >= deadline) {
       const std::string why = master->error_tail();
       throw HostError("hosts." + role + " " + host.url + ": ssh cannot connect" + (why.empty() ? "" : ": " + why));
     }
-    master->read_line(after(0.05));  // waits for the master's words or 50 ms, whichever comes first
+    master->read_line(deadline_in(0.05));  // waits for the master's words or 50 ms, whichever comes first
   }
   masters_.push_back(std::move(master));
 }
@@ -216,10 +207,10 @@ std::vector<Json> HostSessions::connect(double timeout_s) {
     ChildProcess ask(echolab_command(host, {"host"}, timeout_s));
     ask.close_input();
     std::string text;
-    const auto deadline = after(timeout_s);
+    const auto deadline = deadline_in(timeout_s);
     while (auto line = ask.read_line(deadline)) text += *line;
     const double answered_at = wall_clock_s();
-    const int status = ask.wait(after(2));
+    const int status = ask.wait(deadline_in(2));
     const std::string why = ask.error_tail();
     Json description = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!description.is_object()) {

@@ -20,10 +20,6 @@ using Clock = ChildProcess::Clock;
 // travels one ssh hop.
 constexpr double kStartLeadS = 0.5;
 
-Clock::time_point after(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
 /// A part of the trial that failed: which host, and why.
 class PartFailure : public std::runtime_error {
  public:
@@ -49,14 +45,10 @@ struct Part {
   [[noreturn]] void failed(const std::string& what) {
     std::string ending;
     if (!process->timed_out()) {
-      const int status = process->wait(after(2));  // its last words come with its exit
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 255 && !host.local()) {
-        ending = "; ssh lost the connection to " + host.name() + " (exit code 255)";
-      } else if (WIFEXITED(status)) {
-        ending = "; exit code " + std::to_string(WEXITSTATUS(status));
-      } else if (WIFSIGNALED(status)) {
-        ending = "; killed by signal " + std::to_string(WTERMSIG(status));
-      }
+      const int status = process->wait(deadline_in(2));  // its last words come with its exit
+      const bool ssh_lost = WIFEXITED(status) && WEXITSTATUS(status) == 255 && !host.local();
+      ending = ssh_lost ? "; ssh lost the connection to " + host.name() + " (exit code 255)"
+                        : "; " + describe_wait_status(status);
     }
     const std::string said = process->error_tail();
     throw PartFailure(who() + ": " + what + ending + (said.empty() ? "" : "; it said: " + said));
@@ -142,7 +134,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
   std::vector<Part> clients;
   try {
     Part server = start_part(sessions, "server", hosts.server, config, limit_s);
-    const std::string listening = server.line(after(start_s), "its 'listening on' line");
+    const std::string listening = server.line(deadline_in(start_s), "its 'listening on' line");
     if (!listening.starts_with("listening on ")) {
       Json failure = Json::parse(listening, nullptr, /*allow_exceptions=*/false);
       if (failure.is_object() && failure.contains("status")) {
@@ -159,7 +151,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
     for (const auto& host : hosts.clients)
       clients.push_back(start_part(sessions, "client", host, client_config, limit_s));
     for (auto& client : clients) {
-      const std::string ready = client.line(after(start_s), "its 'ready' line");
+      const std::string ready = client.line(deadline_in(start_s), "its 'ready' line");
       if (ready != "ready") throw PartFailure(client.who() + ": expected 'ready', got '" + ready.substr(0, 120) + "'");
     }
     // One start time for every client, so the measured windows line up.
@@ -173,7 +165,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
     server.order(window_order.str());
     for (auto& client : clients) client.order(start_order.str());
 
-    const auto results_due = after(kStartLeadS + timing.warmup_s + timing.duration_s + connect_s + 10);
+    const auto results_due = deadline_in(kStartLeadS + timing.warmup_s + timing.duration_s + connect_s + 10);
     WindowMeasurement whole;
     std::set<std::string> machines;
     Json series = Json::object();
@@ -186,7 +178,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       if (part.contains("warning")) result.extra["warning"] = client.who() + ": " + part["warning"].get<std::string>();
     }
     server.order("stop");
-    const Json server_part = server.result(after(10));
+    const Json server_part = server.result(deadline_in(10));
     merge_window(whole, tagged_window(server_part, hosts.server.name()), machines.insert(hosts.server.url).second);
     if (server_part.contains("warning"))
       result.extra["warning"] = server.who() + ": " + server_part["warning"].get<std::string>();
@@ -197,8 +189,8 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       if (whole.requests->latency.count() > 0) result.histograms["latency_ns"] = whole.requests->latency.to_json();
       if (whole.requests->connect.count() > 0) result.histograms["connect_ns"] = whole.requests->connect.to_json();
     }
-    server.process->wait(after(5));
-    for (auto& client : clients) client.process->wait(after(5));
+    server.process->wait(deadline_in(5));
+    for (auto& client : clients) client.process->wait(deadline_in(5));
     if (whole.echoed_bytes == 0 && !result.extra.contains("warning")) {
       result.extra["warning"] = "no bytes were echoed during the measured window: the server stalled";
     }
