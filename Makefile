@@ -94,7 +94,7 @@ test-soak: build
 
 # The default experiment: the forum's threadpool slowdown, reproduced and
 # explained (experiments/forum-threadpool.md). 3 repetitions by default
-# (20 cases x 3 x 11.5 s: about 12 minutes); FULL=1 runs the spec's own 7.
+# (20 cases x 3 x 11 s: about 11 minutes); FULL=1 runs the spec's own 7.
 REPS := $(if $(FULL),,--repetitions 3)
 run: build mio-peer
 	@$(BUILD)/echolab run $(SPEC) $(REPS) --plot; rc=$$?; \
