@@ -1,6 +1,7 @@
 #include "core/proc_stats.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -225,6 +226,12 @@ std::string raise_fd_limit(uint64_t needed) {
   return "needs " + std::to_string(needed) + " file descriptors but RLIMIT_NOFILE allows " +
          std::to_string(limit.rlim_cur) + " (hard limit " + std::to_string(limit.rlim_max) +
          "; raise it with `ulimit -Hn` as root, or use fewer connections)";
+}
+
+std::string this_binary_path() {
+  char self[PATH_MAX] = {};
+  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  return length > 0 ? std::string(self, static_cast<size_t>(length)) : "echolab";
 }
 
 }  // namespace echolab

@@ -60,6 +60,9 @@ std::optional<MemoryStats> read_memory(pid_t pid);
 /// once per process).
 std::optional<MemoryStats> read_tree_memory(pid_t root);
 
+/// The path of the running executable (/proc/self/exe), or "echolab".
+std::string this_binary_path();
+
 /// Raises RLIMIT_NOFILE (soft, and hard where permitted) to at least
 /// `needed` descriptors; returns "" or a message naming the limit.
 std::string raise_fd_limit(uint64_t needed);

@@ -169,6 +169,10 @@ void set_nodelay(int fd, bool on) {
 
 void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
+bool is_loopback_address(const std::string& host) {
+  return host.starts_with("127.") || host == "::1" || host == "localhost";
+}
+
 void set_linger_reset(int fd) {
   linger value{1, 0};
   if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, sizeof value) != 0) throw_errno("SO_LINGER");

@@ -52,6 +52,9 @@ void set_nonblocking(int fd, bool on);
 void set_nodelay(int fd, bool on);
 /// SIGPIPE is ignored process-wide once; sends also use MSG_NOSIGNAL.
 void ignore_sigpipe();
+/// Whether `host` (an address or "localhost") names this machine's loopback:
+/// 127.0.0.0/8, ::1 or localhost.
+bool is_loopback_address(const std::string& host);
 /// Makes close() send an RST instead of a FIN (SO_LINGER 0), for tests.
 void set_linger_reset(int fd);
 

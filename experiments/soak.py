@@ -33,6 +33,7 @@ import json
 import os
 import random
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -221,12 +222,6 @@ def load_run(echolab: str, address, workload: str, seconds: float) -> dict:
             "throughput_mb_s": metrics.get("throughput_mb_s"), "requests_per_s": metrics.get("requests_per_s")}
 
 
-def median(values: List[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def soak_model(echolab: str, model: str, seconds: float, rows: List[dict], runs: List[dict]) -> dict:
     server = Server(echolab, model)
     if not server.alive():
@@ -260,8 +255,8 @@ def soak_model(echolab: str, model: str, seconds: float, rows: List[dict], runs:
 
     churn = [r for r in rows if r["model"] == model and r["phase"] == "churn"]
     third = max(1, len(churn) // 3)
-    middle = median([r["rss_kb"] for r in churn[third:2 * third]] or [baseline["rss_kb"]])
-    last = median([r["rss_kb"] for r in churn[2 * third:]] or [baseline["rss_kb"]])
+    middle = statistics.median([r["rss_kb"] for r in churn[third:2 * third]] or [baseline["rss_kb"]])
+    last = statistics.median([r["rss_kb"] for r in churn[2 * third:]] or [baseline["rss_kb"]])
     allowed = max(RSS_NOISE_SHARE * middle, RSS_NOISE_KB)
     model_runs = [r for r in runs if r["model"] == model]
     failed_runs = [r for r in model_runs if r["status"] != "ok"]

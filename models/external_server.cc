@@ -35,9 +35,7 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
   std::vector<std::string> argv_text;
   // {echolab}: this very binary, so a spec can run echolab's own models as
   // a separate server process wherever the repository is checked out.
-  char self[4096] = {};
-  const ssize_t self_length = readlink("/proc/self/exe", self, sizeof self - 1);
-  const std::string echolab_path = self_length > 0 ? std::string(self, static_cast<size_t>(self_length)) : "echolab";
+  const std::string echolab_path = this_binary_path();
   auto replace_all = [](std::string& text, const std::string& from, const std::string& to) {
     for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
       text.replace(at, from.size(), to);

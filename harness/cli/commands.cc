@@ -8,6 +8,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/proc_stats.h"
+#include "core/socket_util.h"
 #include "harness/cli/cli_args.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
@@ -91,7 +93,7 @@ int run_serve_command(const std::vector<std::string>& args) {
   auto topology = topology_from_flag(line);
   if (line.has("control")) return serve_under_control(*topology);
   const std::string address = get_key(line.config, "server.address").get<std::string>();
-  if (!address.starts_with("127.") && address != "::1" && address != "localhost") {
+  if (!is_loopback_address(address)) {
     // The first line says so: anyone who can reach this address can load the machine.
     std::cerr << "echolab serve: binding " << address << ", a non-loopback address (--bind)" << std::endl;
   }
@@ -141,9 +143,7 @@ int run_serve_command(const std::vector<std::string>& args) {
 namespace echolab {
 
 int run_micro_command(const std::vector<std::string>& args) {
-  char self[PATH_MAX] = {};
-  ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  std::string dir = length > 0 ? std::string(self, static_cast<size_t>(length)) : std::string("echolab");
+  std::string dir = this_binary_path();
   dir = dir.substr(0, dir.rfind('/') + 1);
   std::string binary = dir + "echolab-micro";
   std::vector<std::string> argv_text = {binary};

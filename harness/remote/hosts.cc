@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/monotonic_clock.h"
+#include "core/proc_stats.h"
 #include "core/socket_util.h"
 #include "harness/trial/trial_result.h"
 
@@ -115,12 +116,6 @@ HostsConfig HostsConfig::from_json(const Json& json) {
     }
   }
   return hosts;
-}
-
-std::string this_binary_path() {
-  char self[PATH_MAX] = {};
-  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  return length > 0 ? std::string(self, static_cast<size_t>(length)) : "echolab";
 }
 
 HostSessions::HostSessions(HostsConfig hosts) : hosts_(std::move(hosts)) {

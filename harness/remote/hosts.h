@@ -51,9 +51,6 @@ struct HostsConfig {
   static HostsConfig from_json(const Json& json);
 };
 
-/// The path of the running echolab binary.
-std::string this_binary_path();
-
 /// The ssh connections of one sweep: a control master per remote host
 /// (started by connect(), stopped when destroyed; the kernel kills them if
 /// the sweep dies) and the command lines that run echolab on each host

@@ -9,6 +9,7 @@
 #include "core/monotonic_clock.h"
 #include "harness/config/trial_config.h"
 #include "harness/trial/metrics.h"
+#include "harness/trial/trial_runner.h"
 #include "harness/trial/window_json.h"
 
 namespace echolab {
@@ -89,17 +90,6 @@ WindowMeasurement tagged_window(const Json& result, const std::string& host) {
   return window;
 }
 
-// The parts' placement rows, each tagged with its host; warnings prefixed.
-void merge_placement(Json& placement, const Json& part, const std::string& host) {
-  for (Json row : part.value("threads", Json::array())) {
-    row["host"] = host;
-    placement["threads"].push_back(row);
-  }
-  for (const auto& warning : part.value("warnings", Json::array())) {
-    placement["warnings"].push_back(host + ": " + warning.get<std::string>());
-  }
-}
-
 // Series of several client hosts: their intervals line up (one start
 // time, one interval), so rates add; a p99 can't be added.
 void merge_series(Json& series, const Json& part) {
@@ -173,7 +163,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       const Json part = client.result(results_due);
       const std::string name = client.host.name();
       merge_window(whole, tagged_window(part, name), machines.insert(client.host.url).second);
-      merge_placement(result.placement, part.at("placement"), name);
+      append_host_placement(result.placement, part.at("placement"), name);
       merge_series(series, part.at("series"));
       if (part.contains("warning")) result.extra["warning"] = client.who() + ": " + part["warning"].get<std::string>();
     }
@@ -182,7 +172,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
     merge_window(whole, tagged_window(server_part, hosts.server.name()), machines.insert(hosts.server.url).second);
     if (server_part.contains("warning"))
       result.extra["warning"] = server.who() + ": " + server_part["warning"].get<std::string>();
-    merge_placement(result.placement, server_part.at("placement"), hosts.server.name());
+    append_host_placement(result.placement, server_part.at("placement"), hosts.server.name());
     result.metrics = compute_metrics(whole);
     result.series = series;
     if (whole.requests) {

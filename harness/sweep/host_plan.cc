@@ -38,15 +38,6 @@ std::string host_name(const Json& description) {
   return HostAddress::parse(description.at("url").get<std::string>()).name();
 }
 
-void append_rows(Json& placement, const Json& part, const std::string& host) {
-  for (Json row : part["threads"]) {
-    row["host"] = host;
-    placement["threads"].push_back(row);
-  }
-  for (const auto& warning : part["warnings"])
-    placement["warnings"].push_back(host + ": " + warning.get<std::string>());
-}
-
 }  // namespace
 
 std::vector<Json> plan_on_hosts(const Spec& spec, const std::vector<Json>& host_descriptions) {
@@ -67,7 +58,7 @@ std::vector<Json> plan_on_hosts(const Spec& spec, const std::vector<Json>& host_
       try {
         const PlacementPlan plan = plan_placement(*topologies[i], placement_groups(point.config, server, client),
                                                   get_key(point.config, "load.overlap").get<bool>());
-        append_rows(placement, placement_json(plan), host_name(host_descriptions[i]));
+        append_host_placement(placement, placement_json(plan), host_name(host_descriptions[i]));
       } catch (const std::exception& error) {
         throw SpecError(spec.file() + ": point " + std::to_string(point.number) + " (" + point.display_name() +
                         "): " + (server ? "server.cpus" : "load.cpus") + " on " + host_name(host_descriptions[i]) +

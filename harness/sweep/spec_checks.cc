@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/socket_util.h"
 #include "harness/config/trial_config.h"
 #include "harness/sweep/spec.h"
 #include "harness/trial/trial_runner.h"
@@ -73,7 +74,7 @@ void Spec::use_hosts(const HostsConfig& hosts) {
                hosts_.server.name() + "; set server.address to that address (point " + std::to_string(point.number) +
                ", " + point.display_name() + ")");
     }
-    if (address.starts_with("127.") || address == "::1" || address == "localhost") {
+    if (is_loopback_address(address)) {
       const bool written = point.sources.count("server.address") || default_sources_.count("server.address");
       fail(written ? source_of(point, "server.address") : JsonPath{"hosts"},
            "server.address " + address + " is loopback, but the server runs on " + hosts_.server.name() +

@@ -62,6 +62,16 @@ void fill_observed(Json& placement, const std::vector<ServerThreadReport>& repor
   }
 }
 
+void append_host_placement(Json& placement, const Json& part, const std::string& host) {
+  for (Json row : part.value("threads", Json::array())) {
+    row["host"] = host;
+    placement["threads"].push_back(row);
+  }
+  for (const auto& warning : part.value("warnings", Json::array())) {
+    placement["warnings"].push_back(host + ": " + warning.get<std::string>());
+  }
+}
+
 int distinct_pus(const PlacementPlan& plan) {
   std::set<int> pus;
   for (const auto& thread : plan.threads) pus.insert(thread.cpus.begin(), thread.cpus.end());

@@ -37,6 +37,9 @@ Json plan_trial(const Json& config, const Topology& topology, bool with_server);
 
 /// A placement plan as the result schema's `placement` (observed empty).
 Json placement_json(const PlacementPlan& plan);
+/// Appends one host's placement (`part`, placement_json's form) to
+/// `placement`: rows tagged with "host", warnings prefixed with it.
+void append_host_placement(Json& placement, const Json& part, const std::string& host);
 /// PUs a plan's threads may use, each counted once.
 int distinct_pus(const PlacementPlan& plan);
 /// Copies each reported thread's CPUs seen into `placement`'s rows.
