@@ -50,6 +50,11 @@ struct RequestTotals {
 
   void add(const RequestRecorder& recorder);
   RequestTotals minus(const RequestTotals& earlier) const;
+  // Requests answered: the latency histogram's count when requests are timed
+  // (so the rate and the histogram describe the same requests, even though the
+  // sampler copies the counter and the histogram at slightly different moments),
+  // else the counter.
+  uint64_t requests() const { return latency.count() > 0 ? latency.count() : completed; }
 };
 
 /// What the connections of one client thread share: its loop, counters,
