@@ -219,10 +219,14 @@ TEST(RequestWorkloads, CrrReportsConnectsPerSecondAndConnectLatency) {
   EXPECT_GT(m["connects_per_s"].get<double>(), 0);
   EXPECT_TRUE(m["connect_us_p50"].is_number());
   EXPECT_TRUE(result["histograms"].contains("connect_ns"));
-  // Each connect carries one request: the two rates agree within the
-  // requests in flight at the window's edges.
-  EXPECT_NEAR(m["connects_per_s"].get<double>() * m["window_s"].get<double>(),
-              m["requests_per_s"].get<double>() * m["window_s"].get<double>(), 4.0);
+  // Each connect carries one request: the two counts agree within the
+  // requests in flight at the window's edges (2 connections) plus what
+  // completes while the sampler copies one histogram after the other; 2% of
+  // the count bounds that even when the sampler is preempted between the
+  // copies (0.9% seen under TSan), and a connect counted twice or never fails.
+  const double connects = m["connects_per_s"].get<double>() * m["window_s"].get<double>();
+  const double requests = m["requests_per_s"].get<double>() * m["window_s"].get<double>();
+  EXPECT_NEAR(connects, requests, 4.0 + 0.02 * requests);
 }
 
 TEST(RequestWorkloads, OpenLoopSendsAtTheOfferedRate) {

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/fd_io.h"
+
 namespace echolab {
 namespace {
 
@@ -95,15 +97,7 @@ ChildProcess::~ChildProcess() {
 
 bool ChildProcess::write_line(const std::string& line) {
   if (!in_) return false;
-  const std::string data = line + "\n";
-  size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(in_.get(), data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;  // EPIPE: SIGPIPE is ignored by the harness
-    written += static_cast<size_t>(n);
-  }
-  return true;
+  return write_fully(in_.get(), line + "\n") == 0;  // EPIPE when the child is gone
 }
 
 void ChildProcess::close_input() { in_.reset(); }

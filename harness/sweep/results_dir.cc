@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/fd_io.h"
 #include "harness/cli/cli_args.h"
 
 namespace echolab {
@@ -30,13 +31,7 @@ std::string format_utc(const char* format) {
 }
 
 void write_all_or_throw(int fd, const std::string& data, const std::string& what) {
-  size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot write " + what + ": " + strerror(errno));
-    written += static_cast<size_t>(n);
-  }
+  if (const int error = write_fully(fd, data)) throw std::runtime_error("cannot write " + what + ": " + strerror(error));
 }
 
 void fsync_directory(const std::string& dir) {

@@ -212,7 +212,7 @@ void add_requests(const WindowMeasurement& w, Json& m) {
   m["requests_per_s"] = static_cast<double>(r.requests()) * per_s;
   add_latency_metrics(r.latency, "latency_us", m);
   if (r.connects > 0 || r.connect.count() > 0) {
-    m["connects_per_s"] = static_cast<double>(r.connects) * per_s;
+    m["connects_per_s"] = static_cast<double>(r.connects_made()) * per_s;
     Json connect;
     add_latency_metrics(r.connect, "connect_us", connect);
     m["connect_us_p50"] = connect["connect_us_p50"];

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/fd_io.h"
 #include "harness/config/trial_config.h"
 #include "harness/trial/trial_runner.h"
 
@@ -48,16 +49,6 @@ std::string injected_fault(int point_number, int repetition) {
     if (at != std::string::npos && item.substr(at) == wanted) return item.substr(0, at);
   }
   return "";
-}
-
-void write_all(int fd, const std::string& data) {
-  size_t written = 0;
-  while (written < data.size()) {
-    ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    written += static_cast<size_t>(n);
-  }
 }
 
 std::string describe_exit(int wait_status) {
@@ -109,7 +100,7 @@ void TrialProcess::run_child(int result_fd, const Json& config, int point_number
   } catch (const std::exception& error) {
     result = TrialResult::failure(config, Json::object(), "failed", error.what());
   }
-  write_all(result_fd, result.to_json().dump());
+  (void)write_fully(result_fd, result.to_json().dump());  // the parent reports a missing result
   ::_exit(0);
 }
 
