@@ -47,14 +47,17 @@ test: test-fast test-asan test-tsan test-fuzz test-soak
 test-fast: build mio-peer
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300
 
+# Warnings are errors (CI) in the Release build only: GCC 12 reports false
+# array-bounds and stringop-overflow in libstdc++'s string code under -O1 and
+# sanitizer instrumentation, a different set with each change of flags.
 test-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=address $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON) >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=address -DECHOLAB_WERROR=OFF >/dev/null
 	@cmake --build build-asan -j$(JOBS) --target echolab_tests echolab
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure --timeout 300 -E '^python'
 
 test-tsan: deps
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON) >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread -DECHOLAB_WERROR=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target echolab_tests echolab
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build-tsan --output-on-failure --timeout 300 -E '^python'

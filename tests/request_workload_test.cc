@@ -203,10 +203,15 @@ TEST(RequestWorkloads, RrPipelinesAndChecksEveryEchoAgainstABuiltInServer) {
   }
   EXPECT_LE(m["latency_us_p50"].get<double>(), m["latency_us_p99"].get<double>());
   EXPECT_LE(m["latency_us_p99"].get<double>(), m["latency_us_max"].get<double>() * 1.01);
-  // The histogram in the record holds exactly the window's requests.
+  // The histogram in the record holds the window's requests, not the
+  // warm-up's too (that would be ~20% more). The sampler copies the counter
+  // and the histogram one after the other, not atomically (RequestTotals), so
+  // they may differ by what completed in between: 0.2% seen under ASan, when
+  // the sampler was preempted between the copies; 2% bounds that.
   const LatencyHistogram histogram = LatencyHistogram::from_json(result["histograms"]["latency_ns"]);
-  EXPECT_NEAR(static_cast<double>(histogram.count()) / m["window_s"].get<double>(), m["requests_per_s"].get<double>(),
-              1.0);
+  const double requests_per_s = m["requests_per_s"].get<double>();
+  EXPECT_NEAR(static_cast<double>(histogram.count()) / m["window_s"].get<double>(), requests_per_s,
+              1.0 + 0.02 * requests_per_s);
   EXPECT_EQ(result["series"]["latency_us_p99"].size(), result["series"]["t_s"].size());
 }
 
@@ -221,7 +226,7 @@ TEST(RequestWorkloads, CrrReportsConnectsPerSecondAndConnectLatency) {
   EXPECT_TRUE(result["histograms"].contains("connect_ns"));
   // Each connect carries one request: the two counts agree within the
   // requests in flight at the window's edges (2 connections) plus what
-  // completes while the sampler copies one histogram after the other; 2% of
+  // completes while the sampler copies one counter after the other; 2% of
   // the count bounds that even when the sampler is preempted between the
   // copies (0.9% seen under TSan), and a connect counted twice or never fails.
   const double connects = m["connects_per_s"].get<double>() * m["window_s"].get<double>();

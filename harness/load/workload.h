@@ -42,21 +42,16 @@ struct RequestRecorder {
   std::atomic<uint64_t> behind_schedule{0};  // open: handed to the socket > 1 ms after their time
 };
 
-/// A copy of RequestRecorders at one instant (summed over threads), or the
-/// difference of two such copies; a plain value.
+/// A copy of RequestRecorders (summed over threads), or the difference of two
+/// such copies; a plain value. The counters and histograms are copied one
+/// after the other, not atomically: a request completed during the copy may be
+/// in `completed` and not yet in `latency` (by ~1% when the copier is preempted).
 struct RequestTotals {
   LatencyHistogram latency, connect, send_lag;
   uint64_t completed = 0, connects = 0, scheduled = 0, behind_schedule = 0;
 
   void add(const RequestRecorder& recorder);
   RequestTotals minus(const RequestTotals& earlier) const;
-  // Requests answered and connects made: the histograms' counts when they are
-  // timed, else the counters. A rate then describes the same requests as its
-  // histogram: the sampler copies counters and histograms one after another,
-  // not atomically, and when it is preempted between the copies (seen under
-  // TSan on 2 cores) a counter can run ahead of its histogram by ~1%.
-  uint64_t requests() const { return latency.count() > 0 ? latency.count() : completed; }
-  uint64_t connects_made() const { return connect.count() > 0 ? connect.count() : connects; }
 };
 
 /// What the connections of one client thread share: its loop, counters,

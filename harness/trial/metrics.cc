@@ -209,10 +209,10 @@ void add_requests(const WindowMeasurement& w, Json& m) {
   if (!w.requests) return;
   const RequestTotals& r = *w.requests;
   const double per_s = w.window_s > 0 ? 1.0 / w.window_s : 0.0;
-  m["requests_per_s"] = static_cast<double>(r.requests()) * per_s;
+  m["requests_per_s"] = static_cast<double>(r.completed) * per_s;
   add_latency_metrics(r.latency, "latency_us", m);
   if (r.connects > 0 || r.connect.count() > 0) {
-    m["connects_per_s"] = static_cast<double>(r.connects_made()) * per_s;
+    m["connects_per_s"] = static_cast<double>(r.connects) * per_s;
     Json connect;
     add_latency_metrics(r.connect, "connect_us", connect);
     m["connect_us_p50"] = connect["connect_us_p50"];
@@ -225,7 +225,7 @@ void add_requests(const WindowMeasurement& w, Json& m) {
     add_latency_metrics(r.send_lag, "send_lag_us", lag);
     m["send_lag_us_p50"] = lag["send_lag_us_p50"];
     m["send_lag_us_p99"] = lag["send_lag_us_p99"];
-    m["achieved_rate_share"] = static_cast<double>(r.requests()) * per_s / w.offered_requests_per_s;
+    m["achieved_rate_share"] = static_cast<double>(r.completed) * per_s / w.offered_requests_per_s;
   }
 }
 

@@ -220,7 +220,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
     if (request_workload) {
       const RequestTotals requests = client.request_totals();
       const RequestTotals interval = requests.minus(requests_previous);
-      requests_series.push_back(dt > 0 ? static_cast<double>(interval.requests()) / dt : 0.0);
+      requests_series.push_back(dt > 0 ? static_cast<double>(interval.completed) / dt : 0.0);
       const auto p99 = interval.latency.quantile_ns(0.99);
       p99_series.push_back(p99 ? Json(*p99 / 1000.0) : Json(nullptr));
       requests_previous = requests;
