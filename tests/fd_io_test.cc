@@ -1,5 +1,7 @@
 // write_fully(): every byte of a write larger than a pipe's buffer arrives,
 // and a reader that has gone is reported as EPIPE rather than ignored.
+#include "core/fd_io.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <string>
 #include <thread>
 
-#include "core/fd_io.h"
 #include "core/socket_util.h"
 #include "core/unique_fd.h"
 

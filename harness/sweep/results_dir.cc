@@ -30,8 +30,12 @@ std::string format_utc(const char* format) {
   return text;
 }
 
-void write_all_or_throw(int fd, const std::string& data, const std::string& what) {
-  if (const int error = write_fully(fd, data)) throw std::runtime_error("cannot write " + what + ": " + strerror(error));
+// Writes all of `data` and waits until it is on disk; throws "cannot write
+// `what`: <reason>" if either fails.
+void write_synced_or_throw(int fd, const std::string& data, const std::string& what) {
+  int error = write_fully(fd, data);
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (error != 0) throw std::runtime_error("cannot write " + what + ": " + strerror(error));
 }
 
 void fsync_directory(const std::string& dir) {
@@ -181,8 +185,7 @@ void ResultsDir::append_trial(const Json& record) {
   const std::string what = path_ + "/" + kTrialsFile;
   const off_t line_start = ::lseek(trials_fd_.get(), 0, SEEK_END);
   try {
-    write_all_or_throw(trials_fd_.get(), record.dump() + "\n", what);
-    if (::fsync(trials_fd_.get()) != 0) throw std::runtime_error("cannot write " + what + ": " + strerror(errno));
+    write_synced_or_throw(trials_fd_.get(), record.dump() + "\n", what);
   } catch (const std::exception&) {
     // A full disk (ENOSPC) may have taken part of the line: cut it, so the
     // file keeps whole lines only and --resume reruns this trial.
@@ -198,8 +201,7 @@ void ResultsDir::write_file(const std::string& name, const std::string& content)
   try {
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
     if (!fd) throw std::runtime_error("cannot write " + temporary + ": " + strerror(errno));
-    write_all_or_throw(fd.get(), content, temporary);
-    if (::fsync(fd.get()) != 0) throw std::runtime_error("cannot write " + temporary + ": " + strerror(errno));
+    write_synced_or_throw(fd.get(), content, temporary);
   } catch (const std::exception&) {
     ::unlink(temporary.c_str());  // the old file stays whole; no half-written copy beside it
     throw;
