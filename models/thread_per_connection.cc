@@ -68,18 +68,17 @@ void ThreadPerConnectionServer::serve(int fd, ThreadCounters& counters, CpuList 
     if (entry.fd == fd) {
       ::close(fd);
       entry.fd = -1;
-      entry.done = true;
     }
   }
 }
 
 void ThreadPerConnectionServer::reap_finished() {
   for (auto it = connections_.begin(); it != connections_.end();) {
-    if (!it->done) {
+    if (it->fd >= 0) {
       ++it;
       continue;
     }
-    // It set `done` under the mutex on its way out and needs it no more,
+    // It cleared fd under the mutex on its way out and needs it no more,
     // so this join returns as soon as the thread has exited.
     it->thread.join();
     free_slots_.push_back(it->counters);

@@ -25,10 +25,9 @@ class ThreadPerConnectionServer : public ServerModel {
 
  private:
   struct ConnectionThread {
-    int fd = -1;  // closed by the thread itself when it ends
+    int fd = -1;  // closed and set to -1 by the thread as it leaves serve(): then join it
     std::thread thread;
     ThreadCounters* counters = nullptr;  // its slot
-    bool done = false;                   // the thread has left serve(): join it
   };
   void accept_loop(ThreadCounters& counters, CpuList cpus);
   void serve(int fd, ThreadCounters& counters, CpuList cpus);
