@@ -59,6 +59,8 @@ int EventLoop::run_once(int timeout_ms) {
   if (counters_ && n > 0) {
     bump(counters_->wakeups);
     bump(counters_->events, static_cast<uint64_t>(n));
+    connection_events_at_previous_batch_ = connection_events_at_batch_;
+    connection_events_at_batch_ = counters_->connection_events.load(std::memory_order_relaxed);
     if ((counters_->wakeups.load(std::memory_order_relaxed) & 63) == 0) counters_->note_cpu();
   }
   for (int i = 0; i < n; ++i) {
@@ -78,6 +80,11 @@ int EventLoop::run_once(int timeout_ms) {
     for (auto& task : batch) task();
   }
   return n;
+}
+
+bool EventLoop::served_connections_recently() const {
+  return counters_ &&
+         counters_->connection_events.load(std::memory_order_relaxed) > connection_events_at_previous_batch_;
 }
 
 void EventLoop::stop() {

@@ -60,6 +60,10 @@ class EventLoop {
   void assert_in_loop_thread(const char* what) const;
 
   ThreadCounters* counters() const { return counters_; }
+  /// Owner thread: whether the loop handled connection events (counted in
+  /// its ThreadCounters) since its previous wake-up began, i.e. it was busy
+  /// serving rather than asleep. False without counters.
+  bool served_connections_recently() const;
   /// Max events per epoll_wait.
   static constexpr int kBatch = 256;
 
@@ -75,6 +79,9 @@ class EventLoop {
   std::mutex tasks_mutex_;
   std::vector<std::function<void()>> tasks_;
   std::vector<std::function<void()>> deferred_;
+  // counters_->connection_events when the previous and the current batch began.
+  uint64_t connection_events_at_previous_batch_ = 0;
+  uint64_t connection_events_at_batch_ = 0;
 };
 
 }  // namespace echolab

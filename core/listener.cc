@@ -52,6 +52,7 @@ void Listener::on_events(uint32_t) {
       break;
     }
     if (!fd) break;
+    if (loop_.served_connections_recently()) bump(counters_.accepts_while_busy);
     on_accept_(std::move(fd));
   }
   if (accepted == 0) bump(counters_.spurious_wakeups);

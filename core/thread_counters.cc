@@ -38,6 +38,8 @@ CounterSnapshot ThreadCounters::snapshot() const {
   s.handoff_ns = get(handoff_ns);
   s.connection_events = get(connection_events);
   s.idle_events = get(idle_events);
+  s.accepts_while_busy = get(accepts_while_busy);
+  s.listener_rank = listener_rank.load(std::memory_order_acquire);
   s.tid = tid.load(std::memory_order_acquire);
   for (int w = 0; w < kMaxCpus / 64; ++w) {
     uint64_t bits = get(cpus_seen[w]);

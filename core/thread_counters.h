@@ -18,7 +18,9 @@ struct CounterSnapshot {
   uint64_t bytes_in = 0, bytes_out = 0, reads = 0, writes = 0, wakeups = 0, events = 0;
   uint64_t accepted = 0, closed = 0, spurious_wakeups = 0, errors = 0, hops = 0, dropped = 0;
   uint64_t handoffs = 0, handoff_ns = 0, connection_events = 0, idle_events = 0;
+  uint64_t accepts_while_busy = 0;
   int tid = 0;
+  int listener_rank = -1;
   std::vector<int> cpus_seen;
   uint64_t connections_open() const { return accepted >= closed ? accepted - closed : 0; }
 };
@@ -37,7 +39,15 @@ struct alignas(64) ThreadCounters {
   std::atomic<uint64_t> hops{0}, dropped{0}, handoffs{0}, handoff_ns{0};
   std::atomic<uint64_t> connection_events{0};  // events handled by echo connections
   std::atomic<uint64_t> idle_events{0};        // ... of which moved no byte (busy loop)
+  /// Accepts made while the thread was serving connections (it had handled
+  /// connection events since the start of its previous wake-up), as opposed
+  /// to accepts made by a thread that was idle, woken for the listener.
+  std::atomic<uint64_t> accepts_while_busy{0};
   std::atomic<int> tid{0};
+  /// Order in which this thread registered its listening socket among the
+  /// threads sharing it (0 = first); -1 without a listener. Written once by
+  /// the owning thread during its start.
+  std::atomic<int> listener_rank{-1};
   std::atomic<uint64_t> cpus_seen[kMaxCpus / 64] = {};
 
   /// Called by the owning thread when it starts: records its tid and CPU.

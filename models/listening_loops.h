@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -26,6 +27,7 @@ class ListeningLoops {
 
  private:
   CounterSet counters_;
+  std::atomic<int> registrations_{0};  // listener registrations so far: the next thread's rank
   std::vector<UniqueFd> listen_fds_;
   LoopThreadPool loops_;
   SocketAddress address_;

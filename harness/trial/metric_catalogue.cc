@@ -73,8 +73,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "busy CPU time of the whole machine in the window (/proc/stat, all CPUs) minus the server's and client's "
        "threads: other processes, interrupts, the sampler; noise a run on a shared machine should show"},
       {"cpu_mhz", "CPU frequency", "MHz", kNone, kTrial, "window", false,
-       "mean current frequency of the CPUs at the window's end (cpufreq); null where the kernel does not expose "
-       "it, as on most VMs"},
+       "mean frequency of the CPUs at the window's end: cpufreq's current frequency, else /proc/cpuinfo's 'cpu "
+       "MHz' (on a VM the hypervisor's figure, not a measurement; meta.json's cpu_mhz_source says which); null "
+       "where neither exists"},
       {"busy_threads", "Busy threads", "threads", kNone, kTrial, "count", true,
        "server and client threads that used at least half a CPU over the window"},
       {"accepts_in_window", "Accepts in the window", "count", kNone, kTrial, "sum", true,
@@ -141,6 +142,23 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "and metrics.threads[] is empty; the trial metrics still cover them all"},
       {"placement_pus", "PUs in the placement", "PUs", kNone, kTrial, "count", false,
        "distinct PUs the trial's server, client and sampler threads may run on"},
+      {"accepts_won_by_busy_thread", "Accepts won by a busy thread", "count", kNone, kTrial, "sum", true,
+       "connections accepted, since server start, by a thread that had handled connection events since its "
+       "previous wake-up began (already serving, not woken from sleep for the accept); absent without counters"},
+      {"accepts_won_by_busy_thread_share", "Share of accepts won by a busy thread", "ratio", kNone, kTrial, "ratio",
+       false, "accepts_won_by_busy_thread over every connection accepted since server start"},
+      {"accept_winner_registration_rank", "Accept winner's registration rank", "rank", kNone, kTrial, "none", true,
+       "mean, over the connections accepted since server start, of the accepting thread's rank in registering "
+       "the shared listener (0 = registered first, threads - 1 = last); 0 for per-thread listeners, null for "
+       "models whose accepting thread has no listener rank (acceptor_workers, dispatch_pool)"},
+      {"accept_winner_index", "Accept winner's thread index", "index", kNone, kTrial, "none", true,
+       "mean, over the connections server threads accepted (or were handed) since server start, of the thread's "
+       "index; with accept_winner_registration_rank it tells a thread's start order from its index"},
+      {"spurious_wakeups_per_accept_since_start", "Empty listener wake-ups per accept", "ratio", kLower, kTrial,
+       "ratio", false,
+       "listener wake-ups that found nothing to accept, per connection accepted, since server start: the threads "
+       "that woke for an accept and lost it; epoll re-checks readiness before returning, so losers that go back to "
+       "sleep inside epoll_wait are not counted here (they show as voluntary context switches)"},
       {"spurious_wakeups_since_start", "Spurious wake-ups since start", "count", kLower, kTrial, "sum", true,
        "listener wake-ups that accepted nothing, counted from server start (the accepts precede the window)"},
       {"client_migrations", "Client CPU migrations", "count", kNone, kTrial, "sum", false,
@@ -157,6 +175,10 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "covers external servers too (the mio peer), which have no counters of ours"},
       {"connections", "Connections", "count", kNone, kThread, "sum", false,
        "connections the thread accepted (server) or opened (client) since it started"},
+      {"listener_rank", "Listener registration rank", "rank", kNone, kThread, "none", false,
+       "order in which this server thread registered the shared listening socket (0 = first)"},
+      {"accepts_while_busy", "Accepts while busy", "count", kNone, kThread, "sum", false,
+       "connections this thread accepted since start while it was serving connections (not woken from sleep)"},
       {"accepts", "Accepts", "count", kNone, kThread, "sum", false,
        "connections the thread took (accepted or was handed) during the window"},
       {"bytes", "Bytes moved", "bytes", kNone, kThread, "sum", false,

@@ -27,6 +27,10 @@ struct SideTotals {
   int busy_threads = 0;                // threads that used >= half a CPU over the window
   int cpu_threads = 0;                 // threads that used >= a tenth of a CPU over the window
   std::vector<double> server_accepts;  // connections each server thread took in the window
+  // The accept race, from server start (the connects precede the window).
+  uint64_t accepted_since_start = 0, accepts_while_busy = 0;
+  uint64_t ranked_accepts = 0, rank_weighted_accepts = 0;  // accepts by threads with a listener rank
+  uint64_t index_weighted_accepts = 0;
   bool migrations_known = true;
 };
 
@@ -52,7 +56,18 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     uint64_t bytes = is_client ? b.bytes_in - a.bytes_in : b.bytes_out - a.bytes_out;
     row["connections"] = b.accepted;
     row["accepts"] = b.accepted - a.accepted;
-    if (end.role == "server") totals.server_accepts.push_back(static_cast<double>(b.accepted - a.accepted));
+    if (end.role == "server") {
+      totals.server_accepts.push_back(static_cast<double>(b.accepted - a.accepted));
+      totals.accepted_since_start += b.accepted;
+      totals.accepts_while_busy += b.accepts_while_busy;
+      totals.index_weighted_accepts += b.accepted * static_cast<uint64_t>(std::max(0, end.index));
+      if (b.listener_rank >= 0) {
+        row["listener_rank"] = b.listener_rank;
+        totals.ranked_accepts += b.accepted;
+        totals.rank_weighted_accepts += b.accepted * static_cast<uint64_t>(b.listener_rank);
+      }
+      row["accepts_while_busy"] = b.accepts_while_busy;
+    }
     row["bytes"] = bytes;
     row["wakeups"] = b.wakeups - a.wakeups;
     row["reads"] = b.reads - a.reads;
@@ -188,6 +203,23 @@ void add_connections(const WindowMeasurement& w, Json& m) {
 
 // How the window's accepts spread over the server threads and what each
 // cost in wake-ups (the claims about shared accept queues and the herd).
+// Who won each accept since the server started, and whether it was busy
+// serving already or was woken for it (the forum's accept race).
+void add_accept_race(const SideTotals& server, Json& m) {
+  if (server.accepted_since_start == 0) return;
+  m["accepts_won_by_busy_thread"] = server.accepts_while_busy;
+  m["accepts_won_by_busy_thread_share"] =
+      static_cast<double>(server.accepts_while_busy) / static_cast<double>(server.accepted_since_start);
+  m["accept_winner_registration_rank"] =
+      server.ranked_accepts > 0
+          ? Json(static_cast<double>(server.rank_weighted_accepts) / static_cast<double>(server.ranked_accepts))
+          : Json(nullptr);
+  m["accept_winner_index"] =
+      static_cast<double>(server.index_weighted_accepts) / static_cast<double>(server.accepted_since_start);
+  m["spurious_wakeups_per_accept_since_start"] =
+      static_cast<double>(server.spurious_since_start) / static_cast<double>(server.accepted_since_start);
+}
+
 void add_accepts(const SideTotals& server, Json& m) {
   double total = 0, most = 0, least = HUGE_VAL;
   for (double accepts : server.server_accepts) {
@@ -321,6 +353,7 @@ Json compute_metrics(const WindowMeasurement& w) {
   }
   add_connections(w, m);
   add_accepts(server, m);
+  if (!server_bytes.empty()) add_accept_race(server, m);
   add_requests(w, m);
   add_memory(w, m);
   m["threads"] = threads;
