@@ -121,7 +121,10 @@ std::optional<MachineCpu> read_machine_cpu() {
   return cpu;
 }
 
-std::optional<double> read_cpu_mhz() {
+namespace {
+
+// Mean of scaling_cur_freq over the CPUs that have cpufreq, in MHz.
+std::optional<double> cpufreq_mhz() {
   double total = 0;
   int count = 0;
   for (int cpu = 0; cpu < 4096; ++cpu) {
@@ -136,6 +139,42 @@ std::optional<double> read_cpu_mhz() {
   }
   if (count == 0) return std::nullopt;
   return total / count;
+}
+
+// Mean of the "cpu MHz" lines of /proc/cpuinfo.
+std::optional<double> cpuinfo_mhz() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  double total = 0;
+  int count = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu MHz", 0) != 0) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    try {
+      total += std::stod(line.substr(colon + 1));
+      ++count;
+    } catch (const std::exception&) {
+    }
+  }
+  if (count == 0) return std::nullopt;
+  return total / count;
+}
+
+}  // namespace
+
+std::optional<double> read_cpu_mhz() {
+  if (auto mhz = cpufreq_mhz()) return mhz;
+  return cpuinfo_mhz();
+}
+
+std::string cpu_mhz_source() {
+  if (cpufreq_mhz()) return "cpufreq: mean scaling_cur_freq over the CPUs";
+  if (cpuinfo_mhz()) {
+    return "/proc/cpuinfo 'cpu MHz' (no cpufreq here): on a virtual machine the clock the hypervisor reports, "
+           "which need not follow the real frequency";
+  }
+  return "none: neither cpufreq nor a 'cpu MHz' line in /proc/cpuinfo, so cpu_mhz is null";
 }
 
 }  // namespace echolab

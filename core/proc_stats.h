@@ -35,9 +35,12 @@ struct MachineCpu {
 };
 std::optional<MachineCpu> read_machine_cpu();
 
-/// Mean current frequency of the CPUs in MHz where the kernel exposes it
-/// (cpufreq's scaling_cur_freq); nullopt where it does not (most VMs).
+/// Mean current frequency of the CPUs in MHz: cpufreq's scaling_cur_freq
+/// where the kernel exposes it, else /proc/cpuinfo's "cpu MHz" (on a VM the
+/// hypervisor's figure); nullopt where neither exists.
 std::optional<double> read_cpu_mhz();
+/// Where read_cpu_mhz() takes its figure on this machine, or why it has none.
+std::string cpu_mhz_source();
 
 /// `root` and every process descended from it now (a forking server's
 /// children), root first.

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "harness/cli/cli_args.h"
 #include "harness/sweep/json_locator.h"
 #include "harness/sweep/point_filter.h"
@@ -186,6 +189,58 @@ TEST(SpecErrors, CaseAnnotationsAreChecked) {
       std::string::npos);
   EXPECT_EQ(spec_error("{\"cases\": [{\"label\": \"a\", \"expect\": {\"bytes\": 1}}]}"),
             "t.json:1:47: cases[0].expect.bytes: not a trial metric (`echolab help metrics`)");
+}
+
+TEST(SpecErrors, PredictionsNameTrialMetricsADirectionAndABaseline) {
+  const std::string two_cases =
+      "{\"cases\": [{\"label\": \"a\"}, {\"label\": \"b\", \"load.connections\": 3, \"baseline\": \"a\", ";
+  EXPECT_EQ(spec_error(two_cases + "\"predicts\": {\"throughput_mb_s\": \"slower\"}}]}"),
+            "t.json:1:115: cases[1].predicts.throughput_mb_s: expected \"higher\" or \"lower\" (against the "
+            "baseline), got \"slower\"");
+  EXPECT_EQ(spec_error(two_cases + "\"predicts\": {\"bytes\": \"lower\"}}]}"),
+            "t.json:1:105: cases[1].predicts.bytes: not a trial metric (`echolab help metrics`)");
+  EXPECT_NE(spec_error(two_cases + "\"predicts\": []}]}").find("expected an object"), std::string::npos);
+  EXPECT_NE(spec_error("{\"cases\": [{\"label\": \"a\", \"predicts\": {\"throughput_mb_s\": \"lower\"}}]}")
+                .find("cases[0].predicts: a prediction is against a baseline"),
+            std::string::npos);
+  const Spec spec = Spec::parse(two_cases + "\"predicts\": {\"throughput_mb_s\": \"lower\"}}]}", "t.json");
+  EXPECT_EQ(spec.points()[1].notes["predicts"], (Json{{"throughput_mb_s", "lower"}}));
+}
+
+TEST(SpecExpansion, ASeedShufflesEachRepetitionAfreshAndReproducibly) {
+  const Spec spec = Spec::parse(
+      R"({"name": "s", "matrix": {"server.read_buffer": [1, 2, 3, 4, 5, 6, 7, 8]}, "repetitions": 4})", "s.json");
+  std::vector<const SpecPoint*> points;
+  for (const auto& point : spec.points()) points.push_back(&point);
+  auto numbers = [](const std::vector<PlannedTrial>& trials, int repetition) {
+    std::vector<int> out;
+    for (const auto& trial : trials) {
+      if (trial.repetition == repetition) out.push_back(trial.point->number);
+    }
+    return out;
+  };
+  const auto first = interleaved_trials(points, 4, {}, 42);
+  const auto again = interleaved_trials(points, 4, {}, 42);
+  const auto other = interleaved_trials(points, 4, {}, 43);
+  ASSERT_EQ(first.size(), 32u);
+  std::set<std::vector<int>> orders;
+  for (int repetition = 1; repetition <= 4; ++repetition) {
+    std::vector<int> order = numbers(first, repetition);
+    EXPECT_EQ(order, numbers(again, repetition)) << "the same seed gives the same order";
+    orders.insert(order);
+    std::sort(order.begin(), order.end());
+    EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8})) << "each point once per repetition";
+  }
+  EXPECT_GE(orders.size(), 3u) << "each repetition shuffled afresh (8! orders)";
+  EXPECT_NE(numbers(first, 1), numbers(other, 1));
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].repetition, static_cast<int>(i / 8) + 1) << "repetitions stay interleaved";
+  }
+  // A resumed run skips what is done and keeps the order of the rest.
+  const std::vector<Json> done = {{{"config_id", first[0].point->config_id}, {"repetition", 1}}};
+  const auto resumed = interleaved_trials(points, 4, done, 42);
+  ASSERT_EQ(resumed.size(), 31u);
+  for (size_t i = 0; i < resumed.size(); ++i) EXPECT_EQ(resumed[i].point, first[i + 1].point);
 }
 
 TEST(SpecErrors, PointsAModelCannotRunAtTheKeyThatMakesThem) {

@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "harness/config/config_keys.h"
+#include "harness/sweep/spec.h"
+#include "harness/sweep/sweep_runner.h"
 #include "tests/test_support.h"
 
 namespace echolab {
@@ -184,13 +186,33 @@ TEST(SweepCli, PlanAndDryRunShowPointsTrialsDurationAndPlacementWithoutRunning) 
   EXPECT_NE(none.err.find("matches none of the 3 points"), std::string::npos) << none.err;
 }
 
+TEST(SweepRun, OrderFlagsAreCheckedBeforeAnythingRuns) {
+  TempDir dir;
+  const std::string spec = dir / "order.json";
+  write_text(spec, tiny_spec(2, 1));
+  for (const auto& [flags, words] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--seed", "-1"}, "--seed: '-1' is not an integer"},
+           {{"--seed", "99999999999999999999999"}, "is not an integer"},
+           {{"--seed", "5", "--order", "spec"}, "cannot go with --order spec"},
+           {{"--order", "random"}, "--order: 'random' is not shuffled or spec"},
+           {{"--resume", dir / "nowhere", "--seed", "5"}, ""}}) {
+    std::vector<std::string> args = {"run", spec, "--out", dir / "out"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const auto result = run_echolab(args);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find(words), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 TEST(SweepRun, FailedCrashedAndHungTrialsAreRecordedAndTheSweepGoesOn) {
   TempDir dir;
   const std::string spec = dir / "faults.json";
   write_text(spec, tiny_spec(4, 1));
   const ScopedEnv faults("ECHOLAB_FAULT", "fail@1:1,hang@2:1,crash@3:1");
   const ScopedEnv margin("ECHOLAB_TRIAL_MARGIN_S", "0.5");
-  const auto result = run_echolab({"run", spec, "--out", dir / "results"}, 60);
+  // Spec order, so that the trials' lines are in point order.
+  const auto result = run_echolab({"run", spec, "--out", dir / "results", "--order", "spec"}, 60);
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;  // 1: some trial failed
   const auto trials = read_trials(run_dir_under(dir / "results"));
   ASSERT_EQ(trials.size(), 4u) << result.out;
@@ -276,8 +298,8 @@ TEST(SweepRun, CtrlCStopsAfterTheTrialInProgressAndLeavesAResumableRun) {
 
 TEST(SweepRun, QuickExperimentRunsEndToEnd) {
   TempDir dir;
-  const auto result =
-      run_echolab({"run", std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json", "--out", dir / "quick"}, 60);
+  const std::string quick = std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json";
+  const auto result = run_echolab({"run", quick, "--out", dir / "quick", "--seed", "7"}, 60);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   const std::string run_dir = run_dir_under(dir / "quick");
   EXPECT_TRUE(fs::is_symlink(dir / "quick/latest"));
@@ -288,15 +310,26 @@ TEST(SweepRun, QuickExperimentRunsEndToEnd) {
     EXPECT_EQ(trial["status"], "ok") << trial["error"];
     EXPECT_GT(trial["metrics"]["throughput_mb_s"].get<double>(), 0);
   }
-  EXPECT_EQ(trials[0]["repetition"], 1);  // interleaved: rep 1 of every point first
-  EXPECT_EQ(trials[3]["repetition"], 2);
-  EXPECT_EQ(trials[0]["config_id"], trials[3]["config_id"]);
+  // Interleaved (repetition 1 of every point first), each repetition in the
+  // order the seed draws for it.
+  const Spec spec = Spec::load(quick);
+  std::vector<const SpecPoint*> points;
+  for (const auto& point : spec.points()) points.push_back(&point);
+  const auto planned = interleaved_trials(points, 2, {}, 7);
+  ASSERT_EQ(planned.size(), trials.size());
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i]["repetition"], planned[i].repetition);
+    EXPECT_EQ(trials[i]["config_id"], planned[i].point->config_id) << "trial " << i;
+  }
   EXPECT_EQ(read_text(run_dir + "/spec.json"), read_text(std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json"));
   const Json meta = Json::parse(read_text(run_dir + "/meta.json"));
   for (const char* key : {"host", "cpu_model", "kernel", "topology", "compiler", "compiler_flags", "build_type",
-                          "git_commit", "git_dirty", "echolab_version", "start_time", "end_time", "command_line"}) {
+                          "git_commit", "git_dirty", "echolab_version", "start_time", "end_time", "command_line",
+                          "order_seed", "cpu_mhz_source", "peers"}) {
     EXPECT_TRUE(meta.contains(key)) << key;
   }
+  EXPECT_EQ(meta["order_seed"], 7);
+  EXPECT_TRUE(meta["peers"].empty());  // no external server
   const std::string summary = read_text(run_dir + "/summary.csv");
   EXPECT_EQ(summary.rfind("config_id,label,server.model,server.threads,n_ok,n_trials,throughput_mb_s_median,", 0), 0u);
   EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 4);

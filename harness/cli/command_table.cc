@@ -52,7 +52,8 @@ const std::vector<Command>& command_table() {
       {"plan", "SPEC.json [--topology SRC] [--filter KEY=VALUE] [--hosts.*]",
        "expanded matrix + placement, runs nothing", run_plan_command},
       {"run",
-       "SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--hosts.server URL] "
+       "SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--seed N | --order spec] "
+       "[--hosts.server URL] "
        "[--hosts.clients URL,...] [--hosts.echolab PATH] [--dry-run] [--plot]",
        "run a sweep into results/NAME/STAMP/", run_run_command},
       {"summarize", "RUN_DIR", "rewrite a run's summary.csv and metrics.json from its trials", run_summarize_command},

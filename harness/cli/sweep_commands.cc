@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -43,6 +47,22 @@ struct Sweep {
   std::unique_ptr<HostSessions> sessions;
   std::vector<Json> host_descriptions;
 };
+
+// The programs the sweep's external servers run (first word of each
+// server.command, as written; relative paths are from the current directory).
+std::vector<std::string> external_programs(const std::vector<const SpecPoint*>& points) {
+  std::set<std::string> programs;
+  for (const SpecPoint* point : points) {
+    const Json& server = point->config["server"];
+    if (server.value("model", "") != "external" || !server.contains("command")) continue;
+    const Json& command = server["command"];
+    if (command.is_array() && !command.empty() && command[0].is_string()) {
+      const std::string program = command[0].get<std::string>();
+      if (program.find('{') == std::string::npos) programs.insert(program);  // not {echolab}
+    }
+  }
+  return {programs.begin(), programs.end()};
+}
 
 // metrics.json: the catalogue the run's metrics are named by.
 void write_metric_catalogue(const ResultsDir& results) {
@@ -101,6 +121,40 @@ int repetitions_flag(const CommandLine& line) {
   return static_cast<int>(value);
 }
 
+// The order of the points within each repetition (meta.json's "order_seed"):
+// a seed to shuffle them with, or none for spec order. --order spec keeps
+// spec order; --seed N reuses a recorded seed; else a fresh random seed.
+std::optional<uint64_t> order_seed_flag(const CommandLine& line) {
+  const std::string order = line.has("order") ? line.flag("order") : "shuffled";
+  if (order != "shuffled" && order != "spec") {
+    throw UsageError("echolab run: --order: '" + order + "' is not shuffled or spec");
+  }
+  if (line.has("seed")) {
+    if (order == "spec") throw UsageError("echolab run: --seed shuffles; it cannot go with --order spec");
+    const std::string text = line.flag("seed");
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || text[0] == '-' || *end != '\0' || errno == ERANGE) {
+      throw UsageError("echolab run: --seed: '" + text + "' is not an integer in 0.." +
+                       std::to_string(std::numeric_limits<uint64_t>::max()));
+    }
+    return value;
+  }
+  if (order == "spec") return std::nullopt;
+  std::random_device entropy;
+  return (static_cast<uint64_t>(entropy()) << 32) ^ entropy();
+}
+
+// The order a run directory recorded in its meta.json: its seed, or none
+// (spec order, also for a run made before runs were shuffled).
+std::optional<uint64_t> recorded_order_seed(const Json& meta) {
+  if (meta.is_object() && meta.contains("order_seed") && meta["order_seed"].is_number_unsigned()) {
+    return meta["order_seed"].get<uint64_t>();
+  }
+  return std::nullopt;
+}
+
 // The repetitions override a run directory recorded in its meta.json (0: none).
 int recorded_repetitions(const std::string& dir) {
   std::ifstream in(dir + "/meta.json");
@@ -108,9 +162,11 @@ int recorded_repetitions(const std::string& dir) {
   return meta.is_object() ? meta.value("repetitions_override", 0) : 0;
 }
 
-// Opens the run directory: a new one, or the --resume one after checking
-// its spec; writes meta.json.
-ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector<std::string>& command_line) {
+// Opens the run directory: a new one, recording `order_seed`, or the
+// --resume one after checking its spec, setting `order_seed` to the one it
+// was started with; writes meta.json.
+ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector<std::string>& command_line,
+                        std::optional<uint64_t>& order_seed) {
   Spec& spec = *sweep.spec;
   if (line.has("resume")) {
     const std::string dir = ResultsDir::locate(line.flag("resume"));
@@ -133,6 +189,7 @@ ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector
     } catch (const Json::exception&) {
       meta = collect_run_meta(*sweep.topology, command_line);
     }
+    order_seed = recorded_order_seed(meta);
     Json resumed = collect_run_meta(*sweep.topology, command_line);
     Json hosts = sweep.sessions ? Json(sweep.host_descriptions) : Json(nullptr);
     if (hosts.is_array()) {
@@ -152,6 +209,8 @@ ResultsDir open_results(Sweep& sweep, const CommandLine& line, const std::vector
   ResultsDir::check_can_create(parent);
   ResultsDir results = ResultsDir::create(parent, spec.text());
   Json meta = collect_run_meta(*sweep.topology, command_line);
+  meta["order_seed"] = order_seed ? Json(*order_seed) : Json("spec");
+  meta["peers"] = external_peer_builds(external_programs(sweep.points));
   if (line.has("repetitions")) meta["repetitions_override"] = spec.repetitions();
   if (has_hosts_flags(line)) meta["hosts_override"] = spec.hosts().to_json();
   if (sweep.sessions) record_hosts(results, meta, sweep.host_descriptions, spec.hosts());
@@ -187,19 +246,40 @@ void plot_step(const ResultsDir& results, bool run_it) {
   if (std::system(command.c_str()) != 0) std::cerr << "echolab run: the plot step failed\n";
 }
 
+// The closing verdict table of a spec written as hypotheses: the rules live
+// in plot/verdicts.py only (docs/DESIGN.md "Verdicts"), so it runs there.
+void verdict_step(const Spec& spec, const ResultsDir& results) {
+  const bool hypotheses = std::any_of(spec.points().begin(), spec.points().end(),
+                                      [](const SpecPoint& point) { return point.notes.contains("hypothesis"); });
+  if (!hypotheses) return;
+  const std::string python = find_python_with("scipy");
+  if (python.empty()) {
+    std::cout << "verdicts: no python3 that imports scipy (Debian: apt-get install python3-scipy); later: "
+              << "python3 " << plot_script_path("verdicts.py") << " " << shell_quote(results.path()) << "\n";
+    return;
+  }
+  std::cout << std::endl;
+  const std::string command = python + " " + plot_script_path("verdicts.py") + " " + shell_quote(results.path());
+  if (std::system(command.c_str()) != 0) std::cerr << "echolab run: the verdict step failed: " << command << "\n";
+}
+
 int run_sweep(const std::vector<std::string>& original_args) {
   std::vector<std::string> args = original_args;
   const std::vector<std::string> filters = take_filter_args(args);
   const CommandLine line = parse_command_line(
       "run", args,
       {{"dry-run", "plot"},
-       {"out", "resume", "topology", "repetitions", "hosts.server", "hosts.clients", "hosts.echolab"},
+       {"out", "resume", "topology", "repetitions", "seed", "order", "hosts.server", "hosts.clients", "hosts.echolab"},
        false,
        1});
   if (line.has("topology") && !line.has("dry-run")) {
     throw UsageError("echolab run: --topology plans for another machine; use it with --dry-run (or `echolab plan`)");
   }
   if (line.has("out") && line.has("resume")) throw UsageError("echolab run: --out and --resume exclude each other");
+  if (line.has("resume") && (line.has("seed") || line.has("order"))) {
+    throw UsageError("echolab run: --resume keeps the order the run started with; drop --seed and --order");
+  }
+  std::optional<uint64_t> order_seed = line.has("resume") ? std::nullopt : order_seed_flag(line);
   std::string spec_path;
   if (!line.positional.empty()) {
     spec_path = line.positional[0];
@@ -227,14 +307,15 @@ int run_sweep(const std::vector<std::string>& original_args) {
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
     return 0;
   }
-  ResultsDir results = open_results(sweep, line, command_line_of("run", original_args));
+  ResultsDir results = open_results(sweep, line, command_line_of("run", original_args), order_seed);
   std::cout << "results: " << results.path() << std::endl;
   write_metric_catalogue(results);
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   TrialsFileReporter trials_file(results);
   SummaryCsvReporter summary_csv(*sweep.spec, results);
-  const SweepOutcome outcome = SweepRunner(*sweep.spec, sweep.points, sweep.placements, sweep.sessions.get())
-                                   .run(results, *sweep.topology, {&trials_file, &summary_csv}, std::cout, terminal);
+  SweepRunner runner(*sweep.spec, sweep.points, sweep.placements, sweep.sessions.get());
+  runner.shuffle_points(order_seed);
+  const SweepOutcome outcome = runner.run(results, *sweep.topology, {&trials_file, &summary_csv}, std::cout, terminal);
   const SweepSummary summary(*sweep.spec, results.trials());
   finish_meta(results);
 
@@ -243,6 +324,7 @@ int run_sweep(const std::vector<std::string>& original_args) {
             << " failed, " << outcome.skipped << " skipped; " << results.trials().size() << " in " << results.path()
             << "/trials.jsonl\n";
   summary.print_table(std::cout);
+  verdict_step(*sweep.spec, results);
   if (outcome.interrupted) {
     std::cout << "interrupted; to finish: echolab run " << shell_quote(sweep.spec->file()) << " --resume "
               << shell_quote(results.path()) << "\n";

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <optional>
 
+#include "core/proc_stats.h"
 #include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
+#include "harness/remote/child_process.h"
 #include "harness/sweep/results_dir.h"
 
 #ifndef ECHOLAB_CXX_FLAGS
@@ -100,6 +102,7 @@ Json collect_run_meta(const Topology& topology, const std::vector<std::string>& 
       {"sanitizer", ECHOLAB_SANITIZE_MODE},
       {"echolab_version", ECHOLAB_VERSION},
   };
+  meta["cpu_mhz_source"] = cpu_mhz_source();
   meta.update(git_state());
   meta["start_time"] = utc_iso_time();
   meta["end_time"] = nullptr;
@@ -107,15 +110,40 @@ Json collect_run_meta(const Topology& topology, const std::vector<std::string>& 
   return meta;
 }
 
-std::string find_plot_python() {
+Json external_peer_builds(const std::vector<std::string>& programs) {
+  Json peers = Json::array();
+  for (const std::string& program : programs) {
+    Json peer = {{"program", program}, {"sha256", nullptr}, {"build", nullptr}};
+    if (auto sum = command_output("sha256sum " + shell_quote(program) + " 2>/dev/null")) {
+      peer["sha256"] = trimmed(sum->substr(0, sum->find(' ')));
+    }
+    std::ifstream record(program + ".build.json");
+    if (record) {
+      peer["build"] = Json::parse(record, nullptr, /*allow_exceptions=*/false);
+      if (peer["build"].is_discarded()) peer["build"] = "unreadable: " + program + ".build.json";
+    } else {
+      peer["build"] = "no build record (" + program + ".build.json)";
+    }
+    if (peer["build"].is_object() && peer["sha256"].is_string() &&
+        peer["build"].value("sha256", "") != peer["sha256"].get<std::string>()) {
+      peer["warning"] = "the binary differs from the one its build record describes (rebuilt by hand?)";
+    }
+    peers.push_back(std::move(peer));
+  }
+  return peers;
+}
+
+std::string find_python_with(const std::string& module) {
   for (const std::string candidate : {"/usr/bin/python3", "python3"}) {
-    if (command_output(candidate + " -c 'import matplotlib' >/dev/null 2>&1")) return candidate;
+    if (command_output(candidate + " -c 'import " + module + "' >/dev/null 2>&1")) return candidate;
   }
   return "";
 }
 
-std::string plot_script_path() {
-  const std::string relative = "plot/report.py";
+std::string find_plot_python() { return find_python_with("matplotlib"); }
+
+std::string plot_script_path(const std::string& script) {
+  const std::string relative = "plot/" + script;
   std::error_code error;
   const auto here = std::filesystem::current_path(error);
   if (!error && std::filesystem::equivalent(here, ECHOLAB_SOURCE_DIR, error)) return relative;

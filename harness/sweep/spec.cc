@@ -321,6 +321,18 @@ bool Spec::read_case_note(const std::string& key, const Json& value, const JsonP
     if (!value.is_string() || !find_metric(value.get<std::string>())) {
       fail(member, "expected a metric name (`echolab help metrics`), got " + value.dump(), true);
     }
+  } else if (key == "predicts") {
+    if (!value.is_object() || value.empty())
+      fail(member, "expected an object {METRIC: \"higher\" or \"lower\"}, got " + value.dump(), true);
+    for (const auto& [metric, direction] : value.items()) {
+      JsonPath at = member;
+      at.push_back(metric);
+      const MetricInfo* info = find_metric(metric);
+      if (!info || info->scope != MetricScope::kTrial) fail(at, "not a trial metric (`echolab help metrics`)", true);
+      if (direction != "higher" && direction != "lower") {
+        fail(at, "expected \"higher\" or \"lower\" (against the baseline), got " + direction.dump(), true);
+      }
+    }
   } else if (key == "expect") {
     if (!value.is_object() || value.empty())
       fail(member, "expected an object {METRIC: VALUE}, got " + value.dump(), true);
@@ -363,6 +375,10 @@ void Spec::check_baselines(const std::vector<RawPoint>& cases) {
     }
   }
   for (size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].notes.contains("predicts") && !cases[i].notes.contains("baseline")) {
+      fail({"cases", std::to_string(i), "predicts"}, "a prediction is against a baseline: give the case a \"baseline\"",
+           true);
+    }
     if (!cases[i].notes.contains("baseline")) continue;
     const std::string baseline = cases[i].notes["baseline"].get<std::string>();
     if (baseline == cases[i].label) {

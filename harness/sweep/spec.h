@@ -30,7 +30,8 @@ struct SpecPoint {
   std::string config_id;
   /// A case's annotations, copied into its trial records: "hypothesis"
   /// (text), "baseline" (label of the like-for-like case), "mechanism"
-  /// (the metric that shows it), "expect" ({metric: value or {min, max}}).
+  /// (the metric that shows it), "expect" ({metric: value or {min, max}}: the
+  /// precondition of a valid test), "predicts" ({metric: "higher"|"lower"}).
   Json notes = Json::object();
   /// Where each key this point takes from the spec is written (matrix
   /// entry, case member or defaults), for error messages.

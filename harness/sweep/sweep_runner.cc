@@ -20,15 +20,29 @@ Json placement_or_plan(const TrialResult& result, const Json& plan) {
 
 }  // namespace
 
+// Fisher-Yates with splitmix64 draws: the same seed gives the same order
+// with any standard library (std::shuffle's draws are the library's own).
+std::vector<const SpecPoint*> shuffled(std::vector<const SpecPoint*> points, uint64_t seed, int repetition) {
+  uint64_t state = seed ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(repetition));
+  auto next = [&state] {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  for (size_t i = points.size(); i > 1; --i) std::swap(points[i - 1], points[next() % i]);
+  return points;
+}
+
 std::vector<PlannedTrial> interleaved_trials(const std::vector<const SpecPoint*>& points, int repetitions,
-                                             const std::vector<Json>& done) {
+                                             const std::vector<Json>& done, std::optional<uint64_t> order_seed) {
   std::set<std::pair<std::string, int>> finished;
   for (const auto& record : done) {
     finished.insert({record.value("config_id", ""), record.value("repetition", 0)});
   }
   std::vector<PlannedTrial> trials;
   for (int repetition = 1; repetition <= repetitions; ++repetition) {
-    for (const SpecPoint* point : points) {
+    for (const SpecPoint* point : order_seed ? shuffled(points, *order_seed, repetition) : points) {
       if (!finished.count({point->config_id, repetition})) trials.push_back({point, repetition});
     }
   }
@@ -75,7 +89,8 @@ Json SweepRunner::record_of(const PlannedTrial& trial, const TrialResult& result
 
 SweepOutcome SweepRunner::run(const ResultsDir& results, const Topology& topology,
                               const std::vector<TrialReporter*>& reporters, std::ostream& out, bool terminal) const {
-  const std::vector<PlannedTrial> trials = interleaved_trials(points_, spec_.repetitions(), results.trials());
+  const std::vector<PlannedTrial> trials =
+      interleaved_trials(points_, spec_.repetitions(), results.trials(), order_seed_);
   double planned_s = 0;
   for (const auto& trial : trials) planned_s += trial.point->estimated_seconds();
   InterruptWatch interrupts;

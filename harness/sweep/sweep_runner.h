@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -20,9 +22,13 @@ struct PlannedTrial {
 };
 
 /// The trials of `points` not yet in `done` (records with config_id and
-/// repetition), interleaved: repetition 1 of every point, then 2, ...
+/// repetition), interleaved: repetition 1 of every point, then 2, ... Within
+/// a repetition the points run in spec order without `order_seed`, else in
+/// an order shuffled afresh for each repetition from the seed and the
+/// repetition number (the same seed gives the same orders on any machine).
 std::vector<PlannedTrial> interleaved_trials(const std::vector<const SpecPoint*>& points, int repetitions,
-                                             const std::vector<Json>& done);
+                                             const std::vector<Json>& done,
+                                             std::optional<uint64_t> order_seed = std::nullopt);
 
 /// How a sweep ended; a plain value.
 struct SweepOutcome {
@@ -44,6 +50,10 @@ class SweepRunner {
   SweepRunner(const Spec& spec, const std::vector<const SpecPoint*>& points, const std::vector<Json>& placements,
               const HostSessions* sessions = nullptr);
 
+  /// Shuffles the points afresh in each repetition from this seed (see
+  /// interleaved_trials); without it they run in spec order.
+  void shuffle_points(std::optional<uint64_t> order_seed) { order_seed_ = order_seed; }
+
   /// Runs the trials `results` does not have yet.
   SweepOutcome run(const ResultsDir& results, const Topology& topology, const std::vector<TrialReporter*>& reporters,
                    std::ostream& out, bool terminal) const;
@@ -57,6 +67,7 @@ class SweepRunner {
   const std::vector<const SpecPoint*>& points_;
   const std::vector<Json>& placements_;
   const HostSessions* sessions_;
+  std::optional<uint64_t> order_seed_;
 };
 
 }  // namespace echolab

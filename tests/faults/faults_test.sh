@@ -108,12 +108,12 @@ EOF
 # socat processes that are alive (a zombie nobody reaps in a container is not one)
 socats() { ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "socat"' | wc -l; }
 socats_before=$(socats)
-"$BIN" run "$tmp/killed.json" --out "$tmp/killed" >"$tmp/killed.log" 2>&1 &
+"$BIN" run "$tmp/killed.json" --out "$tmp/killed" --order spec >"$tmp/killed.log" 2>&1 &
 run=$!
 lines() { cat "$tmp/killed/latest/trials.jsonl" 2>/dev/null | wc -l; }
 after_three() { [ "$(lines)" -ge 3 ]; }
 wait_for 30 after_three || fail "the sweep did not get to its fourth trial: $(cat "$tmp/killed.log")"
-# The fourth trial is the socat case's second repetition: a server outside echolab is up.
+# The fourth trial (spec order) is the socat case's second repetition: a server outside echolab is up.
 socat_running() { [ "$(socats)" -gt "$socats_before" ]; }
 wait_for 10 socat_running || fail "the socat trial did not start"
 kill -KILL "$run"
