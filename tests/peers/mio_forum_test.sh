@@ -41,6 +41,30 @@ for flags in "--threads 1" "--threads 4" "--threads 4 --sockets edge --read drai
   check rr $flags
   check stream $flags
 done
+# Token(1) as posted: every connection under one token, so of two
+# connections (both accepted: accept drain) one is served and the other
+# never read; the peer stays up.
+"$BIN" trial --model external --server.command "$peer --threads 1 --accept drain --tokens one {port}" \
+  --workload stream --connections 2 --load.connect_gap_ms 50 --warmup 0.2 --duration 0.5 --json \
+  >"$TARGET/tokens.json" 2>&1 || true
+"$PY" - "$TARGET/tokens.json" <<'PYEOF'
+import json, sys
+result = json.loads(open(sys.argv[1]).read())
+assert result["status"] == "ok", "FAIL: --tokens one: %s" % result["error"]
+served = result["metrics"]["connections_served"]
+assert served == 1, "FAIL: --tokens one served %s of 2 connections, expected 1" % served
+print("ok: --tokens one serves 1 of 2 connections")
+PYEOF
+# The build record beside the binary names the binary it describes.
+"$PY" - "$peer" <<'PYEOF'
+import hashlib, json, sys
+peer = sys.argv[1]
+record = json.load(open(peer + ".build.json"))
+digest = hashlib.sha256(open(peer, "rb").read()).hexdigest()
+assert record["sha256"] == digest, "FAIL: build record sha256 %s, binary %s" % (record["sha256"], digest)
+assert record["rustc"].startswith("rustc ") and any(c["name"] == "mio" for c in record["crates"]), record
+print("ok: build record matches the binary")
+PYEOF
 # A bad flag is one line and exit 2.
 set +e
 "$peer" --threads many >"$TARGET/bad.txt" 2>&1

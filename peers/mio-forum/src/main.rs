@@ -11,16 +11,32 @@
 //! while a write is pending. Nagle stays on, as mio 0.6 leaves it and as
 //! echolab's `server.nodelay` defaults (`--nodelay on` turns it off).
 //!
+//! `--tokens one` reproduces the posted loop's `Token(1)` bug (docs/FORUM.md,
+//! reply 7): every accepted connection is registered under `Token(1)`, and
+//! the loop's slot for `Token(1)` holds one connection, the first one
+//! accepted while the slot is empty. A connection accepted while the slot is
+//! taken stays open and registered (level-triggered, so its readiness keeps
+//! firing, every event arriving as `Token(1)`), but it is never read,
+//! written or closed by the server, not even after its client goes away:
+//! its events are handled as the slot connection's (one read of *that*
+//! connection per readable event). When the slot connection closes, the
+//! slot empties; events from the other connections are then ignored (the
+//! posted loop would have panicked on a missing entry; this one keeps
+//! spinning on their level-triggered readiness instead) until the next
+//! accepted connection takes the slot. Each pool thread has its own slot.
+//! `--tokens per-connection` (the default) gives each connection a token
+//! of its own, as the poster's fixed code did.
+//!
 //! Prints `listening on ADDR:PORT` first, like `echolab serve`; runs until
 //! killed. A misbehaving client never stops it: any error on a connection
 //! closes that connection, and accept errors (EMFILE...) are counted and
-//! skipped.
+//! skipped. `--help` prints every flag and its default.
 //!
 //! usage: mio-forum [--threads N] [--bind ADDR] [--listener edge|level]
 //!                  [--sockets level|edge] [--read once|drain]
 //!                  [--accept once|drain] [--buffer BYTES]
 //!                  [--write-interest always|on_demand] [--events N]
-//!                  [--nodelay on|off] [PORT]
+//!                  [--nodelay on|off] [--tokens per-connection|one] [PORT]
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -47,11 +63,43 @@ struct Options {
     write_always: bool,
     events: usize,
     nodelay: bool,
+    /// `--tokens one`: every connection registered under Token(1).
+    tokens_one: bool,
 }
 
 const USAGE: &str = "usage: mio-forum [--threads N] [--bind ADDR] [--listener edge|level] \
 [--sockets level|edge] [--read once|drain] [--accept once|drain] [--buffer BYTES] \
-[--write-interest always|on_demand] [--events N] [--nodelay on|off] [PORT]";
+[--write-interest always|on_demand] [--events N] [--nodelay on|off] \
+[--tokens per-connection|one] [PORT]";
+
+const HELP: &str = "\
+The forum thread's echo server on mio 0.6 (docs/FORUM.md), a peer for echolab.
+Prints `listening on ADDR:PORT` first; runs until killed.
+
+  --threads N            threads, each with its own Poll registering the one
+                         listener (1 = the single-thread version)   [1]
+  --bind ADDR            address to listen on                       [127.0.0.1]
+  --listener edge|level  listener trigger                           [edge]
+  --sockets level|edge   trigger of accepted connections            [level]
+  --read once|drain      one read per event, or read until WouldBlock [once]
+  --accept once|drain    one accept per listener event, or until WouldBlock [once]
+  --buffer BYTES         read buffer                                [4096]
+  --write-interest always|on_demand
+                         writable interest registered for good, or only while
+                         echoes are pending                         [always]
+  --events N             events per poll                            [1024]
+  --nodelay on|off       TCP_NODELAY on accepted connections        [off]
+  --tokens per-connection|one
+                         per-connection: a token of its own for each connection.
+                         one: every connection registered under Token(1), as
+                         the posted loop did: the thread's slot for Token(1)
+                         holds the first connection accepted while it is empty;
+                         the others stay open and registered (their readiness
+                         keeps firing as Token(1)) but are never read, written
+                         or closed                                  [per-connection]
+  PORT                   port to listen on, last (0: any free port) [0]
+  --help, -h             this text
+";
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -66,6 +114,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         write_always: true,
         events: 1024,
         nodelay: false,
+        tokens_one: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -100,6 +149,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--write-interest" => o.write_always = choice("always", "on_demand")?,
             "--events" => o.events = number(1, 1 << 20)?,
             "--nodelay" => o.nodelay = choice("on", "off")?,
+            "--tokens" => o.tokens_one = choice("one", "per-connection")?,
             _ => return Err(format!("unknown option {}", flag)),
         }
         i += 2;
@@ -190,6 +240,9 @@ fn wanted_interest(conn: &Conn, o: &Options) -> Ready {
     }
 }
 
+/// The token every connection gets under `--tokens one`, as posted.
+const POSTED_TOKEN: Token = Token(1);
+
 /// One thread of the pool: its own Poll, the shared listener registered in
 /// it, and the connections its accepts won. Runs until the process ends.
 fn serve(listener: TcpListener, o: Options) -> io::Result<()> {
@@ -198,6 +251,10 @@ fn serve(listener: TcpListener, o: Options) -> io::Result<()> {
     let mut events = Events::with_capacity(o.events);
     let mut conns: HashMap<Token, Conn> = HashMap::new();
     let mut next_token = 1usize;
+    // `--tokens one`: connections registered under Token(1) while its slot
+    // in `conns` was taken. Kept open (and so registered) for good, never
+    // read, written or closed: the posted loop could not reach them.
+    let mut unread: Vec<TcpStream> = Vec::new();
     let mut buffer = vec![0u8; o.buffer];
     loop {
         if let Err(e) = poll.poll(&mut events, None) {
@@ -215,23 +272,35 @@ fn serve(listener: TcpListener, o: Options) -> io::Result<()> {
                             if o.nodelay {
                                 let _ = stream.set_nodelay(true);
                             }
-                            let conn_token = Token(next_token);
-                            next_token += 1;
+                            let conn_token = if o.tokens_one {
+                                POSTED_TOKEN
+                            } else {
+                                next_token += 1;
+                                Token(next_token - 1)
+                            };
                             let interest = if o.write_always {
                                 Ready::readable() | Ready::writable()
                             } else {
                                 Ready::readable()
                             };
                             if poll.register(&stream, conn_token, interest, poll_opt(o.sockets_edge)).is_ok() {
-                                conns.insert(conn_token, Conn { stream, pending: Vec::new(), interest });
+                                if conns.contains_key(&conn_token) {
+                                    // Only under --tokens one: Token(1) already
+                                    // names a connection, so this one's events
+                                    // will be taken for that one's.
+                                    unread.push(stream);
+                                } else {
+                                    conns.insert(conn_token, Conn { stream, pending: Vec::new(), interest });
+                                }
                             }
                         }
                         Err(ref e) if e.kind() == ErrorKind::WouldBlock => break,
                         Err(ref e) if e.kind() == ErrorKind::Interrupted => continue,
                         Err(e) => {
                             // EMFILE and friends: the connection waits in the
-                            // backlog; the server goes on.
-                            eprintln!("mio-forum: accept: {}", e);
+                            // backlog; the server goes on (even when stderr
+                            // is gone: no eprintln!, which panics then).
+                            let _ = writeln!(io::stderr(), "mio-forum: accept: {}", e);
                             break;
                         }
                     }
@@ -241,6 +310,10 @@ fn serve(listener: TcpListener, o: Options) -> io::Result<()> {
                 }
                 continue;
             }
+            // Under --tokens one this is the slot connection whichever
+            // connection the event came from; with the slot empty (its
+            // connection closed) the event is dropped, and a level-triggered
+            // one comes straight back.
             let closed = match conns.get_mut(&token) {
                 None => false,
                 Some(conn) => match on_event(conn, event.readiness(), &mut buffer, &o) {
@@ -267,6 +340,10 @@ fn serve(listener: TcpListener, o: Options) -> io::Result<()> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{}\n{}", USAGE, HELP);
+        return;
+    }
     let o = match parse_options(&args) {
         Ok(o) => o,
         Err(e) => {
