@@ -5,7 +5,7 @@
 Points are matched by config_id, then (for the rest) by display name. For
 each matched point and each compared metric it prints the medians, the ratio
 B/A and a two-sided Mann-Whitney U p-value over the successful repetitions
-(see plot/mannwhitney.py for exact vs normal approximation). A difference is
+(scipy.stats.mannwhitneyu through plot/mannwhitney.py). A difference is
 called significant only when p < alpha; with too few repetitions to ever
 reach alpha it says so instead of guessing. Writes compare.png/.svg and
 COMPARE.md into --out (default RUN_B/compare-<A's stamp>/).

@@ -8,7 +8,7 @@ from typing import Any, List, Sequence
 from matplotlib.ticker import FormatStrFormatter
 
 from plot.chartkit import format_number, new_figure, save_figure, wrap_label
-from plot.mannwhitney import EXACT_MAX_TOTAL
+from plot.mannwhitney import METHOD_TEXT
 from plot.report_md import table
 
 BETTER, WORSE, SAME = "#2ca02c", "#d62728", "#9e9e9e"
@@ -16,11 +16,9 @@ BETTER, WORSE, SAME = "#2ca02c", "#d62728", "#9e9e9e"
 
 def method_text(alpha: float) -> str:
     """How the p-values were computed, in one paragraph."""
-    return ("Two-sided Mann-Whitney U test over the successful repetitions: "
-            "exact null distribution when no value is tied and "
-            f"n_A + n_B <= {EXACT_MAX_TOTAL}, otherwise the normal "
-            "approximation with tie and continuity correction. A difference "
-            f"is called significant when p < {alpha:g}.")
+    return ("Mann-Whitney U test over the successful repetitions "
+            f"({METHOD_TEXT}). A difference is called significant when "
+            f"p < {alpha:g}.")
 
 
 def _ratio_text(ratio: Any) -> str:
@@ -29,12 +27,6 @@ def _ratio_text(ratio: Any) -> str:
 
 def _p_text(comparison: Any) -> str:
     return "-" if comparison.test is None else f"{comparison.test.p_value:.3g}"
-
-
-def _method_short(comparison: Any) -> str:
-    if comparison.test is None:
-        return "-"
-    return "exact" if comparison.test.method == "exact" else "normal"
 
 
 def _run_line(tag: str, run: Any) -> str:
@@ -48,7 +40,7 @@ def render_text(run_a: Any, run_b: Any, comparisons: Sequence[Any],
     lines = ["Comparing B against A", _run_line("A", run_a),
              _run_line("B", run_b), method_text(alpha), "",
              f"  {'metric':<20} {'A median':>10} {'B median':>10} "
-             f"{'B/A':>7} {'p-value':>8} {'method':>6}  verdict"]
+             f"{'B/A':>7} {'p-value':>8}  verdict"]
     current = None
     for comparison in comparisons:
         if comparison.name != current:
@@ -58,8 +50,8 @@ def render_text(run_a: Any, run_b: Any, comparisons: Sequence[Any],
             f"  {comparison.metric:<20} "
             f"{format_number(comparison.median_a):>10} "
             f"{format_number(comparison.median_b):>10} "
-            f"{_ratio_text(comparison.ratio):>7} {_p_text(comparison):>8} "
-            f"{_method_short(comparison):>6}  {comparison.verdict}")
+            f"{_ratio_text(comparison.ratio):>7} {_p_text(comparison):>8}  "
+            f"{comparison.verdict}")
     for tag, points in (("A", only_a), ("B", only_b)):
         if points:
             lines.append(f"only in {tag}: " + "; ".join(p.name for p in points))
@@ -72,14 +64,14 @@ def render_markdown(run_a: Any, run_b: Any, comparisons: Sequence[Any],
     """COMPARE.md: runs, method, the table and the chart."""
     rows = [[c.name, c.metric, format_number(c.median_a),
              format_number(c.median_b), _ratio_text(c.ratio), _p_text(c),
-             _method_short(c), c.verdict] for c in comparisons]
+             c.verdict] for c in comparisons]
     png = os.path.relpath(files[0], out_dir).replace(os.sep, "/")
     lines = [f"# Comparison: {run_b.name}", "",
              f"- A (baseline): `{run_a.path}` ({run_a.stamp})",
              f"- B: `{run_b.path}` ({run_b.stamp})", "", method_text(alpha),
              "", f"![B/A ratios]({png})", ""]
     lines += table(["Point", "Metric", "A median", "B median", "B/A",
-                    "p-value", "Method", "Verdict"], rows, left_columns=2)
+                    "p-value", "Verdict"], rows, left_columns=2)
     for tag, points in (("A", only_a), ("B", only_b)):
         if points:
             lines += ["", f"Only in {tag}: " + "; ".join(p.name for p in points)]

@@ -1,122 +1,40 @@
 """REPORT.md sections for a spec written as a table of hypotheses.
 
 A spec case may carry, besides its label and config keys, the annotations
-`hypothesis` (one line), `baseline` (the label of the like-for-like
-single-thread case), `mechanism` (a catalogue metric that shows the
-mechanism) and `expect` ({metric: value} or {metric: {"min", "max"}}). The
-runner copies them into every trial of the point and marks each ok trial
-`expect_met` with its `expect_failures`; summary.csv counts `n_expect_met`.
+`hypothesis`, `baseline`, `mechanism`, `expect` and `predicts`
+(plot/annotations.py). The runner copies them into every trial of the point
+and marks each ok trial `expect_met` with its `expect_failures`;
+summary.csv counts `n_expect_met`.
 
-Numbers: medians and p25/p75 are summary.csv's; the throughput ratio divides
-them; the p-value is a Mann-Whitney U test of the two points' per-repetition
-throughput (trials.jsonl); expectation counts are summary.csv's
-n_expect_met, counted from the trials' expect_met flags only when summary.csv
-has no such column (an echolab older than the annotations).
+The verdicts (ratio, interval, p-values, the verdict word, the valid-trial
+counts) are plot/verdicts.py's, which holds the rules; this module only
+lays them out: the Short answer paragraph and the Hypotheses table. The
+mechanism cells are summary.csv's medians; expectation counts are
+summary.csv's n_expect_met, counted from the trials' expect_met flags only
+when summary.csv has no such column (an echolab older than the annotations).
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from plot.annotations import annotation, is_case
 from plot.chartkit import format_number
-from plot.mannwhitney import mann_whitney_u, smallest_possible_p
+from plot.verdict_text import (p_text, ratio_text, ratio_with_spread,
+                               span_text, valid_text, verdict_text)
+from plot.verdicts import ALPHA, Verdict, case_rows, tally
 
-MAIN_METRIC = "throughput_mb_s"
 THREADS_ACTIVE = "server_threads_active"
 # Below this share of ok trials meeting the expectation, the cell is flagged.
 EXPECT_FLAG_BELOW = 0.8
 FLAG = "⚠"
-SIGNIFICANCE = 0.05
-
-
-def _case_annotations(run: Any) -> "Dict[str, Dict[str, Any]]":
-    """label -> annotations of the spec's cases, in spec order."""
-    found: Dict[str, Dict[str, Any]] = {}
-    for case in run.spec.get("cases") or []:
-        if isinstance(case, dict) and isinstance(case.get("label"), str):
-            found.setdefault(case["label"], {
-                k: case[k] for k in ("hypothesis", "baseline", "mechanism",
-                                     "expect") if k in case})
-    return found
-
-
-def annotation(run: Any, point: Any, name: str) -> Any:
-    """The point's annotation as its trials carry it, else its spec case's."""
-    value = point.annotation(name)
-    if value:
-        return value
-    value = _case_annotations(run).get(point.label, {}).get(name)
-    if name == "expect":
-        return value if isinstance(value, dict) else {}
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def point_by_label(run: Any, label: str) -> Optional[Any]:
-    """The first point with this case label, or None."""
-    return next((p for p in run.points if label and p.label == label), None)
-
-
-def hypothesis_points(run: Any) -> List[Any]:
-    """Points whose case states a hypothesis: spec case order, then any
-    other point whose trials carry one."""
-    ordered: List[Any] = []
-    for label, notes in _case_annotations(run).items():
-        point = point_by_label(run, label)
-        if point is not None and notes.get("hypothesis"):
-            ordered.append(point)
-    for point in run.points:
-        if point not in ordered and point.annotation("hypothesis"):
-            ordered.append(point)
-    return ordered
+CI_TEXT = "95% bootstrap confidence interval"
 
 
 def _metric_name(run: Any, metric: str) -> str:
     """The catalogue title of a metric; its bare name when unknown."""
     entry = run.catalogue.metrics.get(metric)
     return entry.title if entry else metric
-
-
-@dataclass
-class Ratio:
-    """Case median / baseline median; the case's p25 and p75 likewise."""
-    median: Optional[float]
-    low: Optional[float]
-    high: Optional[float]
-
-    def text(self) -> str:
-        if self.median is None:
-            return "-"
-        spread = ""
-        if self.low is not None and self.high is not None:
-            spread = f" ({self.low:.2f}–{self.high:.2f})"
-        return f"{self.median:.2f}×{spread}"
-
-
-def throughput_ratio(point: Any, baseline: Any) -> Ratio:
-    """summary.csv's medians divided; p25/p75 over the baseline median."""
-    base = baseline.stat(MAIN_METRIC, "median")
-    if not base:
-        return Ratio(None, None, None)
-
-    def over(stat: str) -> Optional[float]:
-        value = point.stat(MAIN_METRIC, stat)
-        return None if value is None else value / base
-    return Ratio(over("median"), over("p25"), over("p75"))
-
-
-def p_value_text(point: Any, baseline: Any) -> str:
-    """Two-sided Mann-Whitney p of per-repetition throughput, case vs
-    baseline; says so when the repetitions cannot reach p < 0.05."""
-    a = point.repetition_values(MAIN_METRIC)
-    b = baseline.repetition_values(MAIN_METRIC)
-    if not a or not b:
-        return "-"
-    result = mann_whitney_u(a, b)
-    text = f"{result.p_value:.2g}"
-    if smallest_possible_p(len(a), len(b)) >= SIGNIFICANCE:
-        text += f" (too few repetitions: {len(a)} + {len(b)})"
-    return text
 
 
 def per_trial_values(point: Any, metric: str) -> str:
@@ -179,59 +97,136 @@ def expect_text(expect: Dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def hypothesis_rows(run: Any) -> List[List[str]]:
-    """The cells of the hypothesis table, one row per hypothesis."""
-    rows = []
-    for point in hypothesis_points(run):
-        baseline_label = annotation(run, point, "baseline")
-        baseline = point_by_label(run, baseline_label)
-        mechanism = annotation(run, point, "mechanism")
-        if baseline is None:
-            ratio, p_text = "-", "-"
-            base_name = (f"{baseline_label} (no such case)" if baseline_label
-                         else "-")
-        else:
-            ratio = throughput_ratio(point, baseline).text()
-            p_text = p_value_text(point, baseline)
-            base_name = baseline.name
-        if mechanism:
-            case_mech = (f"{_metric_name(run, mechanism)}: "
-                         f"{mechanism_median(point, mechanism)}")
-            base_mech = ("-" if baseline is None else
-                         mechanism_median(baseline, mechanism, spread=False))
-        else:
-            case_mech = base_mech = "-"
-        rows.append([annotation(run, point, "hypothesis"), point.name,
-                     base_name, ratio, p_text, case_mech, base_mech,
-                     expectation_text(point)])
-    return rows
+def _case_name(row: Verdict) -> str:
+    """The case's point name, else its label."""
+    return row.point.name if row.point is not None else row.label
 
 
-HYPOTHESIS_HEADER = ["Hypothesis", "Case", "Baseline",
-                     "Throughput / baseline, median (p25–p75)",
-                     "Mann-Whitney p", "Mechanism: median (p25–p75)",
-                     "Mechanism: baseline median", "Expectation met"]
+def _baseline_name(run: Any, row: Verdict) -> str:
+    """The baseline's point name; its label, marked when it names no case."""
+    if row.baseline_point is not None:
+        return row.baseline_point.name
+    if not row.baseline:
+        return "-"
+    return row.baseline if is_case(run, row.baseline) else \
+        f"{row.baseline} (no such case)"
 
 
-def hypothesis_section(run: Any, table: Any) -> List[str]:
+def _mechanism_cells(run: Any, row: Verdict) -> List[str]:
+    """The mechanism metric's median (p25–p75) for the case, its median for
+    the baseline; "-" without a mechanism or a point."""
+    mechanism = annotation(run, row.point, "mechanism", row.label)
+    if not mechanism or row.point is None:
+        return ["-", "-"]
+    base = ("-" if row.baseline_point is None else
+            mechanism_median(row.baseline_point, mechanism, spread=False))
+    return [f"{_metric_name(run, mechanism)}: "
+            f"{mechanism_median(row.point, mechanism)}", base]
+
+
+def _predicted_cell(run: Any, row: Verdict) -> str:
+    """`Throughput: lower`; "-" without a prediction."""
+    if not row.metric:
+        return "-"
+    return f"{_metric_name(run, row.metric)}: {row.predicted}"
+
+
+def hypothesis_rows(run: Any, rows: Sequence[Verdict]) -> List[List[str]]:
+    """The cells of the hypothesis table, one row per verdict row: the
+    hypothesis, names and mechanism only on a case's first row."""
+    cells = []
+    for row in rows:
+        names = ([row.hypothesis, _case_name(row), _baseline_name(run, row)]
+                 if row.first else ["", "", ""])
+        tested = row.tested
+        cells.append(names + [
+            _predicted_cell(run, row), verdict_text(row), valid_text(row),
+            ratio_with_spread(row),
+            span_text(row.ci_low, row.ci_high) if tested else "-",
+            p_text(row.p), p_text(row.p_holm)]
+            + (_mechanism_cells(run, row) if row.first else ["", ""]))
+    return cells
+
+
+HYPOTHESIS_HEADER = ["Hypothesis", "Case", "Baseline", "Predicted",
+                     "Verdict", "Valid trials (case vs baseline)",
+                     "Ratio of medians (p25–p75)", "95% CI of the ratio",
+                     "p", "Holm p", "Mechanism: median (p25–p75)",
+                     "Mechanism: baseline median"]
+
+
+def hypothesis_section(run: Any, rows: Sequence[Verdict],
+                       table: Any) -> List[str]:
     """The hypothesis table, or nothing when no case states a hypothesis."""
-    rows = hypothesis_rows(run)
     if not rows:
         return []
-    counted = any(expectation_count(p)[2] for p in hypothesis_points(run))
     lines = ["## Hypotheses", "",
-             "Each case against its baseline (the like-for-like single "
-             "thread): ratio of median throughputs (the case's p25–p75 over "
-             "the baseline median in brackets), two-sided Mann-Whitney p of "
-             "the repetitions' throughput, the mechanism metric, and how many "
-             f"ok trials met the case's expectation ({FLAG}: under "
-             f"{EXPECT_FLAG_BELOW:.0%}).", ""]
-    lines += table(HYPOTHESIS_HEADER, rows, left_columns=3)
-    if counted:
-        lines += ["", "summary.csv has no n_expect_met column (older "
-                  "echolab): expectation counts are the trials' expect_met "
-                  "flags in trials.jsonl."]
+             "Each case against its baseline, for each metric its hypothesis "
+             "predicts, over the valid trials only (status ok, the case's "
+             "expectation met, not client-bound or overloaded): ratio of "
+             "medians case/baseline (the case's p25–p75 over the baseline "
+             f"median in brackets), its {CI_TEXT}, the two-sided "
+             "Mann-Whitney p and the Holm-adjusted p over every test of the "
+             f"run; the verdict at Holm p < {ALPHA:g} (rules: plot/README.md, "
+             "\"Verdicts\"). A case with several predicted metrics takes the "
+             "verdict of the first. Then the mechanism metric (summary.csv, "
+             "all ok trials).", ""]
+    lines += table(HYPOTHESIS_HEADER, hypothesis_rows(run, rows),
+                   left_columns=5)
     return lines + [""]
+
+
+def machine_text(meta: Dict[str, Any]) -> str:
+    """`Intel(R) Xeon(R) Processor (2 PUs)`: the CPU and PU count of the
+    server host (meta.json's hosts[] entry with role server, else the run's
+    own machine)."""
+    host = next((h for h in meta.get("hosts") or []
+                 if isinstance(h, dict) and h.get("role") == "server"), meta)
+    if not host:
+        return "an unknown machine (no meta.json)"
+    counts = host.get("topology_counts")
+    pus = counts.get("pus") if isinstance(counts, dict) else None
+    if pus is None and isinstance(host.get("usable_pus"), list):
+        pus = len(host["usable_pus"])
+    cpu = str(host.get("cpu_model") or "an unknown CPU")
+    return cpu if pus is None else f"{cpu} ({pus} PU{'' if pus == 1 else 's'})"
+
+
+def _sentence(run: Any, case: Sequence[Verdict]) -> str:
+    """One case: `<hypothesis>: <verdict> (<case> vs <baseline>: <metric>
+    ratio 0.62×, 95% CI 0.55–0.70, Holm p 0.004, 7/7 vs 7/7 valid)`."""
+    row = case[0]
+    hypothesis = row.hypothesis.rstrip(" .") or _case_name(row)
+    if not row.tested:
+        text = f"{hypothesis}: {verdict_text(row)}"
+    else:
+        details = [f"{_case_name(row)} vs {_baseline_name(run, row)}: "
+                   f"{row.metric} ratio {ratio_text(row.ratio)}",
+                   f"95% CI {span_text(row.ci_low, row.ci_high)}",
+                   f"Holm p {p_text(row.p_holm)}",
+                   f"{valid_text(row)} valid"]
+        text = f"{hypothesis}: {row.verdict} ({', '.join(details)}"
+        text += f"; {row.note})" if row.note else ")"
+    others = [f"{other.metric}: {verdict_text(other)}" for other in case[1:]]
+    if others:
+        text += f"; also {'; '.join(others)}"
+    return text + "."
+
+
+def short_answer_section(run: Any, rows: Sequence[Verdict]) -> List[str]:
+    """One generated paragraph: where it ran, the tally, one sentence per
+    hypothesis case in spec order; nothing without hypotheses."""
+    if not rows:
+        return []
+    cases = case_rows(rows)
+    counts = "; ".join(f"{word}: {n}" for word, n in tally(rows).items())
+    tests = sum(1 for row in rows if row.tested)
+    opening = (f"Measured on {machine_text(run.meta)}: of {len(cases)} "
+               f"hypothes{'i' if len(cases) == 1 else 'e'}s, {counts} "
+               f"(Holm-adjusted p < {ALPHA:g} over the run's {tests} "
+               f"test{'' if tests == 1 else 's'}, valid trials only).")
+    paragraph = " ".join([opening] + [_sentence(run, c) for c in cases])
+    return ["## Short answer", "", " ".join(paragraph.split()), ""]
 
 
 def threads_active_text(point: Any) -> str:
@@ -271,6 +266,10 @@ def mechanism_section(run: Any, table: Any) -> List[str]:
              ""]
     lines += table(["Point", "Server threads active (ok trials)",
                     "Expectation", "Met"], rows, left_columns=3)
+    if any(expectation_count(p)[2] for p in run.points):
+        lines += ["", "summary.csv has no n_expect_met column (older "
+                  "echolab): expectation counts are the trials' expect_met "
+                  "flags in trials.jsonl."]
     failed = failed_expectations(run)
     if failed:
         lines += ["", f"{FLAG} Trials that missed their expectation:", ""]

@@ -3,7 +3,8 @@
     python3 plot/report.py RUN_DIR [--out DIR]
     python3 plot/report.py --all results/
 
-Writes OUT/charts/*.png + *.svg and OUT/REPORT.md (OUT defaults to RUN_DIR).
+Writes OUT/charts/*.png + *.svg, OUT/REPORT.md and, when the spec states
+hypotheses, OUT/verdicts.json (plot/verdicts.py; OUT defaults to RUN_DIR).
 Which charts are drawn depends on what the spec varied and what the trials
 recorded: throughput bars always; lines against every numeric key the
 spec's matrix sweeps (one file per key: lines-server-threads, ...);
@@ -36,6 +37,7 @@ from plot.cli_support import (EXIT_BAD_INPUT, EXIT_OK, BadInput,  # noqa: E402
 from plot.palette import ModelColours  # noqa: E402
 from plot.report_md import render_report  # noqa: E402
 from plot.rundir import Run, load_run  # noqa: E402
+from plot.verdicts import Verdict, run_verdicts, write_verdicts  # noqa: E402
 
 # Files this script writes into charts/; removed before each re-render so a
 # chart that no longer applies does not linger next to a fresh REPORT.md.
@@ -50,6 +52,7 @@ class Report:
     out_dir: str
     report_path: str
     charts: List[ChartResult]
+    verdicts: List[Verdict]
 
 
 def build_charts(run: Run, charts_dir: str) -> List[ChartResult]:
@@ -88,14 +91,17 @@ def render_run(run_dir: str, out_dir: Optional[str] = None) -> Report:
     except OSError as error:
         raise BadInput(f"cannot write into {out_dir}: {error.strerror}") \
             from None
+    verdicts = run_verdicts(run)
     charts = build_charts(run, charts_dir)
     report_path = os.path.join(out_dir, "REPORT.md")
     with open(report_path, "w", encoding="utf-8") as handle:
-        handle.write(render_report(run, charts, out_dir))
+        handle.write(render_report(run, charts, out_dir, verdicts))
+    if verdicts:
+        write_verdicts(verdicts, out_dir)
     if not run.ok_points:
         warn(f"no successful trial in {run.path}: REPORT.md lists the "
              "failures and has no charts")
-    return Report(run, out_dir, report_path, charts)
+    return Report(run, out_dir, report_path, charts, verdicts)
 
 
 def latest_runs(results_dir: str) -> List[str]:

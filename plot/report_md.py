@@ -2,7 +2,8 @@
 
 Plain GitHub-flavoured Markdown with relative links, so the file renders as it
 is in the repository browser. Statistics are summary.csv's; metric titles and
-units are the run's metric catalogue's.
+units are the run's metric catalogue's; the verdicts of hypothesis cases
+(Short answer, Hypotheses) are plot/verdicts.py's.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any, Callable, List, Optional, Sequence
 
 from plot.chartkit import ChartResult, format_number, placement_text
 from plot.charts_detail import percent
-from plot.hypotheses import hypothesis_section, mechanism_section
+from plot.hypotheses import (hypothesis_section, mechanism_section,
+                             short_answer_section)
 from plot.naming import format_value
 
 # Report choices: the summary table shows throughput (median, p25-p75, CV
@@ -284,13 +286,16 @@ def notes_section(notes: Sequence[str]) -> List[str]:
     return ["## Notes", ""] + [f"- {cell(n)}" for n in notes] + [""]
 
 
-def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str) -> str:
-    """The whole REPORT.md text."""
+def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str,
+                  verdicts: Sequence[Any] = ()) -> str:
+    """The whole REPORT.md text; `verdicts` are plot/verdicts.py's rows of
+    the run (none: no hypothesis case)."""
     lines = [f"# {run.name}", ""]
     description = run.spec.get("description")
     if isinstance(description, str) and description.strip():
         lines += [f"> {' '.join(description.split())}", ""]
-    lines += hypothesis_section(run, table)  # the first table, when any
+    lines += short_answer_section(run, verdicts)
+    lines += hypothesis_section(run, verdicts, table)  # the first table
     lines += machine_section(run)
     lines += findings_section(run.findings)
     lines += summary_section(run)

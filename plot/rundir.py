@@ -33,7 +33,9 @@ def _text(value: Any) -> str:
 
 
 # Spec-case annotations: not config keys (docs/DESIGN.md, spec cases).
-ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect")
+ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect", "predicts")
+# The annotations that are objects ({metric: ...}); the others are text.
+MAPPING_ANNOTATIONS = ("expect", "predicts")
 
 
 @dataclass
@@ -55,10 +57,16 @@ class Trial:
     baseline: str = ""
     mechanism: str = ""
     expect: Dict[str, Any] = field(default_factory=dict)
+    predicts: Dict[str, Any] = field(default_factory=dict)
     # Set on ok trials of a point with an expectation: did the trial meet
     # it, and if not, the runner's reasons ("m: expected 2, got 1").
     expect_met: Optional[bool] = None
     expect_failures: List[str] = field(default_factory=list)
+    # Set by the runner when the load client, not the server, was the limit
+    # (client_bound) or the server fell behind the offered load
+    # (overloaded); absent = false. Such a trial is no valid test.
+    client_bound: bool = False
+    overloaded: bool = False
 
     @classmethod
     def from_json(cls, record: Dict[str, Any], source: str) -> "Trial":
@@ -80,12 +88,15 @@ class Trial:
             baseline=_text(record.get("baseline")),
             mechanism=_text(record.get("mechanism")),
             expect=_mapping(record.get("expect")),
+            predicts=_mapping(record.get("predicts")),
             expect_met=(record.get("expect_met")
                         if isinstance(record.get("expect_met"), bool)
                         else None),
             expect_failures=[str(f) for f in record.get("expect_failures")
                              or [] if isinstance(f, (str, int, float))]
-            if isinstance(record.get("expect_failures"), list) else [])
+            if isinstance(record.get("expect_failures"), list) else [],
+            client_bound=record.get("client_bound") is True,
+            overloaded=record.get("overloaded") is True)
 
     def metric(self, name: str) -> Optional[float]:
         """A numeric metric, or None when absent."""
@@ -112,13 +123,13 @@ class Point:
         return str(self.value("server.model") or "unknown")
 
     def annotation(self, name: str) -> Any:
-        """A spec-case annotation (hypothesis, baseline, mechanism, expect)
-        as the point's trials carry it; "" / {} when none does."""
+        """A spec-case annotation (one of ANNOTATIONS) as the point's trials
+        carry it; "" / {} (expect, predicts) when none does."""
         for trial in self.trials:
             value = getattr(trial, name)
             if value:
                 return value
-        return {} if name == "expect" else ""
+        return {} if name in MAPPING_ANNOTATIONS else ""
 
     @property
     def has_expectation(self) -> bool:

@@ -60,9 +60,12 @@ SHAPE_INDEX = {"p50": 0, "p90": 1, "p99": 2, "p999": 3, "p9999": 4}
 # below 2 * 128, then 128 buckets per power of two.
 SUB_BITS = 7
 # Spec-case annotations (not config keys); trials copy them at top level.
-ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect")
+ANNOTATIONS = ("hypothesis", "baseline", "mechanism", "expect", "predicts")
 META = {"host": "testbox", "cpu_model": "Test CPU 9000",
         "kernel": "6.1.0-test", "topology": "1 package, 2 cores, 2 PUs",
+        "topology_counts": {"packages": 1, "numa_nodes": 1, "l3": 1,
+                            "l2": 2, "cores": 2, "pus": 2},
+        "usable_pus": [0, 1],
         "compiler": "g++ 12.2", "build_type": "Release",
         "git_commit": "0123abcd", "git_dirty": True,
         "echolab_version": "0.1.0"}
@@ -300,16 +303,20 @@ def make_run_dir(root: str, name: str = "synthetic",
                  active_threads: Callable[[Dict[str, Any], int],
                                           Optional[int]] =
                  lambda varied, rep: None,
+                 flags: Callable[[Dict[str, Any], int], Dict[str, Any]] =
+                 lambda varied, rep: {},
                  write_summary: bool = True, seed: int = 1,
                  stamp: str = "20240101T000000Z") -> str:
     """Write results/<name>/<stamp>/ under `root`; return its path.
 
     `fail(varied, repetition)` returns a status ("failed", "timeout",
     "skipped") to make that trial fail, or None. `active_threads(varied,
-    repetition)` is how many server threads move bytes (None: all). Cases may
-    carry the annotations hypothesis/baseline/mechanism/expect; their trials
-    copy them and, when ok with an `expect`, get expect_met and
-    expect_failures as the runner writes them. `defaults` are dotted keys
+    repetition)` is how many server threads move bytes (None: all).
+    `flags(varied, repetition)` are extra fields of an ok trial's record
+    (e.g. {"client_bound": True}). Cases may carry the annotations
+    hypothesis/baseline/mechanism/expect/predicts; their trials copy them
+    and, when ok with an `expect`, get expect_met and expect_failures as
+    the runner writes them. `defaults` are dotted keys
     set for every point (e.g. {"load.workload": "open"}); request workloads
     get their requests/s from `request_load`, not from `throughput`. With
     `write_summary`, summary.csv and metrics.json come from `echolab
@@ -338,7 +345,7 @@ def make_run_dir(root: str, name: str = "synthetic",
             config = resolve(point["varied"], base)
             records.append(_trial_record(point, config, repetition, rng,
                                          throughput, series, fail,
-                                         active_threads))
+                                         active_threads, flags))
     write_trials(run_dir, records)
     if write_summary:
         summarize_run_dir(run_dir)
@@ -364,7 +371,7 @@ def check_expect(expect: Dict[str, Any], metrics: Dict[str, Any]
 
 
 def _trial_record(point, config, repetition, rng, throughput, series, fail,
-                  active_threads) -> Dict[str, Any]:
+                  active_threads, flags) -> Dict[str, Any]:
     status = fail(point["varied"], repetition)
     record = {
         "schema": 1, "config_id": config_id(config), "repetition": repetition,
@@ -393,6 +400,7 @@ def _trial_record(point, config, repetition, rng, throughput, series, fail,
         failures = check_expect(notes["expect"], record["metrics"])
         record["expect_met"] = not failures
         record["expect_failures"] = failures
+    record.update(flags(point["varied"], repetition))
     if series:
         record["series"] = make_series(value, config, rng, record["metrics"])
         samples = record["series"]["throughput_mb_s"]

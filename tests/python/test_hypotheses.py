@@ -17,7 +17,7 @@ from plot.charts_detail import server_threads
 from plot.charts_points import line_chart_stem, numeric_axes
 from plot.hypotheses import (FLAG, HYPOTHESIS_HEADER, expectation_text,
                              threads_active_text)
-from plot.mannwhitney import mann_whitney_u
+from plot.mannwhitney import scipy_stats
 from plot.report_md import table
 from plot.rundir import load_run
 from tests.python.clitools import quietly
@@ -32,7 +32,8 @@ POOL = {"server.model": "shared_listener", "server.threads": 4, **FORUM}
 
 def hypothesis_cases():
     """14 labelled cases: two baselines, then hypotheses against them; the
-    pool cases expect two busy threads but get one in some repetitions."""
+    pool cases expect two busy threads but get one in some repetitions.
+    Every hypothesis but the last predicts one metric."""
     cases = [
         {"label": "baseline: single thread, level/once", **BASE},
         {"label": "baseline: single thread, 2 client threads", **BASE,
@@ -42,18 +43,21 @@ def hypothesis_cases():
                        "one thread ends up doing all the work",
          "baseline": "baseline: single thread, level/once",
          "mechanism": "server_threads_active",
-         "expect": {"server_threads_active": 1}},
+         "expect": {"server_threads_active": 1},
+         "predicts": {"throughput_mb_s": "lower"}},
         {"label": "forum pool, 2 connections", **POOL,
          "load.connections": 2,
          "hypothesis": "Two connections land on two of the four threads",
          "baseline": "baseline: single thread, level/once",
          "mechanism": "server_threads_active",
-         "expect": {"server_threads_active": 2}},
+         "expect": {"server_threads_active": 2},
+         "predicts": {"throughput_mb_s": "lower"}},
         {"label": "forum pool, 2 client threads", **POOL, "load.threads": 2,
          "hypothesis": "A second client thread does not change the verdict",
          "baseline": "baseline: single thread, 2 client threads",
          "mechanism": "busy_threads",
-         "expect": {"busy_threads": {"min": 2, "max": 3}}},
+         "expect": {"busy_threads": {"min": 2, "max": 3}},
+         "predicts": {"throughput_mb_s": "lower"}},
     ]
     fixes = [("edge + drain", {"server.trigger": "edge",
                                "server.read": "drain"}),
@@ -69,7 +73,8 @@ def hypothesis_cases():
         cases.append({"label": f"fix: {name}", **POOL, **change,
                       "hypothesis": f"{name} alone gets the speed back",
                       "baseline": "baseline: single thread, level/once",
-                      "mechanism": "idle_event_share"})
+                      "mechanism": "idle_event_share",
+                      "predicts": {"throughput_mb_s": "higher"}})
     cases.append({"label": "tuned single thread", "server.model":
                   "single_thread", "hypothesis": "the socket fixes alone "
                   "double one thread", "baseline":
@@ -117,6 +122,8 @@ class HypothesisReportTest(unittest.TestCase):
     def test_hypothesis_table_is_the_first_table(self):
         rows = self.hypothesis_table()
         self.assertEqual(rows[0], HYPOTHESIS_HEADER)
+        self.assertLess(self.markdown.index("## Short answer"),
+                        self.markdown.index("## Hypotheses"))
         self.assertLess(self.markdown.index("## Hypotheses"),
                         self.markdown.index("## Machine and run"))
         self.assertLess(self.markdown.index("## Machine and run"),
@@ -133,49 +140,78 @@ class HypothesisReportTest(unittest.TestCase):
         self.assertEqual(rows[2][2],
                          "baseline: single thread, 2 client threads")
 
-    def test_ratio_is_the_ratio_of_summary_medians(self):
-        row = self.hypothesis_table()[2]
-        pool = self.point("forum pool")
+    def row(self, label):
+        return next(r for r in self.hypothesis_table()[2:] if r[1] == label)
+
+    def test_ratio_of_valid_medians_equals_summary_ratio_when_all_valid(self):
+        # no expectation on either side: every ok trial is valid, so the
+        # ratio of valid-trial medians is summary.csv's medians divided
+        row = self.row("fix: reuseport")
+        fix = self.point("fix: reuseport")
         base = self.point("baseline: single thread, level/once")
         median = base.stat("throughput_mb_s", "median")
-        ratio = pool.stat("throughput_mb_s", "median") / median
-        low = pool.stat("throughput_mb_s", "p25") / median
-        high = pool.stat("throughput_mb_s", "p75") / median
-        self.assertEqual(row[3], f"{ratio:.2f}× ({low:.2f}–{high:.2f})")
+        ratio = fix.stat("throughput_mb_s", "median") / median
+        low = fix.stat("throughput_mb_s", "p25") / median
+        high = fix.stat("throughput_mb_s", "p75") / median
+        self.assertEqual(row[5], "5/5 vs 5/5")
+        self.assertEqual(row[6], f"{ratio:.2f}× ({low:.2f}–{high:.2f})")
 
-    def test_p_value_is_mann_whitney_of_repetitions(self):
-        row = self.hypothesis_table()[2]
-        pool = self.point("forum pool")
+    def test_p_value_is_scipy_mann_whitney_of_repetitions(self):
+        row = self.row("fix: reuseport")
+        fix = self.point("fix: reuseport")
         base = self.point("baseline: single thread, level/once")
-        result = mann_whitney_u(pool.repetition_values("throughput_mb_s"),
-                                base.repetition_values("throughput_mb_s"))
-        self.assertEqual(len(pool.repetition_values("throughput_mb_s")), 5)
-        self.assertEqual(row[4], f"{result.p_value:.2g}")
+        values = fix.repetition_values("throughput_mb_s")
+        self.assertEqual(len(values), 5)
+        expected = scipy_stats().mannwhitneyu(
+            values, base.repetition_values("throughput_mb_s"),
+            alternative="two-sided").pvalue
+        self.assertEqual(row[8], f"{expected:.2g}")
+        # 1000 vs 750 MB/s, 5 + 5 separated: p = 2/252 < 0.05; but Holm
+        # over the 10 tested cases (forum pool has 2 valid trials, tuned
+        # single thread no prediction) multiplies the smallest p by 10
+        self.assertEqual(row[8], f"{2 / 252:.2g}")
+        self.assertEqual(row[9], f"{10 * 2 / 252:.2g}")
+        self.assertEqual(row[4], "no difference detected")
+
+    def test_untested_rows_show_no_numbers(self):
+        row = self.row("forum pool")
+        # expects 1 thread, 2 of 5 repetitions had one
+        self.assertEqual(row[4], "not tested — fewer than 3 valid trials: 2 of 5 trials valid: "
+                         "server_threads_active: expected 1, got 2 (3 of 5)")
+        self.assertEqual(row[5], "2/5 vs 5/5")
+        self.assertEqual(row[6:10], ["-", "-", "-", "-"])
+        tuned = self.row("tuned single thread")
+        self.assertEqual(tuned[3:5], ["-", "not tested — no prediction "
+                                      "(predicts) in the spec"])
+        self.assertEqual(tuned[5:10], ["-"] * 5)
 
     def test_mechanism_cells(self):
-        row = self.hypothesis_table()[2]
+        row = self.row("forum pool")
         title = self.loaded.catalogue.metrics.get("server_threads_active")
-        self.assertTrue(row[5].startswith(
+        self.assertTrue(row[10].startswith(
             (title.title if title else "server_threads_active") + ": "))
         # 2, 1, 2, 1, 2 active threads: median 2 (or the per-trial values
         # while summary.csv has no column for the metric)
-        self.assertTrue(row[5].endswith("2 (1–2)")
-                        or row[5].endswith("per trial: 2, 1, 2, 1, 2"),
-                        row[5])
-        self.assertIn(row[6], ("1", "per trial: 1, 1, 1, 1, 1"))
+        self.assertTrue(row[10].endswith("2 (1–2)")
+                        or row[10].endswith("per trial: 2, 1, 2, 1, 2"),
+                        row[10])
+        self.assertIn(row[11], ("1", "per trial: 1, 1, 1, 1, 1"))
         tuned = self.hypothesis_table()[-1]
         self.assertEqual(tuned[1], "tuned single thread")
-        self.assertEqual((tuned[5], tuned[6], tuned[7]), ("-", "-", "-"))
+        self.assertEqual((tuned[10], tuned[11]), ("-", "-"))
 
     def test_expectation_flagged_below_80_percent(self):
-        rows = {r[1]: r for r in self.hypothesis_table()[2:]}
-        # expects 1 thread, 2 of 5 repetitions had one
-        self.assertEqual(rows["forum pool"][7], f"{FLAG} 2/5")
+        # the per-point expectation table (the hypothesis table shows valid
+        # trials instead)
+        self.assertIn(f"| forum pool | 1 thread: 2, 2 threads: 3 | "
+                      f"server_threads_active = 1 | {FLAG} 2/5 |",
+                      self.markdown)
         # expects 2 threads, 3 of 5 had two: 60 % < 80 %
-        self.assertEqual(rows["forum pool, 2 connections"][7], f"{FLAG} 3/5")
+        self.assertIn(f"| server_threads_active = 2 | {FLAG} 3/5 |",
+                      self.markdown)
         # busy_threads = active + 1 is always in 2..3
-        self.assertEqual(rows["forum pool, 2 client threads"][7], "5/5")
-        self.assertEqual(rows["fix: reuseport"][7], "-")
+        self.assertIn("| busy_threads in 2..3 | 5/5 |", self.markdown)
+        self.assertEqual(self.row("fix: reuseport")[5], "5/5 vs 5/5")
 
     def test_threads_active_distribution_for_every_point(self):
         self.assertIn("## Server threads active and expectations",
