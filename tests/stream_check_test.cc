@@ -1,0 +1,47 @@
+// The stream workload checks what comes back: a server that flips a byte,
+// adds one, sends a greeting or floods zeros instead of echoing fails the
+// trial (exit 1) with an error naming the connection and the byte offset,
+// under one and two client threads. tests/peers/bad_echo.py is the server.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/test_support.h"
+
+namespace echolab {
+namespace {
+
+testing::CommandResult stream_against(const std::string& mode, int client_threads) {
+  const std::string server =
+      std::string("python3 ") + ECHOLAB_SOURCE_DIR + "/tests/peers/bad_echo.py " + mode + " {port}";
+  return testing::run_echolab({"trial", "--model", "external", "--server.command", server, "--workload", "stream",
+                               "--connections", "2", "--client-threads", std::to_string(client_threads), "--warmup",
+                               "0.2", "--duration", "0.5"});
+}
+
+TEST(StreamCheck, AWrongEchoFailsTheTrialNamingConnectionAndOffset) {
+  const struct {
+    const char* mode;
+    const char* words;
+  } cases[] = {
+      // The 1001st byte flipped: offset 1000 of connection 0's stream.
+      {"flip", "connection 0: mismatch at byte offset 1000 of the stream"},
+      // One byte added after the first read: wrong where it lands.
+      {"extra", "connection 0: mismatch at byte offset"},
+      // Sent before anything was sent: an echo cannot be longer than that.
+      {"greeting", "connection 0: more bytes echoed than sent (0 sent, 6 received)"},
+      {"zeros", "connection 0: more bytes echoed than sent (0 sent,"},
+  };
+  for (const auto& bad : cases) {
+    for (int client_threads : {1, 2}) {
+      const testing::CommandResult result = stream_against(bad.mode, client_threads);
+      EXPECT_EQ(result.exit_code, 1) << bad.mode << ", " << client_threads << " client threads: " << result.out
+                                     << result.err;
+      EXPECT_NE(result.err.find(bad.words), std::string::npos)
+          << bad.mode << ", " << client_threads << " client threads: " << result.err;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace echolab
