@@ -279,6 +279,37 @@ def noise_section(run: Any) -> List[str]:
             + [f"- {cell(n)}" for n in noisy] + [""])
 
 
+def instrument_section(run: Any) -> List[str]:
+    """Points where the load client, not the server, may have been the
+    limit (summary.csv's n_client_bound) or an open loop fell behind its
+    offered rate (n_overloaded): their figures describe the client too."""
+    limited = []
+    for point in run.points:
+        row = point.summary
+        n_ok = row.n_ok
+        if row.n_client_bound:
+            busy = point.stat("client_busy_fraction_max", "median")
+            busy_text = "" if busy is None else (
+                f", busiest client thread {percent(busy)} busy (median)")
+            limited.append(f"{point.name}: client-bound in "
+                           f"{row.n_client_bound} of {n_ok} ok trials"
+                           f"{busy_text}")
+        if row.n_overloaded:
+            limited.append(f"{point.name}: overloaded (under 95% of the "
+                           f"offered rate answered) in {row.n_overloaded} "
+                           f"of {n_ok} ok trials")
+    if not limited:
+        return []
+    return (["## Instrument limits", "",
+             "In these points a client thread was busy for 90% or more of "
+             "the window (client-bound: the client may have set the pace, "
+             "not the server), or an open loop answered less than 95% of "
+             "its offered rate (overloaded: its latencies include the "
+             "client's or server's backlog). Verdicts leave such trials "
+             "out.", ""]
+            + [f"- {cell(item)}" for item in limited] + [""])
+
+
 def notes_section(notes: Sequence[str]) -> List[str]:
     """Warnings met while reading the run (torn lines, stale summary)."""
     if not notes:
@@ -303,6 +334,7 @@ def render_report(run: Any, charts: Sequence[ChartResult], out_dir: str,
     lines += mechanism_section(run, table)
     lines += charts_section(charts, out_dir)
     lines += failures_section(run)
+    lines += instrument_section(run)
     lines += noise_section(run)
     lines += notes_section(run.notes)
     return "\n".join(lines).rstrip("\n") + "\n"

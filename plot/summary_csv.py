@@ -39,6 +39,11 @@ class SummaryRow:
     # ok trials that met the point's expectation; None when the point has
     # none or summary.csv has no n_expect_met column (an older echolab).
     n_expect_met: Optional[int] = None
+    # ok trials whose client set the pace ("client_bound") and ok open-loop
+    # trials under 95% of the offered rate ("overloaded"); None when
+    # summary.csv has no such column (an older echolab).
+    n_client_bound: Optional[int] = None
+    n_overloaded: Optional[int] = None
     # Requests of all ok repetitions together and the figures of their
     # merged histograms, by metric (`latency_us_p99` from
     # latency_us_p99_merged); None / absent for points without requests.
@@ -93,6 +98,8 @@ def _row(record: Dict[str, str], varied_keys: Sequence[str],
         n_ok=int(_parse_number(record["n_ok"]) or 0),
         n_trials=int(_parse_number(record["n_trials"]) or 0),
         n_expect_met=_optional_count(record.get("n_expect_met", "")),
+        n_client_bound=_optional_count(record.get("n_client_bound", "")),
+        n_overloaded=_optional_count(record.get("n_overloaded", "")),
         stats={m: {s: _parse_number(record.get(f"{m}_{s}", ""))
                    for s in STATS} for m in metrics},
         n_requests=_optional_count(record.get("n_requests", "")),

@@ -43,6 +43,52 @@ TEST(AcceptMetrics, AThreadWithoutAcceptsMakesTheRatioUnknownAndNoAcceptsNoMetri
   EXPECT_FALSE(none.contains("accept_fairness_jain"));
 }
 
+TEST(AcceptMetrics, TheAcceptRaceCountsFromServerStartByRankIndexAndBusyWinner) {
+  // Thread 0 (registered last of 3, rank 2) accepted 2, one of them while
+  // busy; thread 2 (rank 0) accepted 1 while idle; thread 1 none.
+  WindowMeasurement w = window_with_accepts({2, 0, 1}, {2, 0, 1});
+  const int ranks[] = {2, 1, 0};
+  for (size_t i = 0; i < 3; ++i) {
+    w.server_start[i].counters.listener_rank = w.server_end[i].counters.listener_rank = ranks[i];
+  }
+  w.server_end[0].counters.accepts_while_busy = 1;
+  w.server_end[0].counters.bytes_out = 10;  // counted threads: the race applies
+  const Json m = compute_metrics(w);
+  EXPECT_EQ(m["accepts_won_by_busy_thread"], 1);
+  EXPECT_DOUBLE_EQ(m["accepts_won_by_busy_thread_share"].get<double>(), 1.0 / 3);
+  EXPECT_DOUBLE_EQ(m["accept_winner_registration_rank"].get<double>(), (2 * 2 + 1 * 0) / 3.0);
+  EXPECT_DOUBLE_EQ(m["accept_winner_index"].get<double>(), (2 * 0 + 1 * 2) / 3.0);
+  EXPECT_DOUBLE_EQ(m["spurious_wakeups_per_accept_since_start"].get<double>(), 6.0 / 3);
+  EXPECT_EQ(m["threads"][0]["listener_rank"], 2);
+}
+
+ThreadObservation client_thread(double cpu_s) {
+  ThreadObservation observation;
+  observation.role = "client";
+  observation.os = OsThreadStats{};
+  observation.os->cpu_user_s = cpu_s;
+  return observation;
+}
+
+TEST(InstrumentLimits, AClientThreadBusyForNinetyPercentOfTheWindowMarksTheTrialClientBound) {
+  for (const auto& [cpu_s, bound] : std::vector<std::pair<double, bool>>{{1.79, false}, {1.8, true}, {2.0, true}}) {
+    WindowMeasurement w;
+    w.window_s = 2;
+    w.client_start = {client_thread(0), client_thread(0)};
+    w.client_end = {client_thread(0.5), client_thread(cpu_s)};
+    w.client_end[1].index = w.client_start[1].index = 1;
+    const Json m = compute_metrics(w);
+    EXPECT_DOUBLE_EQ(m["client_busy_fraction_max"].get<double>(), cpu_s / 2);
+    EXPECT_EQ(instrument_limits(m), (Json{{"client_bound", bound}, {"overloaded", false}})) << cpu_s;
+  }
+}
+
+TEST(InstrumentLimits, AnOpenLoopUnderNinetyFivePercentOfItsOfferedRateIsOverloaded) {
+  EXPECT_EQ(instrument_limits({{"achieved_rate_share", 0.949}})["overloaded"], true);
+  EXPECT_EQ(instrument_limits({{"achieved_rate_share", 0.95}})["overloaded"], false);
+  EXPECT_EQ(instrument_limits(Json::object())["overloaded"], false);  // not an open loop
+}
+
 TEST(MemoryMetrics, TheServersMemoryIsKnownOnlyWhenItHasItsOwnProcess) {
   WindowMeasurement w;
   w.window_s = 1;

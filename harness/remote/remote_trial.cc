@@ -174,6 +174,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       result.extra["warning"] = server.who() + ": " + server_part["warning"].get<std::string>();
     append_host_placement(result.placement, server_part.at("placement"), hosts.server.name());
     result.metrics = compute_metrics(whole);
+    result.extra.update(instrument_limits(result.metrics));
     result.series = series;
     if (whole.requests) {
       if (whole.requests->latency.count() > 0) result.histograms["latency_ns"] = whole.requests->latency.to_json();

@@ -149,6 +149,8 @@ SweepSummary::SweepSummary(const Spec& spec, const std::vector<Json>& records) :
         continue;
       }
       ++row.n_ok;
+      if (record->value("client_bound", Json(false)) == true) ++row.n_client_bound;
+      if (record->value("overloaded", Json(false)) == true) ++row.n_overloaded;
       if (record->contains("expect_met")) {
         const bool met = record->value("expect_met", Json(false)) == true;
         row.n_expect_met = row.n_expect_met.value_or(0) + (met ? 1 : 0);
@@ -209,7 +211,7 @@ std::string SweepSummary::csv() const {
   for (const auto& metric : summary_metrics()) {
     for (const char* stat : {"median", "p25", "p75", "min", "max", "cv"}) header.push_back(metric + "_" + stat);
   }
-  header.push_back("n_expect_met");
+  header.insert(header.end(), {"n_expect_met", "n_client_bound", "n_overloaded"});
   header.insert(header.end(), merged_latency_columns().begin(), merged_latency_columns().end());
   auto line_of = [](const std::vector<std::string>& cells) {
     std::string line;
@@ -236,6 +238,8 @@ std::string SweepSummary::csv() const {
       cells.push_back(stats->cv ? number_cell(*stats->cv) : "");
     }
     cells.push_back(row.n_expect_met ? std::to_string(*row.n_expect_met) : "");
+    cells.push_back(std::to_string(row.n_client_bound));
+    cells.push_back(std::to_string(row.n_overloaded));
     const auto merged = merged_cells(row);
     cells.insert(cells.end(), merged.begin(), merged.end());
     out += line_of(cells);
@@ -287,10 +291,20 @@ void SweepSummary::print_table(std::ostream& out) const {
       out << " " << pad(per_s ? fixed(per_s->median, 0) : "-", 10) << " "
           << pad(p99 ? fixed(*p99 / 1000.0, 1) : "-", 10);
     }
+    // The instrument's own limits, where a trial hit them.
+    const std::string of_ok = "/" + std::to_string(row.n_ok);
+    if (row.n_client_bound > 0) out << "  client-bound " << row.n_client_bound << of_ok;
+    if (row.n_overloaded > 0) out << "  overloaded " << row.n_overloaded << of_ok;
     out << "\n";
     for (const auto& failure : row.failures) out << "       " << failure << "\n";
   }
   if (requests) out << "* p99 of all ok repetitions' requests together (merged histograms)\n";
+  const bool limited = std::any_of(rows_.begin(), rows_.end(),
+                                   [](const Row& row) { return row.n_client_bound > 0 || row.n_overloaded > 0; });
+  if (limited) {
+    out << "client-bound: a client thread was busy for 90% or more of the window (the client may have set the "
+           "pace); overloaded: an open loop answered under 95% of its offered rate\n";
+  }
 }
 
 }  // namespace echolab

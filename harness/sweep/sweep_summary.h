@@ -43,7 +43,8 @@ class SweepSummary {
 
   /// summary.csv: config_id,label,<varied keys>,n_ok,n_trials, then
   /// M_median,M_p25,M_p75,M_min,M_max,M_cv per main metric M, then
-  /// n_expect_met (empty for points without an expectation), then the
+  /// n_expect_met (empty for points without an expectation), n_client_bound
+  /// and n_overloaded (ok trials with that flag), then the
   /// merged_latency_columns() (empty for points without histograms).
   std::string csv() const;
   /// One line per point: median MB/s, p25-p75, ok/n, server CPU s/GB; with
@@ -55,6 +56,8 @@ class SweepSummary {
     const SpecPoint* point;
     int n_ok = 0;
     std::optional<int> n_expect_met;  // ok trials that met the case's "expect"; none without one
+    int n_client_bound = 0;           // ok trials whose client set the pace ("client_bound")
+    int n_overloaded = 0;             // ok open-loop trials under 95% of the offered rate
     int n_trials = 0;
     std::vector<std::optional<MetricStats>> stats;  // by summary_metrics()
     std::vector<std::string> failures;              // "rep 2: timeout: ..."

@@ -76,6 +76,11 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "mean frequency of the CPUs at the window's end: cpufreq's current frequency, else /proc/cpuinfo's 'cpu "
        "MHz' (on a VM the hypervisor's figure, not a measurement; meta.json's cpu_mhz_source says which); null "
        "where neither exists"},
+      {"client_busy_fraction_max", "Busiest client thread's busy fraction", "ratio", kNone, kTrial, "max", true,
+       "CPU time of the busiest client thread over the window (1 = busy all the time); at 0.9 or more the trial "
+       "record carries \"client_bound\": true, the client rather than the server may have set the pace"},
+      {"client_wakeups", "Client wake-ups", "count", kNone, kTrial, "sum", false,
+       "epoll_wait returns of the client threads' event loops in the window"},
       {"busy_threads", "Busy threads", "threads", kNone, kTrial, "count", true,
        "server and client threads that used at least half a CPU over the window"},
       {"accepts_in_window", "Accepts in the window", "count", kNone, kTrial, "sum", true,
@@ -175,6 +180,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "covers external servers too (the mio peer), which have no counters of ours"},
       {"connections", "Connections", "count", kNone, kThread, "sum", false,
        "connections the thread accepted (server) or opened (client) since it started"},
+      {"busy_fraction", "Busy fraction", "ratio", kNone, kThread, "none", false,
+       "the thread's CPU time (user + system) over the window"},
       {"listener_rank", "Listener registration rank", "rank", kNone, kThread, "none", false,
        "order in which this server thread registered the shared listening socket (0 = first)"},
       {"accepts_while_busy", "Accepts while busy", "count", kNone, kThread, "sum", false,

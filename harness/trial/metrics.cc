@@ -31,6 +31,8 @@ struct SideTotals {
   uint64_t accepted_since_start = 0, accepts_while_busy = 0;
   uint64_t ranked_accepts = 0, rank_weighted_accepts = 0;  // accepts by threads with a listener rank
   uint64_t index_weighted_accepts = 0;
+  double max_busy_fraction = 0;  // the busiest thread's CPU time over the window
+  uint64_t wakeups = 0;
   bool migrations_known = true;
 };
 
@@ -70,6 +72,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     }
     row["bytes"] = bytes;
     row["wakeups"] = b.wakeups - a.wakeups;
+    totals.wakeups += b.wakeups - a.wakeups;
     row["reads"] = b.reads - a.reads;
     row["writes"] = b.writes - a.writes;
     row["spurious_wakeups"] = b.spurious_wakeups - a.spurious_wakeups;
@@ -96,6 +99,11 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     row["ctx_involuntary"] = d.ctx_involuntary;
     if (d.migrations_known) row["migrations"] = d.migrations;
     totals.cpu_s += d.cpu_user_s + d.cpu_sys_s;
+    if (window_s > 0) {
+      const double busy = (d.cpu_user_s + d.cpu_sys_s) / window_s;
+      row["busy_fraction"] = busy;
+      totals.max_busy_fraction = std::max(totals.max_busy_fraction, busy);
+    }
     if (window_s > 0 && d.cpu_user_s + d.cpu_sys_s >= kBusyShare * window_s) ++totals.busy_threads;
     if (window_s > 0 && d.cpu_user_s + d.cpu_sys_s >= kUsingCpuShare * window_s) ++totals.cpu_threads;
     totals.voluntary += d.ctx_voluntary;
@@ -294,6 +302,11 @@ void add_latency_metrics(const LatencyHistogram& histogram, const std::string& p
   metrics[prefix + "_mean"] = us(histogram.mean_ns());
 }
 
+Json instrument_limits(const Json& metrics) {
+  return {{"client_bound", metrics.value("client_busy_fraction_max", 0.0) >= kClientBoundFraction},
+          {"overloaded", metrics.value("achieved_rate_share", 1.0) < kOverloadedRateShare}};
+}
+
 Json compute_metrics(const WindowMeasurement& w) {
   Json threads = Json::array();
   SideTotals server, client;
@@ -330,6 +343,8 @@ Json compute_metrics(const WindowMeasurement& w) {
             : Json(nullptr);
   }
   m["client_cpu_s"] = client.cpu_s;
+  m["client_busy_fraction_max"] = client.max_busy_fraction;
+  m["client_wakeups"] = client.wakeups;
   m["client_ctx_switches_voluntary"] = client.voluntary;
   m["client_ctx_switches_involuntary"] = client.involuntary;
   m["client_migrations"] = client.migrations_known ? Json(client.migrations) : Json("not supported");

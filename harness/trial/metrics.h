@@ -60,6 +60,16 @@ void add_latency_metrics(const LatencyHistogram& histogram, const std::string& p
 /// The result schema's `metrics` object (docs/DESIGN.md "Results").
 Json compute_metrics(const WindowMeasurement& window);
 
+/// A client thread busy for this share of the window or more: the client,
+/// not the server, may have set the pace.
+constexpr double kClientBoundFraction = 0.9;
+/// An open loop that answered less than this share of its offered rate.
+constexpr double kOverloadedRateShare = 0.95;
+/// The trial record's instrument flags from its metrics: "client_bound"
+/// (a client thread busy >= 90% of the window) and "overloaded" (an open
+/// loop under 95% of its offered rate); each false when it cannot apply.
+Json instrument_limits(const Json& metrics);
+
 /// Jain's fairness index of the values (1 = perfectly even).
 double jain_index(const std::vector<double>& values);
 /// Coefficient of variation (population stdev / mean); 0 for < 2 values.

@@ -25,7 +25,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // An open loop answering less than this share of its offered rate says so.
-constexpr double kAchievedRateWarning = 0.95;
 
 /// Restores the calling thread's CPU affinity when the trial ends.
 class AffinityGuard {
@@ -245,6 +244,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   if (model) model->stop();
 
   result.metrics = compute_metrics(window);
+  result.extra.update(instrument_limits(result.metrics));
   result.series = {{"interval_ms", timing.interval_ms}, {"t_s", t_s}, {"throughput_mb_s", series}};
   if (window.requests) {
     result.series["requests_per_s"] = requests_series;
@@ -268,8 +268,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
                 (client_error.empty() ? "" : "; then client connection failed: " + client_error));
   } else if (!client_error.empty()) {
     result.fail("client connection failed: " + client_error);
-  } else if (window.offered_requests_per_s > 0 &&
-             result.metrics.value("achieved_rate_share", 1.0) < kAchievedRateWarning) {
+  } else if (window.offered_requests_per_s > 0 && result.extra.value("overloaded", false)) {
     result.extra["warning"] = "open loop: " + std::to_string(result.metrics["requests_per_s"].get<double>()) +
                               " requests/s answered of " + std::to_string(window.offered_requests_per_s) +
                               " offered; the server or the client fell behind, and the latencies include the "

@@ -45,7 +45,7 @@ cat >"$tmp/dies.json" <<EOF
 }
 EOF
 code=0
-"$BIN" run "$tmp/dies.json" --out "$tmp/dies" >"$tmp/dies.log" 2>&1 || code=$?
+"$BIN" run "$tmp/dies.json" --out "$tmp/dies" --order spec >"$tmp/dies.log" 2>&1 || code=$?
 [ $code = 1 ] || fail "a sweep with a failed trial exited $code, expected 1: $(cat "$tmp/dies.log")"
 "$PY" - "$tmp/dies/latest/trials.jsonl" <<'EOF' || fail "dying server: $(cat "$tmp/dies.log")"
 import json, sys

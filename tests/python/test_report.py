@@ -245,3 +245,36 @@ class NoiseSectionTest(unittest.TestCase):
         self.assertIn("busy: CPU outside the trial 0.50 s per 2.0 s window", text)
         self.assertNotIn("quiet", text)
         self.assertEqual(report_md.noise_section(type("R", (), {"ok_points": [quiet]})()), [])
+
+
+class InstrumentLimitsTest(unittest.TestCase):
+    """summary.csv counts client-bound and overloaded trials (from the
+    trials' flags) and REPORT.md names the points where the instrument,
+    not the server, may have been the limit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.run_dir = make_run_dir(
+            cls.tmp.name, "limits", repetitions=3,
+            matrix={"server.model": ["single_thread", "shared_listener"]},
+            flags=lambda varied, rep: {
+                "client_bound": varied["server.model"] == "shared_listener"
+                and rep < 3, "overloaded": False})
+        with quietly():
+            cls.result = report.render_run(cls.run_dir)
+        with open(cls.result.report_path) as handle:
+            cls.markdown = handle.read()
+
+    def test_summary_counts_the_flags(self):
+        rows = read_csv_rows(self.run_dir).values()
+        counts = sorted((r["n_client_bound"], r["n_overloaded"]) for r in rows)
+        self.assertEqual(counts, [("0", "0"), ("2", "0")])
+
+    def test_report_names_the_client_bound_point_only(self):
+        section = self.markdown.split("## Instrument limits", 1)[1]
+        section = section.split("\n## ", 1)[0]
+        self.assertIn("client-bound in 2 of 3 ok trials", section)
+        self.assertEqual(section.count("client-bound in"), 1)
+        self.assertNotIn("overloaded (under", section)
