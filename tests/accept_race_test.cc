@@ -77,16 +77,10 @@ TEST(AcceptRace, ALoopIsBusyWhenItServedConnectionsSinceItsPreviousWakeup) {
   EXPECT_FALSE(loop.served_connections_recently());  // two quiet wake-ups: idle
 }
 
-uint64_t accepted(const ServerModel& model) {
-  uint64_t total = 0;
-  for (const auto& thread : model.threads()) total += thread.counters.accepted;
-  return total;
-}
+uint64_t accepted(const ServerModel& model) { return testing::sum_over_threads(model, &CounterSnapshot::accepted); }
 
 uint64_t accepts_while_busy(const ServerModel& model) {
-  uint64_t total = 0;
-  for (const auto& thread : model.threads()) total += thread.counters.accepts_while_busy;
-  return total;
+  return testing::sum_over_threads(model, &CounterSnapshot::accepts_while_busy);
 }
 
 /// A single thread with one connection open, then a second one: how many

@@ -19,11 +19,7 @@ uint64_t voluntary_switches(const ServerModel& model) {
   return total;
 }
 
-uint64_t accepted(const ServerModel& model) {
-  uint64_t total = 0;
-  for (const auto& thread : model.threads()) total += thread.counters.accepted;
-  return total;
-}
+uint64_t accepted(const ServerModel& model) { return testing::sum_over_threads(model, &CounterSnapshot::accepted); }
 
 /// Voluntary context switches of 4 server threads while 40 connections
 /// arrive one at a time (each accepted before the next connects).

@@ -16,6 +16,7 @@
 
 #include "core/socket_util.h"
 #include "core/unique_fd.h"
+#include "models/server_model.h"
 
 namespace echolab::testing {
 
@@ -50,6 +51,13 @@ std::string check_echo(const SocketAddress& address, const std::vector<size_t>& 
 /// Whether `name` is on PATH (third-party peers such as node, python3).
 inline bool have_program(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+/// One counter summed over a model's threads, e.g. &CounterSnapshot::accepted.
+inline uint64_t sum_over_threads(const ServerModel& model, uint64_t CounterSnapshot::*counter) {
+  uint64_t total = 0;
+  for (const auto& thread : model.threads()) total += thread.counters.*counter;
+  return total;
 }
 
 /// Runs the echolab binary with arguments; returns its exit code and output.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from typing import Callable, Sequence, Tuple
 
 from plot.cli_support import guarded_main
@@ -30,3 +31,20 @@ def quietly():
     with contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(err):
         yield err
+
+
+def markdown_table_rows(markdown, heading=None):
+    """The cells of the first Markdown table (after the line `heading`,
+    when given), one list of stripped cells per row, header and rule
+    included; `\\|` inside a cell does not split it."""
+    lines = markdown.split("\n")
+    begin = lines.index(heading) if heading is not None else 0
+    start = next(i for i in range(begin, len(lines))
+                 if lines[i].startswith("| "))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in
+                     re.split(r"(?<!\\)\|", line.strip())[1:-1]])
+    return rows

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 import unittest
 
@@ -20,7 +19,7 @@ from plot.hypotheses import (FLAG, HYPOTHESIS_HEADER, expectation_text,
 from plot.mannwhitney import scipy_stats
 from plot.report_md import table
 from plot.rundir import load_run
-from tests.python.clitools import quietly
+from tests.python.clitools import markdown_table_rows, quietly
 from tests.python.synth import make_run_dir
 
 # The forum's socket code (level, one read, EPOLLOUT always, 4 KiB reads).
@@ -105,16 +104,7 @@ class HypothesisReportTest(unittest.TestCase):
 
     def hypothesis_table(self):
         """The rows of the first table as lists of cells."""
-        lines = self.markdown.split("\n")
-        start = next(i for i, line in enumerate(lines)
-                     if line.startswith("| "))
-        rows = []
-        for line in lines[start:]:
-            if not line.startswith("|"):
-                break
-            rows.append([c.strip() for c in
-                         re.split(r"(?<!\\)\|", line.strip())[1:-1]])
-        return rows
+        return markdown_table_rows(self.markdown)
 
     def point(self, label):
         return next(p for p in self.loaded.points if p.label == label)

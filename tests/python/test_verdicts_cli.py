@@ -15,7 +15,7 @@ from unittest import mock
 from plot import report, verdicts
 from plot.hypotheses import HYPOTHESIS_HEADER
 from plot.verdicts import JSON_FIELDS
-from tests.python.clitools import quietly, run_cli
+from tests.python.clitools import markdown_table_rows, quietly, run_cli
 from tests.python.synth import make_run_dir
 from tests.python.verdict_runs import main_run
 
@@ -24,21 +24,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
 NEVER = ("fewer than 3 valid trials: 0 of 7 trials valid: server_threads_active: expected 2, got 1 "
          "(7 of 7)")
 NUMBER_TIMES = re.compile(r"\d\.\d+[x×]")
-
-
-def table_rows(markdown, heading):
-    """The cells of the first table after `heading`."""
-    lines = markdown.split("\n")
-    start = next(i for i, line in enumerate(lines[lines.index(heading):],
-                                             lines.index(heading))
-                 if line.startswith("| "))
-    rows = []
-    for line in lines[start:]:
-        if not line.startswith("|"):
-            break
-        rows.append([c.strip() for c in
-                     re.split(r"(?<!\\)\|", line.strip())[1:-1]])
-    return rows
 
 
 class CommandLineTest(unittest.TestCase):
@@ -161,7 +146,7 @@ class ReportTest(unittest.TestCase):
         with open(cls.result.report_path) as handle:
             cls.markdown = handle.read()
         cls.rows = {r[1]: r for r in
-                    table_rows(cls.markdown, "## Hypotheses")[2:] if r[1]}
+                    markdown_table_rows(cls.markdown, "## Hypotheses")[2:] if r[1]}
 
     def test_short_answer_right_after_the_description(self):
         lines = self.markdown.split("\n")
@@ -194,7 +179,7 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(len(NUMBER_TIMES.findall(text)), 4)  # tested only
 
     def test_hypothesis_table(self):
-        table = table_rows(self.markdown, "## Hypotheses")
+        table = markdown_table_rows(self.markdown, "## Hypotheses")
         self.assertEqual(table[0], HYPOTHESIS_HEADER)
         self.assertEqual(len(table), 2 + 8)
         slower = self.rows["slower"]
