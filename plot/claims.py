@@ -4,8 +4,9 @@
 
 For every claim run found (RESULTS_DIR/claim-*/latest, or the committed
 results/reference/claim-* when given that folder), one table: each point
-with the median [p25-p75] of the metric its claim is judged on, and the
-repetitions behind it. The claim, its source and the verdict stay in
+with the median [p25-p75] of the metric its claim is judged on, the
+repetitions behind it, and how many of them were client-bound (the load
+client, not the server, may have set the pace). The claim, its source and the verdict stay in
 CLAIMS.md, written by people; this is the half a new machine re-measures.
 """
 from __future__ import annotations
@@ -53,13 +54,20 @@ def claim_table(run_dir: str) -> List[str]:
     metric = CLAIM_METRICS.get(run.name, "throughput_mb_s")
     lines = [f"## {run.name}", "", f"`{metric}` per point, median [p25-p75] over the ok repetitions "
              f"(run {run_dir}).", "",
-             "| point | median | p25-p75 | ok / trials |", "| --- | --- | --- | --- |"]
+             "| point | median | p25-p75 | ok / trials | client-bound |", "| --- | --- | --- | --- | --- |"]
     for point in run.points:
         low, high = point.stat(metric, "p25"), point.stat(metric, "p75")
         spread = f"{_number(low)}-{_number(high)}" if low is not None else "-"
         lines.append(f"| {point.name} | {_number(point.stat(metric, 'median'))} | {spread} | "
-                     f"{len(point.ok_trials)} / {len(point.trials)} |")
+                     f"{len(point.ok_trials)} / {len(point.trials)} | {client_bound_text(point)} |")
     return lines + [""]
+
+
+def client_bound_text(point) -> str:
+    """`3 / 5` ok trials whose client set the pace (summary.csv's
+    n_client_bound); "-" for a run written before trials said so."""
+    bound = point.summary.n_client_bound
+    return "-" if bound is None else f"{bound} / {len(point.ok_trials)}"
 
 
 def main(argv: Sequence[str]) -> int:

@@ -7,6 +7,7 @@ import tempfile
 import unittest
 
 from plot import claims
+from tests.python.synth import make_run_dir
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "results", "reference")
 
@@ -28,6 +29,23 @@ class ClaimsTableTest(unittest.TestCase):
         self.assertIn("| 0.9988 |", row)
         self.assertIn("| 5 / 5 |", row)
         self.assertIn("## claim-herd", text)
+
+    def test_client_bound_trials_are_counted_per_point(self):
+        # The committed claim runs predate the flag: "-"; a run that has it
+        # shows how many ok trials were client-bound.
+        with tempfile.TemporaryDirectory() as results:
+            shutil.copytree(os.path.join(REFERENCE, "claim-herd"), os.path.join(results, "claim-herd"))
+            old = claims.claim_table(os.path.join(results, "claim-herd"))
+            self.assertTrue(all(line.endswith("| - |") for line in old if line.startswith("| ") and
+                                not line.startswith("| point") and "---" not in line))
+            run_dir = make_run_dir(results, "claim-io-uring-echo", repetitions=3,
+                                   matrix={"server.model": ["single_thread", "io_uring"]},
+                                   flags=lambda varied, rep: {
+                                       "client_bound": varied["server.model"] == "io_uring" and rep > 1})
+            rows = {line.split("|")[1].strip(): line for line in claims.claim_table(run_dir)
+                    if line.startswith("| model=")}
+        self.assertTrue(rows["model=io_uring"].endswith("| 2 / 3 |"), rows)
+        self.assertTrue(rows["model=single_thread"].endswith("| 0 / 3 |"), rows)
 
     def test_no_claim_runs_is_exit_2(self):
         with tempfile.TemporaryDirectory() as results:
