@@ -7,6 +7,7 @@
 
 #include "core/event_loop.h"
 #include "core/socket_util.h"
+#include "models/acceptor_workers.h"
 #include "models/registry.h"
 #include "models/shared_listener.h"
 #include "models/single_thread.h"
@@ -113,6 +114,53 @@ TEST(AcceptRace, AThreadSpinningOnWritableEventsAcceptsWhileBusy) {
 
 TEST(AcceptRace, AThreadWithQuietConnectionsIsWokenForEachAccept) {
   EXPECT_EQ(busy_accepts_of_two_connections(WriteInterest::kOnDemand), 0u);
+}
+
+}  // namespace
+}  // namespace echolab
+
+namespace echolab {
+namespace {
+
+/// Connections open on each worker of a 2-worker acceptor_workers server
+/// after: A and B connect, A closes, C and D connect (each step waited for).
+std::vector<uint64_t> open_per_worker_after_churn(const std::string& dispatch) {
+  AcceptorWorkersServer server;
+  ServerConfig config;
+  config.model = "acceptor_workers";
+  config.threads = 2;
+  config.options = find_model("acceptor_workers")->default_options();
+  config.options.set("dispatch", dispatch);
+  server.start(config, CpuPlan{});
+  auto workers_sum = [&](uint64_t CounterSnapshot::*counter) {  // the acceptor counts its accepts too
+    uint64_t total = 0;
+    for (const auto& thread : server.threads()) total += thread.role == "server" ? thread.counters.*counter : 0;
+    return total;
+  };
+  auto adopted = [&] { return workers_sum(&CounterSnapshot::accepted); };
+  auto closed = [&] { return workers_sum(&CounterSnapshot::closed); };
+  UniqueFd a = connect_tcp(server.address()), b = connect_tcp(server.address());
+  EXPECT_TRUE(testing::wait_until([&] { return adopted() == 2; }));
+  a.reset();
+  EXPECT_TRUE(testing::wait_until([&] { return closed() == 1; }));
+  UniqueFd c = connect_tcp(server.address());
+  EXPECT_TRUE(testing::wait_until([&] { return adopted() == 3; }));
+  UniqueFd d = connect_tcp(server.address());
+  EXPECT_TRUE(testing::wait_until([&] { return adopted() == 4; }));
+  std::vector<uint64_t> open(2);
+  for (const auto& thread : server.threads()) {
+    if (thread.role == "server") open.at(thread.index) = thread.counters.connections_open();
+  }
+  server.stop();
+  return open;
+}
+
+TEST(AcceptorDispatch, LeastConnectionsFillsTheWorkerAClosedConnectionLeftEmpty) {
+  // Round robin hands out 0, 1, 0, 1 whatever closed: B and D on worker 1.
+  EXPECT_EQ(open_per_worker_after_churn("round_robin"), (std::vector<uint64_t>{1, 2}));
+  // Least connections: A's close leaves worker 0 empty, C goes there, and D
+  // to the first of the two now even workers.
+  EXPECT_EQ(open_per_worker_after_churn("least_connections"), (std::vector<uint64_t>{2, 1}));
 }
 
 }  // namespace
