@@ -18,7 +18,7 @@ TEST(HistogramLayout, BucketsTileTheRangeWithoutGapsOrOverlaps) {
   EXPECT_EQ(L::lowest(0), 0u);
 }
 
-TEST(HistogramLayout, EveryValueFrom100nsTo100sIsWithinOnePercentOfItsBucketMidpoint) {
+TEST(HistogramLayout, EveryValueFrom100nsTo100sIsWithinTheStatedResolutionOfItsBucketMidpoint) {
   // Log-spaced values over the whole range the issue asks for, plus the
   // edges of every power of two, where a layout bug would show first.
   std::vector<uint64_t> values;
@@ -33,20 +33,33 @@ TEST(HistogramLayout, EveryValueFrom100nsTo100sIsWithinOnePercentOfItsBucketMidp
     ASSERT_GE(L::highest(index), v) << v;
     worst = std::max(worst, std::abs(L::midpoint(index) - static_cast<double>(v)) / static_cast<double>(v));
   }
-  EXPECT_LE(worst, 0.01);
-  EXPECT_GT(worst, 0.0);  // the layout is not exact above 256 ns: the check measured something
+  // The stated resolution, no coarser and no finer: 128 buckets per power
+  // of two put a midpoint within 1/256 of any value in its bucket; a
+  // layout at half the resolution (64) would reach 1/128.
+  EXPECT_LE(worst, 1.0 / 256);
+  EXPECT_GT(worst, 1.0 / 512);
 }
 
-TEST(LatencyHistogram, QuantilesOfAKnownDistributionAreWithinOnePercent) {
+TEST(LatencyHistogram, QuantilesOfAKnownDistributionAreWithinTheBucketResolution) {
   LatencyHistogram histogram;
   for (uint64_t v = 1; v <= 100000; ++v) histogram.record(v * 1000);  // 1 us .. 100 ms, uniform
   for (double q : {0.5, 0.9, 0.99, 0.999, 0.9999}) {
     const double exact = std::ceil(q * 100000) * 1000;
-    EXPECT_NEAR(*histogram.quantile_ns(q), exact, exact * 0.01) << q;
+    EXPECT_NEAR(*histogram.quantile_ns(q), exact, exact / 256) << q;
   }
   EXPECT_NEAR(*histogram.mean_ns(), 50000.5 * 1000, 1e-6);  // the mean is exact
   EXPECT_NEAR(*histogram.max_ns(), 100e6, 100e6 * 0.01);
   EXPECT_EQ(histogram.count(), 100000u);
+}
+
+TEST(LatencyHistogram, QuantilesOfFewValuesAreTheValueAtTheirRank) {
+  // Values below 256 ns have a bucket each, so the rank alone decides: the
+  // smallest value with at least ceil(q * N) values at or below it.
+  LatencyHistogram histogram;
+  for (uint64_t v = 10; v <= 100; v += 10) histogram.record(v);  // 10 values
+  const std::vector<std::pair<double, double>> expected = {
+      {0.0, 10}, {0.1, 10}, {0.11, 20}, {0.5, 50}, {0.51, 60}, {0.9, 90}, {0.95, 100}, {1.0, 100}};
+  for (const auto& [q, value] : expected) EXPECT_EQ(*histogram.quantile_ns(q), value) << q;
 }
 
 TEST(LatencyHistogram, EmptyHasNoQuantiles) {
