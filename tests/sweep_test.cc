@@ -277,6 +277,33 @@ TEST(SweepRun, SigkilledSweepResumesWithExactlyOneLinePerTrial) {
   EXPECT_TRUE(meta["end_time"].is_string());
 }
 
+TEST(SweepRun, ASecondRunOnARunDirectoryInUseIsRefusedAndChangesNothing) {
+  TempDir dir;
+  const std::string spec = dir / "busy.json";
+  write_text(spec, tiny_spec(2, 1));
+  // The first trial hangs until its deadline (30 s from now): the sweep is
+  // certainly still running while the second run tries the directory.
+  const ScopedEnv faults("ECHOLAB_FAULT", "hang@1:1");
+  const ScopedEnv margin("ECHOLAB_TRIAL_MARGIN_S", "30");
+  const pid_t sweep = spawn_echolab({"run", spec, "--out", dir / "results", "--order", "spec"}, dir);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(dir / "results/latest/trials.jsonl"); }, std::chrono::seconds(30)))
+      << read_text(dir / "spawned.out");
+  const auto second = run_echolab({"run", spec, "--resume", dir / "results"});
+  EXPECT_EQ(second.exit_code, 2) << second.out << second.err;
+  EXPECT_NE(second.err.find("is in use by another echolab run"), std::string::npos) << second.err;
+  const auto summarize = run_echolab({"summarize", dir / "results"});
+  EXPECT_EQ(summarize.exit_code, 2) << summarize.err;
+  EXPECT_FALSE(fs::exists(run_dir_under(dir / "results") + "/summary.csv"));  // nothing written meanwhile
+  kill(sweep, SIGKILL);
+  wait_exit_code(sweep);
+  // The lock went with the run (and its trial child, killed with it).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return run_echolab({"summarize", dir / "results"}).exit_code == 0;
+      },
+      std::chrono::seconds(10)));
+}
+
 TEST(SweepRun, CtrlCStopsAfterTheTrialInProgressAndLeavesAResumableRun) {
   TempDir dir;
   const std::string spec = dir / "interrupt.json";

@@ -1,6 +1,7 @@
 #include "harness/sweep/results_dir.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,15 @@ std::string utc_iso_time() { return format_utc("%Y-%m-%dT%H:%M:%SZ"); }
 
 ResultsDir::ResultsDir(std::string path) : path_(std::move(path)) {}
 
+void ResultsDir::lock() {
+  lock_fd_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock_fd_) throw UsageError("echolab: cannot open '" + path_ + "': " + strerror(errno));
+  if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    throw UsageError("echolab: " + path_ + " is in use by another echolab run (it holds the directory's lock); " +
+                     "wait for it to end or stop it first");
+  }
+}
+
 void ResultsDir::check_can_create(const std::string& parent) {
   const std::string problem = "echolab run: cannot write results under '" + parent + "': ";
   fs::path existing = fs::path(parent).lexically_normal();
@@ -89,6 +99,7 @@ ResultsDir ResultsDir::create(const std::string& parent, const std::string& spec
     name = stamp + "-" + std::to_string(suffix);
   }
   ResultsDir dir(parent + "/" + name);
+  dir.lock();
   dir.write_file("spec.json", spec_text);
   dir.open_trials_for_append();
   point_latest_at(parent, name);
@@ -108,6 +119,7 @@ std::string ResultsDir::locate(const std::string& given) {
 
 ResultsDir ResultsDir::open(const std::string& given) {
   ResultsDir results(locate(given));
+  results.lock();
   results.load_trials();
   results.open_trials_for_append();
   return results;

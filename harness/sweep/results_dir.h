@@ -33,8 +33,12 @@ class ResultsDir {
   /// Makes `parent`/<UTC stamp>/ (a suffix when taken), writes spec.json
   /// byte for byte and points `parent`/latest at it.
   static ResultsDir create(const std::string& parent, const std::string& spec_text);
+  // Both hold the run directory's lock (flock on the directory) for as long
+  // as the ResultsDir lives: a second run, resume or summarize of the same
+  // directory meanwhile is refused with a UsageError (exit 2) before it
+  // reads or writes anything.
   /// Opens a run directory (or results/NAME, meaning its latest) for
-  /// --resume: reads trials.jsonl, cuts a torn last line and drops trials
+  /// --resume: takes its lock (see lock()), reads trials.jsonl, cuts a torn last line and drops trials
   /// killed by a second Ctrl-C ("interrupted", to run again), with
   /// warnings. Throws UsageError when `dir` is not a run directory.
   static ResultsDir open(const std::string& dir);
@@ -59,10 +63,12 @@ class ResultsDir {
 
  private:
   explicit ResultsDir(std::string path);
+  void lock();
   void open_trials_for_append();
   void load_trials();
 
   std::string path_;
+  UniqueFd lock_fd_;  // the directory itself, flocked
   UniqueFd trials_fd_;
   std::vector<Json> trials_;
   std::vector<std::string> warnings_;
