@@ -191,6 +191,20 @@ TEST(SpecErrors, CaseAnnotationsAreChecked) {
             "t.json:1:47: cases[0].expect.bytes: not a trial metric (`echolab help metrics`)");
 }
 
+TEST(SpecErrors, AFileNameThatCannotNameAResultsFolderNeedsAName) {
+  for (const std::string file : {"....json", "..json", "latest.json", "a b.json"}) {
+    try {
+      Spec::parse("{\"defaults\": {}}", file);
+      ADD_FAILURE() << file << " was accepted";
+    } catch (const SpecError& error) {
+      EXPECT_NE(std::string(error.what()).find("the spec has no \"name\" and its file name"), std::string::npos)
+          << error.what();
+    }
+  }
+  EXPECT_EQ(Spec::parse("{\"name\": \"fine\"}", "....json").name(), "fine");
+  EXPECT_EQ(Spec::parse("{}", "dir/my-spec.json").name(), "my-spec");
+}
+
 TEST(SpecErrors, PredictionsNameTrialMetricsADirectionAndABaseline) {
   const std::string two_cases =
       "{\"cases\": [{\"label\": \"a\"}, {\"label\": \"b\", \"load.connections\": 3, \"baseline\": \"a\", ";

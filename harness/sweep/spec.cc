@@ -137,17 +137,23 @@ void Spec::read_top_level() {
       fail({key}, "unknown key" + did_you_mean(nearest_word(key, kTopLevelKeys)));
     }
   }
-  const std::string stem = std::filesystem::path(file_).stem().string();
-  name_ = stem;
+  // The name is a folder under results/: letters, digits, '.', '_', '-',
+  // not starting with '.' or '-' (no "..", no option-like names).
+  auto names_a_folder = [](const std::string& name) {
+    return !name.empty() && name[0] != '.' && name[0] != '-' && name != "latest" &&
+           name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+               std::string::npos;
+  };
+  const std::string rule = "cannot name a results directory (use letters, digits, '.', '_', '-')";
   if (document_.contains("name")) {
     const Json& name = document_["name"];
     if (!name.is_string()) fail({"name"}, "expected a string, got " + type_word(name), true);
     name_ = name.get<std::string>();
-    const bool safe = !name_.empty() && name_[0] != '.' && name_[0] != '-' &&
-                      name_.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-                          std::string::npos;
-    if (!safe || name_ == "latest") {
-      fail({"name"}, "'" + name_ + "' cannot name a results directory (use letters, digits, '.', '_', '-')", true);
+    if (!names_a_folder(name_)) fail({"name"}, "'" + name_ + "' " + rule, true);
+  } else {
+    name_ = std::filesystem::path(file_).stem().string();
+    if (!names_a_folder(name_)) {
+      fail({}, "the spec has no \"name\" and its file name '" + name_ + "' " + rule + ": give it a \"name\"");
     }
   }
   if (document_.contains("description")) {
