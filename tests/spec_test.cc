@@ -10,6 +10,7 @@
 
 #include "harness/cli/cli_args.h"
 #include "harness/sweep/json_locator.h"
+#include "harness/sweep/memory_bound.h"
 #include "harness/sweep/point_filter.h"
 #include "harness/sweep/results_dir.h"
 #include "harness/sweep/sweep_runner.h"
@@ -203,6 +204,30 @@ TEST(SpecErrors, AFileNameThatCannotNameAResultsFolderNeedsAName) {
   }
   EXPECT_EQ(Spec::parse("{\"name\": \"fine\"}", "....json").name(), "fine");
   EXPECT_EQ(Spec::parse("{}", "dir/my-spec.json").name(), "my-spec");
+}
+
+TEST(SpecErrors, APointThatWouldNeedMoreMemoryThanTheMachineHasIsRefusedUnlessForced) {
+  const Spec spec = Spec::parse(R"({"name": "m", "defaults": {"load": {"workload": "rr", "message_bytes": 1024}},
+                                    "matrix": {"load.connections": [10, 1000], "load.depth": [2]}})",
+                                "m.json");
+  std::vector<const SpecPoint*> points;
+  for (const auto& point : spec.points()) points.push_back(&point);
+  // 1000 x ((2 + 2) x 1024 + 8192) = 12,288,000 bytes for point 2.
+  EXPECT_EQ(estimated_peak_bytes(*points[1]), 12288000u);
+  EXPECT_EQ(estimated_peak_bytes(*points[0]), 122880u);
+  EXPECT_NO_THROW(check_memory_bound(points, 12288000, false, "m.json"));
+  try {
+    check_memory_bound(points, 12287999, false, "m.json");
+    ADD_FAILURE() << "not refused";
+  } catch (const SpecError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "m.json: point 2 (connections=1000, depth=2): needs about 12.3 MB of memory, more than the 12.3 MB "
+              "available (MemAvailable): load.connections 1000 x ((load.depth 2 + 2) x load.message_bytes 1024 + 8 "
+              "KiB); lower them, or pass --force to run it anyway");
+  }
+  EXPECT_NO_THROW(check_memory_bound(points, 1, true, "m.json"));              // --force
+  EXPECT_NO_THROW(check_memory_bound(points, std::nullopt, false, "m.json"));  // no /proc/meminfo
+  EXPECT_GT(memory_available_bytes().value_or(0), 0u);
 }
 
 TEST(SpecErrors, PredictionsNameTrialMetricsADirectionAndABaseline) {

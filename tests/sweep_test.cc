@@ -205,6 +205,23 @@ TEST(SweepRun, OrderFlagsAreCheckedBeforeAnythingRuns) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
+TEST(SweepCli, APointNeedingMoreMemoryThanTheMachineHasIsOneLineAndExit2UnlessForced) {
+  TempDir dir;
+  const std::string spec = dir / "huge.json";
+  write_text(spec, R"({"name": "huge", "defaults": {"load": {"workload": "rr", "connections": 100000, "depth": 64,
+                       "message_bytes": 1048576}}})");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"plan", spec}, std::vector<std::string>{"run", spec, "--out", dir / "out"}}) {
+    const auto refused = run_echolab(args);
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
+    EXPECT_NE(refused.err.find("point 1 (single_thread): needs about 6.9 TB of memory"), std::string::npos)
+        << refused.err;
+    EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_EQ(run_echolab({"plan", spec, "--force"}).exit_code, 0);
+}
+
 TEST(SweepRun, FailedCrashedAndHungTrialsAreRecordedAndTheSweepGoesOn) {
   TempDir dir;
   const std::string spec = dir / "faults.json";

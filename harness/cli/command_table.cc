@@ -49,12 +49,12 @@ const std::vector<Command>& command_table() {
       {"load", "--target HOST:PORT [options] [--json] [--control]", "load only, against any echo server",
        run_load_command},
       {"host", "", "this machine as a sweep records it (JSON; asked of every host)", run_host_command},
-      {"plan", "SPEC.json [--topology SRC] [--filter KEY=VALUE] [--hosts.*]",
+      {"plan", "SPEC.json [--topology SRC] [--filter KEY=VALUE] [--hosts.*] [--force]",
        "expanded matrix + placement, runs nothing", run_plan_command},
       {"run",
        "SPEC.json [--out DIR] [--resume DIR] [--filter KEY=VALUE] [--repetitions N] [--seed N | --order spec] "
        "[--hosts.server URL] "
-       "[--hosts.clients URL,...] [--hosts.echolab PATH] [--dry-run] [--plot]",
+       "[--hosts.clients URL,...] [--hosts.echolab PATH] [--dry-run] [--plot] [--force]",
        "run a sweep into results/NAME/STAMP/", run_run_command},
       {"summarize", "RUN_DIR", "rewrite a run's summary.csv and metrics.json from its trials", run_summarize_command},
       {"micro", "[Google Benchmark flags]", "mechanism micro-benchmarks (echolab-micro)", run_micro_command},

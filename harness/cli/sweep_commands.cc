@@ -19,6 +19,7 @@
 #include "harness/cli/command_table.h"
 #include "harness/cli/hosts_flags.h"
 #include "harness/sweep/host_plan.h"
+#include "harness/sweep/memory_bound.h"
 #include "harness/sweep/point_filter.h"
 #include "harness/sweep/results_dir.h"
 #include "harness/sweep/results_reporters.h"
@@ -99,6 +100,9 @@ Sweep prepare_sweep(const std::string& command, const std::string& spec_path, co
     throw UsageError("echolab " + command + ": --filter " + filter.describe() + " matches none of the " +
                      std::to_string(sweep.spec->points().size()) + " points of " + spec_path);
   }
+  // A point that would ask for more memory than this machine has is refused
+  // before anything runs (the OOM killer might pick another process).
+  check_memory_bound(sweep.points, memory_available_bytes(), line.has("force"), spec_path);
   for (const auto& warning : sweep.spec->warnings()) std::cerr << "warning: " << warning << "\n";
   return sweep;
 }
@@ -268,7 +272,7 @@ int run_sweep(const std::vector<std::string>& original_args) {
   const std::vector<std::string> filters = take_filter_args(args);
   const CommandLine line = parse_command_line(
       "run", args,
-      {{"dry-run", "plot"},
+      {{"dry-run", "plot", "force"},
        {"out", "resume", "topology", "repetitions", "seed", "order", "hosts.server", "hosts.clients", "hosts.echolab"},
        false,
        1});
@@ -351,7 +355,7 @@ int run_plan_command(const std::vector<std::string>& original_args) {
     std::vector<std::string> args = original_args;
     const std::vector<std::string> filters = take_filter_args(args);
     const CommandLine line = parse_command_line(
-        "plan", args, {{}, {"topology", "hosts.server", "hosts.clients", "hosts.echolab"}, false, 1});
+        "plan", args, {{"force"}, {"topology", "hosts.server", "hosts.clients", "hosts.echolab"}, false, 1});
     if (line.positional.empty()) throw UsageError(command_usage("plan"));
     const Sweep sweep = prepare_sweep("plan", line.positional[0], line, filters);
     print_sweep_plan(std::cout, *sweep.spec, sweep.points, sweep.placements, *sweep.topology);
