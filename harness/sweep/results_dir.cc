@@ -98,6 +98,7 @@ ResultsDir ResultsDir::create(const std::string& parent, const std::string& spec
     }
     name = stamp + "-" + std::to_string(suffix);
   }
+  sync_directory(parent);  // the new run directory's entry, before anything is written in it
   ResultsDir dir(parent + "/" + name);
   dir.lock();
   dir.write_file("spec.json", spec_text);
@@ -220,6 +221,16 @@ void ResultsDir::write_file(const std::string& name, const std::string& content)
   }
   if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
     throw std::runtime_error("cannot replace " + final_path + ": " + strerror(errno));
+  }
+  // The rename is durable only once the directory's entry is on disk too: a
+  // crash right after could otherwise leave the old file (or none).
+  sync_directory(path_);
+}
+
+void sync_directory(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd || ::fsync(fd.get()) != 0) {
+    throw std::runtime_error("cannot sync the directory " + dir + ": " + strerror(errno));
   }
 }
 

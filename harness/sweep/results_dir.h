@@ -8,10 +8,6 @@
 
 namespace echolab {
 
-/// Owns one run directory on disk (docs/DESIGN.md "Results"): spec.json,
-/// meta.json, trials.jsonl (appended and fsynced per trial), summary.csv
-/// and its parent's `latest` link; keeps the trials read or written so far.
-/// Main thread only.
 /// trials.jsonl as read for --resume; a plain value.
 struct TrialsText {
   std::vector<Json> records;          // complete trial records (objects), in file order
@@ -25,6 +21,14 @@ struct TrialsText {
 /// they run again. Never throws for bad content. Any thread.
 TrialsText read_trials_text(const std::string& content, const std::string& file);
 
+/// fsync of a directory (its entries: a rename, a new file); throws
+/// std::runtime_error naming it.
+void sync_directory(const std::string& dir);
+
+/// Owns one run directory on disk (docs/DESIGN.md "Results"): spec.json,
+/// meta.json, trials.jsonl (appended and fsynced per trial), summary.csv
+/// and its parent's `latest` link; keeps the trials read or written so far.
+/// Holds the directory's lock while it lives. Main thread only.
 class ResultsDir {
  public:
   /// Throws UsageError when no run directory could be made under `parent`
