@@ -42,6 +42,15 @@ TEST(HostAddress, RejectsWhatIsNotAnSshUrl) {
                           "ssh://h:", "ssh://[::1"}) {
     EXPECT_THROW(HostAddress::parse(bad), std::invalid_argument) << bad;
   }
+  // A name ssh would read as an option.
+  for (const char* option : {"ssh://-oProxyCommand=touch", "ssh://-oProxyCommand=x@host", "ssh://[-oX]"}) {
+    try {
+      HostAddress::parse(option);
+      ADD_FAILURE() << option << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("cannot begin with '-'"), std::string::npos) << error.what();
+    }
+  }
 }
 
 TEST(HostsConfig, ReadsTheSpecSectionAndSaysWhatIsWrong) {

@@ -63,6 +63,10 @@ HostAddress HostAddress::parse(const std::string& text) {
     }
     address.port = static_cast<int>(port);
   }
+  // ssh reads a word starting with '-' as an option (ssh://-oProxyCommand=...).
+  if (address.user.starts_with("-") || address.host.starts_with("-")) {
+    throw std::invalid_argument("'" + text + "': a user or host name cannot begin with '-'");
+  }
   const bool bad_user = address.user.find_first_of(" /'\"") != std::string::npos;
   if (address.host.empty() || address.host.find_first_of(" /@'\"") != std::string::npos || bad_user) {
     throw std::invalid_argument("'" + text + "': expected ssh://[user@]host[:port]");
@@ -154,14 +158,14 @@ std::string HostSessions::destination(const HostAddress& host) {
 
 void HostSessions::start_master(const std::string& role, const HostAddress& host, double timeout_s) {
   std::vector<std::string> argv = ssh_prefix(host);
-  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-N", destination(host)});
+  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-N", "--", destination(host)});
   auto master = std::make_unique<ChildProcess>(argv, /*own_group=*/true);
   // Up once `ssh -O check` answers through its socket; a master that exits
   // first could not connect, and says why.
   const auto deadline = deadline_in(timeout_s);
   for (;;) {
     std::vector<std::string> check = ssh_prefix(host);
-    check.insert(check.end(), {"-O", "check", destination(host)});
+    check.insert(check.end(), {"-O", "check", "--", destination(host)});
     ChildProcess probe(check);
     probe.close_input();
     const int status = probe.wait(deadline_in(timeout_s));
@@ -186,8 +190,9 @@ std::vector<std::string> HostSessions::echolab_command(const HostAddress& host, 
       "exec timeout -k 5 " + std::to_string(static_cast<long>(limit_s) + 1) + " " + shell_quote(hosts_.echolab);
   for (const auto& arg : args) remote += " " + shell_quote(arg);
   std::vector<std::string> argv = ssh_prefix(host);
-  argv.insert(argv.end(),
-              {"-o", "ControlMaster=no", (host.user.empty() ? "" : host.user + "@") + host.host, "--", remote});
+  // "--" before the destination: no option can hide in it, and ssh then
+  // takes every word after it as the command (it parses no options there).
+  argv.insert(argv.end(), {"-o", "ControlMaster=no", "--", destination(host), remote});
   return argv;
 }
 
