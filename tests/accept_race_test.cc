@@ -17,10 +17,7 @@ namespace echolab {
 namespace {
 
 ServerConfig shared_listener_config(int threads, const std::string& register_order) {
-  ServerConfig config;
-  config.model = "shared_listener";
-  config.threads = threads;
-  config.options = find_model("shared_listener")->default_options();
+  ServerConfig config = testing::model_config("shared_listener", threads);
   config.options.set("register_order", register_order);
   return config;
 }
@@ -88,10 +85,7 @@ uint64_t accepts_while_busy(const ServerModel& model) {
 /// of the two accepts the thread made while busy.
 uint64_t busy_accepts_of_two_connections(WriteInterest interest) {
   SingleThreadServer server;
-  ServerConfig config;
-  config.model = "single_thread";
-  config.threads = 1;
-  config.options = find_model("single_thread")->default_options();
+  ServerConfig config = testing::model_config("single_thread", 1);
   config.echo.trigger = Trigger::kLevel;
   config.echo.write_interest = interest;
   server.start(config, CpuPlan{});
@@ -126,10 +120,7 @@ namespace {
 /// after: A and B connect, A closes, C and D connect (each step waited for).
 std::vector<uint64_t> open_per_worker_after_churn(const std::string& dispatch) {
   AcceptorWorkersServer server;
-  ServerConfig config;
-  config.model = "acceptor_workers";
-  config.threads = 2;
-  config.options = find_model("acceptor_workers")->default_options();
+  ServerConfig config = testing::model_config("acceptor_workers", 2);
   config.options.set("dispatch", dispatch);
   server.start(config, CpuPlan{});
   auto workers_sum = [&](uint64_t CounterSnapshot::*counter) {  // the acceptor counts its accepts too

@@ -25,10 +25,7 @@ uint64_t accepted(const ServerModel& model) { return testing::sum_over_threads(m
 /// arrive one at a time (each accepted before the next connects).
 uint64_t switches_for_serial_connections(bool exclusive) {
   SharedListenerServer server;
-  ServerConfig config;
-  config.model = "shared_listener";
-  config.threads = 4;
-  config.options = find_model("shared_listener")->default_options();
+  ServerConfig config = testing::model_config("shared_listener", 4);
   config.options.set("exclusive", exclusive);
   server.start(config, CpuPlan{});
   std::vector<UniqueFd> clients;

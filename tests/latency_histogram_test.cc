@@ -57,8 +57,8 @@ TEST(LatencyHistogram, QuantilesOfFewValuesAreTheValueAtTheirRank) {
   // smallest value with at least ceil(q * N) values at or below it.
   LatencyHistogram histogram;
   for (uint64_t v = 10; v <= 100; v += 10) histogram.record(v);  // 10 values
-  const std::vector<std::pair<double, double>> expected = {
-      {0.0, 10}, {0.1, 10}, {0.11, 20}, {0.5, 50}, {0.51, 60}, {0.9, 90}, {0.95, 100}, {1.0, 100}};
+  const std::vector<std::pair<double, double>> expected = {{0.0, 10},  {0.1, 10}, {0.11, 20},  {0.5, 50},
+                                                           {0.51, 60}, {0.9, 90}, {0.95, 100}, {1.0, 100}};
   for (const auto& [q, value] : expected) EXPECT_EQ(*histogram.quantile_ns(q), value) << q;
 }
 

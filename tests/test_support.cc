@@ -9,7 +9,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "models/registry.h"
+
 namespace echolab::testing {
+
+ServerConfig model_config(const std::string& model, int threads) {
+  ServerConfig config;
+  config.model = model;
+  config.threads = threads;
+  config.options = find_model(model)->default_options();
+  return config;
+}
 
 bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>& received,
                      std::chrono::milliseconds timeout) {

@@ -53,6 +53,10 @@ inline bool have_program(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
 }
 
+/// A model's config as the registry gives it: its name, `threads` and
+/// every option at its default (the echo axes at theirs).
+ServerConfig model_config(const std::string& model, int threads);
+
 /// One counter summed over a model's threads, e.g. &CounterSnapshot::accepted.
 inline uint64_t sum_over_threads(const ServerModel& model, uint64_t CounterSnapshot::*counter) {
   uint64_t total = 0;
