@@ -320,6 +320,14 @@ std::vector<Spec::RawPoint> Spec::read_cases(const Json& cases) {
   return points;
 }
 
+JsonPath Spec::trial_metric_member(const JsonPath& member, const std::string& metric) const {
+  JsonPath at = member;
+  at.push_back(metric);
+  const MetricInfo* info = find_metric(metric);
+  if (!info || info->scope != MetricScope::kTrial) fail(at, "not a trial metric (`echolab help metrics`)", true);
+  return at;
+}
+
 bool Spec::read_case_note(const std::string& key, const Json& value, const JsonPath& member, RawPoint& point) {
   if (key == "hypothesis" || key == "baseline") {
     if (!value.is_string()) fail(member, "expected a string, got " + type_word(value), true);
@@ -331,10 +339,7 @@ bool Spec::read_case_note(const std::string& key, const Json& value, const JsonP
     if (!value.is_object() || value.empty())
       fail(member, "expected an object {METRIC: \"higher\" or \"lower\"}, got " + value.dump(), true);
     for (const auto& [metric, direction] : value.items()) {
-      JsonPath at = member;
-      at.push_back(metric);
-      const MetricInfo* info = find_metric(metric);
-      if (!info || info->scope != MetricScope::kTrial) fail(at, "not a trial metric (`echolab help metrics`)", true);
+      const JsonPath at = trial_metric_member(member, metric);
       if (direction != "higher" && direction != "lower") {
         fail(at, "expected \"higher\" or \"lower\" (against the baseline), got " + direction.dump(), true);
       }
@@ -343,12 +348,8 @@ bool Spec::read_case_note(const std::string& key, const Json& value, const JsonP
     if (!value.is_object() || value.empty())
       fail(member, "expected an object {METRIC: VALUE}, got " + value.dump(), true);
     for (const auto& [metric, wanted] : value.items()) {
-      JsonPath at = member;
-      at.push_back(metric);
+      const JsonPath at = trial_metric_member(member, metric);
       const MetricInfo* info = find_metric(metric);
-      if (!info || info->scope != MetricScope::kTrial) {
-        fail(at, "not a trial metric (`echolab help metrics`)", true);
-      }
       const bool range = wanted.is_object() && !wanted.empty() &&
                          std::all_of(wanted.items().begin(), wanted.items().end(), [](const auto& item) {
                            return (item.key() == "min" || item.key() == "max") && item.value().is_number();

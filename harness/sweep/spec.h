@@ -104,6 +104,8 @@ class Spec {
   /// Reads a case member that is an annotation, not a config key; false
   /// when `key` is not one.
   bool read_case_note(const std::string& key, const Json& value, const JsonPath& member, RawPoint& point);
+  /// `member`.`metric`, after checking that `metric` names a trial metric.
+  JsonPath trial_metric_member(const JsonPath& member, const std::string& metric) const;
   /// Every case's "baseline" names the label of another case.
   void check_baselines(const std::vector<RawPoint>& cases);
   std::vector<RawPoint> read_cases(const Json& cases);
