@@ -232,11 +232,15 @@ void finish_meta(const ResultsDir& results) {
   }
 }
 
+// The shell command that runs plot/`script` on a run directory.
+std::string plot_command(const std::string& python, const std::string& script, const ResultsDir& results) {
+  return python + " " + plot_script_path(script) + " " + shell_quote(results.path());
+}
+
 // Prints (or with --plot runs) the command that draws the charts.
 void plot_step(const ResultsDir& results, bool run_it) {
   const std::string python = find_plot_python();
-  const std::string command =
-      (python.empty() ? std::string("python3") : python) + " " + plot_script_path() + " " + shell_quote(results.path());
+  const std::string command = plot_command(python.empty() ? "python3" : python, "report.py", results);
   if (!run_it) {
     std::cout << "charts: " << command << "\n";
     return;
@@ -259,11 +263,11 @@ void verdict_step(const Spec& spec, const ResultsDir& results) {
   const std::string python = find_python_with("scipy");
   if (python.empty()) {
     std::cout << "verdicts: no python3 that imports scipy (Debian: apt-get install python3-scipy); later: "
-              << "python3 " << plot_script_path("verdicts.py") << " " << shell_quote(results.path()) << "\n";
+              << plot_command("python3", "verdicts.py", results) << "\n";
     return;
   }
   std::cout << std::endl;
-  const std::string command = python + " " + plot_script_path("verdicts.py") + " " + shell_quote(results.path());
+  const std::string command = plot_command(python, "verdicts.py", results);
   if (std::system(command.c_str()) != 0) std::cerr << "echolab run: the verdict step failed: " << command << "\n";
 }
 

@@ -223,8 +223,9 @@ void ResultsDir::write_file(const std::string& name, const std::string& content)
     throw std::runtime_error("cannot replace " + final_path + ": " + strerror(errno));
   }
   // The rename is durable only once the directory's entry is on disk too: a
-  // crash right after could otherwise leave the old file (or none).
-  sync_directory(path_);
+  // crash right after could otherwise leave the old file (or none). The
+  // directory is open already, for its lock.
+  if (::fsync(lock_fd_.get()) != 0) throw std::runtime_error("cannot sync " + path_ + ": " + strerror(errno));
 }
 
 void sync_directory(const std::string& dir) {

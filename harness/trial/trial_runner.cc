@@ -268,7 +268,7 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
                 (client_error.empty() ? "" : "; then client connection failed: " + client_error));
   } else if (!client_error.empty()) {
     result.fail("client connection failed: " + client_error);
-  } else if (window.offered_requests_per_s > 0 && result.extra.value("overloaded", false)) {
+  } else if (result.extra.value("overloaded", false)) {  // only an open loop can be
     result.extra["warning"] = "open loop: " + std::to_string(result.metrics["requests_per_s"].get<double>()) +
                               " requests/s answered of " + std::to_string(window.offered_requests_per_s) +
                               " offered; the server or the client fell behind, and the latencies include the "
