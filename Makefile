@@ -21,7 +21,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
+.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build fuzz-configure run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
 
 all: build
 
@@ -60,11 +60,18 @@ NOT_UNDER_SANITIZERS := ^python|^StreamCheck\.|^PlacementObserved\.
 # Warnings are errors (CI) in the Release build only: GCC 12 reports false
 # array-bounds and stringop-overflow in libstdc++'s string code under -O1 and
 # sanitizer instrumentation, a different set with each change of flags.
-test-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=address -DECHOLAB_WERROR=OFF >/dev/null
-	@cmake --build build-asan -j$(JOBS) --target echolab_tests echolab
+# ASan+UBSan run in clang's fuzz build (build-fuzz): the tests and the fuzzers
+# share one instrumented build of every layer; TSan stays on GCC, so both
+# compilers build and test the code.
+FUZZ_BUILD_DIR := build-fuzz
+fuzz-configure: deps
+	@$(call need,clang++,clang)
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
+
+test-asan: fuzz-configure
+	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target echolab_tests echolab
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir build-asan --output-on-failure --timeout 300 -E '$(NOT_UNDER_SANITIZERS)'
+	  ctest --test-dir $(FUZZ_BUILD_DIR) --output-on-failure --timeout 300 -E '$(NOT_UNDER_SANITIZERS)'
 
 test-tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread -DECHOLAB_WERROR=OFF >/dev/null
@@ -77,10 +84,8 @@ test-tsan: deps
 # runs each for FUZZ_S seconds (default 300); `make test` for 10.
 FUZZ_S ?= 300
 FUZZ_INPUTS := spec location cli trials
-fuzz-build: deps
-	@$(call need,clang++,clang)
-	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j$(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_INPUTS))
+fuzz-build: fuzz-configure
+	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_INPUTS))
 
 fuzz: fuzz-build
 	@for input in $(FUZZ_INPUTS); do \
@@ -177,4 +182,4 @@ format:
 	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*/*.h harness/*/*.cc tests/*.cc
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz
+	rm -rf $(BUILD) build-tsan $(FUZZ_BUILD_DIR) build-stages

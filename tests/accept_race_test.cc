@@ -35,9 +35,9 @@ TEST(AcceptRace, ThreadsRankTheirListenerRegistrationInStartOrder) {
 }
 
 /// Marks every event it gets as a connection event, as Connection does.
-class CountingHandler : public EventHandler {
+class ConnectionEventCounter : public EventHandler {
  public:
-  explicit CountingHandler(ThreadCounters& counters) : counters_(counters) {}
+  explicit ConnectionEventCounter(ThreadCounters& counters) : counters_(counters) {}
   void on_events(uint32_t) override {
     uint64_t value;
     (void)!::read(fd.get(), &value, sizeof value);
@@ -57,7 +57,7 @@ void signal(const UniqueFd& fd) {
 TEST(AcceptRace, ALoopIsBusyWhenItServedConnectionsSinceItsPreviousWakeup) {
   ThreadCounters counters;
   EventLoop loop(&counters);
-  CountingHandler connection(counters);
+  ConnectionEventCounter connection(counters);
   UniqueFd other(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   loop.add(connection.fd.get(), EPOLLIN, &connection);
   EXPECT_FALSE(loop.served_connections_recently());  // never woke
@@ -75,8 +75,6 @@ TEST(AcceptRace, ALoopIsBusyWhenItServedConnectionsSinceItsPreviousWakeup) {
   EXPECT_FALSE(loop.served_connections_recently());  // two quiet wake-ups: idle
 }
 
-uint64_t accepted(const ServerModel& model) { return testing::sum_over_threads(model, &CounterSnapshot::accepted); }
-
 uint64_t accepts_while_busy(const ServerModel& model) {
   return testing::sum_over_threads(model, &CounterSnapshot::accepts_while_busy);
 }
@@ -90,7 +88,7 @@ uint64_t busy_accepts_of_two_connections(WriteInterest interest) {
   config.echo.write_interest = interest;
   server.start(config, CpuPlan{});
   UniqueFd first = connect_tcp(server.address());
-  EXPECT_TRUE(testing::wait_until([&] { return accepted(server) == 1; }));
+  EXPECT_TRUE(testing::wait_until([&] { return testing::accepted(server) == 1; }));
   EXPECT_EQ(accepts_while_busy(server), 0u) << "the first accept woke an idle thread";
   if (interest == WriteInterest::kAlways) {
     // Once the loop has handled the first connection's events it handles
@@ -101,7 +99,7 @@ uint64_t busy_accepts_of_two_connections(WriteInterest interest) {
         [&] { return testing::sum_over_threads(server, &CounterSnapshot::connection_events) > 0; }));
   }
   UniqueFd second = connect_tcp(server.address());
-  EXPECT_TRUE(testing::wait_until([&] { return accepted(server) == 2; }));
+  EXPECT_TRUE(testing::wait_until([&] { return testing::accepted(server) == 2; }));
   const uint64_t busy = accepts_while_busy(server);
   server.stop();
   return busy;

@@ -19,8 +19,6 @@ uint64_t voluntary_switches(const ServerModel& model) {
   return total;
 }
 
-uint64_t accepted(const ServerModel& model) { return testing::sum_over_threads(model, &CounterSnapshot::accepted); }
-
 /// Voluntary context switches of 4 server threads while 40 connections
 /// arrive one at a time (each accepted before the next connects).
 uint64_t switches_for_serial_connections(bool exclusive) {
@@ -32,7 +30,7 @@ uint64_t switches_for_serial_connections(bool exclusive) {
   const uint64_t before = voluntary_switches(server);
   for (int i = 0; i < 40; ++i) {
     clients.push_back(connect_tcp(server.address()));
-    EXPECT_TRUE(testing::wait_until([&] { return accepted(server) == clients.size(); }));
+    EXPECT_TRUE(testing::wait_until([&] { return testing::accepted(server) == clients.size(); }));
   }
   const uint64_t after = voluntary_switches(server);
   server.stop();

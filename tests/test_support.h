@@ -64,6 +64,9 @@ inline uint64_t sum_over_threads(const ServerModel& model, uint64_t CounterSnaps
   return total;
 }
 
+/// Connections a model has accepted, over all its threads.
+inline uint64_t accepted(const ServerModel& model) { return sum_over_threads(model, &CounterSnapshot::accepted); }
+
 /// Runs the echolab binary with arguments; returns its exit code and output.
 struct CommandResult {
   int exit_code = -1;
