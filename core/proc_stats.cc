@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -181,7 +183,7 @@ std::string cpu_mhz_source() {
 
 namespace echolab {
 
-std::vector<pid_t> process_tree(pid_t root) {
+std::vector<pid_t> process_tree(pid_t root, int depth) {
   std::map<pid_t, std::vector<pid_t>> children;
   if (DIR* proc = opendir("/proc")) {
     while (dirent* entry = readdir(proc)) {
@@ -193,10 +195,61 @@ std::vector<pid_t> process_tree(pid_t root) {
     closedir(proc);
   }
   std::vector<pid_t> tree = {root};
+  std::vector<int> depths = {0};
   for (size_t i = 0; i < tree.size(); ++i) {
-    for (pid_t child : children[tree[i]]) tree.push_back(child);
+    if (depth >= 0 && depths[i] >= depth) continue;
+    for (pid_t child : children[tree[i]]) {
+      tree.push_back(child);
+      depths.push_back(depths[i] + 1);
+    }
   }
   return tree;
+}
+
+std::vector<pid_t> listening_socket_holders(uint16_t port) {
+  // /proc/net/tcp{,6}: "sl local_address rem_address st ... inode", the
+  // port in hex after the colon, state 0A is LISTEN.
+  std::set<std::string> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
+        continue;
+      const size_t colon = local.rfind(':');
+      if (state != "0A" || colon == std::string::npos) continue;
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) inodes.insert("socket:[" + inode + "]");
+    }
+  }
+  std::map<std::string, pid_t> holder;
+  if (!inodes.empty()) {
+    if (DIR* proc = opendir("/proc")) {
+      while (dirent* entry = readdir(proc)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        const std::string fds = std::string("/proc/") + entry->d_name + "/fd";
+        std::error_code error;
+        for (const auto& fd : std::filesystem::directory_iterator(fds, error)) {
+          std::error_code link_error;
+          const std::string target = std::filesystem::read_symlink(fd.path(), link_error).string();
+          if (!link_error && inodes.count(target) && !holder.count(target)) holder[target] = std::stoi(entry->d_name);
+        }
+      }
+      closedir(proc);
+    }
+  }
+  std::vector<pid_t> holders;
+  for (const auto& inode : inodes) holders.push_back(holder.count(inode) ? holder[inode] : -1);
+  return holders;
+}
+
+std::string process_name(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
 }
 
 std::optional<double> read_process_cpu_s(pid_t root) {

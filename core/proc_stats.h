@@ -43,8 +43,16 @@ std::optional<double> read_cpu_mhz();
 std::string cpu_mhz_source();
 
 /// `root` and every process descended from it now (a forking server's
-/// children), root first.
-std::vector<pid_t> process_tree(pid_t root);
+/// children), root first; `depth` generations only when it is >= 0.
+std::vector<pid_t> process_tree(pid_t root, int depth = -1);
+
+/// Which processes hold the listening TCP sockets (IPv4 and IPv6, any
+/// address) on `port` in this network namespace: one pid per socket, or -1
+/// for a socket no process visible here holds. Empty: nothing listens.
+std::vector<pid_t> listening_socket_holders(uint16_t port);
+
+/// A process's command name (/proc/PID/comm), or "" if it is gone.
+std::string process_name(pid_t pid);
 
 /// User + system CPU seconds so far of process `root` and its descendants:
 /// all their threads, the exited ones included, and their waited-for

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <stdexcept>
@@ -94,12 +95,29 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval while it starts
   }
+  // The probe reached *a* listener on the port: the port was free when it
+  // was chosen, but another process may have taken it since.
+  if (std::string holder = foreign_listener(address_.port()); !holder.empty()) {
+    stop();
+    throw std::runtime_error("external: port " + std::to_string(address_.port()) + " is held by " + holder +
+                             ", not by '" + argv_text[0] + "' or its children; the probe reached that process");
+  }
   try {
     bind_process(pid_, plan.role_union("server"));
   } catch (const std::exception&) {
     stop();
     throw;
   }
+}
+
+std::string ExternalServer::foreign_listener(int port) const {
+  const std::vector<pid_t> tree = process_tree(pid_);
+  for (pid_t holder : listening_socket_holders(static_cast<uint16_t>(port))) {
+    if (std::find(tree.begin(), tree.end(), holder) != tree.end()) continue;
+    return holder < 0 ? "a process this user cannot see"
+                      : "pid " + std::to_string(holder) + " (" + process_name(holder) + ")";
+  }
+  return "";
 }
 
 std::string ExternalServer::gone() const {

@@ -23,6 +23,9 @@ class ExternalServer : public ServerModel {
 
  private:
   std::string output_tail() const;
+  /// Who, outside the server's process tree, listens on `port` ("pid N
+  /// (name)"), or "" when every listener there is the server's.
+  std::string foreign_listener(int port) const;
 
   int pid_ = 0;
   std::string command_;  // argv[0], for messages

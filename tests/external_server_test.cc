@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include "core/socket_util.h"
 #include "models/registry.h"
 #include "tests/test_support.h"
 
@@ -59,6 +61,23 @@ TEST(ExternalServer, CommandThatNeverListensTimesOutAndIsKilled) {
   EXPECT_EQ(server.pid(), 0);
   // No `sleep 30` of ours is left: its process group was killed.
   EXPECT_NE(std::system("pgrep -f '^sleep 30$' >/dev/null"), 0);
+}
+
+TEST(ExternalServer, AListenerOfAnotherProcessOnItsPortFailsTheStartNamingIt) {
+  // The port the server is told to use is already listened on (here, by
+  // this test): the readiness probe connects, but not to the server.
+  const UniqueFd squatter = listen_tcp(SocketAddress::from_host_port("127.0.0.1", 0), {1, false, true});
+  ServerConfig config = external({"sleep", "30"}, 2);
+  config.port = local_address(squatter.get()).port();
+  ExternalServer server;
+  try {
+    server.start(config, CpuPlan{});
+    FAIL() << "start() should have refused a port another process listens on";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("is held by pid " + std::to_string(getpid())), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(server.pid(), 0);
 }
 
 }  // namespace

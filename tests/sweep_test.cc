@@ -1,7 +1,8 @@
 // `echolab plan` and `echolab run` as a user runs them: bad specs exit 2
 // with file:line:column and write nothing; failed, crashed and hung trials
 // are recorded and the sweep goes on; a SIGKILLed sweep resumes with exactly
-// one line per trial; Ctrl-C stops cleanly; experiments/quick.json runs.
+// one line per trial; Ctrl-C stops cleanly; no process a trial started
+// outlives it; experiments/quick.json runs.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -338,6 +339,87 @@ TEST(SweepRun, CtrlCStopsAfterTheTrialInProgressAndLeavesAResumableRun) {
   const auto resumed = run_echolab({"run", "--resume", run_dir}, 60);  // the spec comes from the run
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(read_trials(run_dir).size(), 4u);
+}
+
+// No process outlives its trial. The external server starts a grandchild
+// that leaves its process group (setsid) and ignores SIGTERM, writing its
+// pid to `pid_file`; with `freeze` the server then stops the trial process
+// (SIGSTOP), so the trial can only end by its time limit.
+std::string orphaning_spec(const std::string& pid_file, bool freeze, double duration_s) {
+  const std::string script =
+      "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 600' & "
+      "while [ ! -s " + pid_file + " ]; do :; done; " + (freeze ? "kill -STOP $PPID; " : "") +
+      "exec socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork PIPE";
+  const Json spec = {{"name", "orphans"},
+                     {"defaults",
+                      {{"timing", {{"warmup_s", 0}, {"duration_s", duration_s}, {"interval_ms", 100}}},
+                       {"repetitions", 1},
+                       {"server", {{"threads", 1}, {"command", {"sh", "-c", script}}, {"start_timeout_s", 1}}}}},
+                     {"matrix", {{"server.model", {"external"}}}}};
+  return spec.dump(1);
+}
+
+/// The grandchild whose pid the spec's server wrote; 0 if it wrote none.
+pid_t written_pid(const std::string& pid_file) {
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+/// True when `pid` has exited (gone, or a zombie nobody has reaped yet).
+bool process_gone(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return true;
+  const size_t name_end = stat.rfind(')');
+  return name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z';
+}
+
+TEST(SweepRun, ATimedOutTrialLeavesNoProcessBehind) {
+  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
+  TempDir dir;
+  write_text(dir / "orphans.json", orphaning_spec(dir / "grandchild.pid", /*freeze=*/true, 0.5));
+  setenv("ECHOLAB_TRIAL_MARGIN_S", "0.5", 1);
+  const auto result = run_echolab({"run", dir / "orphans.json", "--out", dir / "results"}, 60);
+  unsetenv("ECHOLAB_TRIAL_MARGIN_S");
+  const auto trials = read_trials(run_dir_under(dir / "results"));
+  ASSERT_EQ(trials.size(), 1u) << result.out << result.err;
+  EXPECT_EQ(trials[0]["status"], "timeout") << trials[0]["error"];
+  const pid_t grandchild = written_pid(dir / "grandchild.pid");
+  ASSERT_GT(grandchild, 0) << "the server never started its grandchild";
+  EXPECT_TRUE(process_gone(grandchild)) << "pid " << grandchild << " outlived its timed-out trial";
+}
+
+TEST(SweepRun, AnInterruptedTrialLeavesNoProcessBehind) {
+  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
+  TempDir dir;
+  write_text(dir / "orphans.json", orphaning_spec(dir / "grandchild.pid", /*freeze=*/false, 60));
+  const pid_t sweep = spawn_echolab({"run", dir / "orphans.json", "--out", dir / "results"}, dir);
+  ASSERT_TRUE(wait_until([&] { return written_pid(dir / "grandchild.pid") > 0; }, std::chrono::seconds(30)));
+  kill(sweep, SIGINT);
+  // Signals of one kind don't queue: the second only once the first was seen.
+  ASSERT_TRUE(wait_until([&] { return read_text(dir / "spawned.out").find("Ctrl-C") != std::string::npos; },
+                         std::chrono::seconds(10)));
+  kill(sweep, SIGINT);  // the second Ctrl-C kills the trial in progress
+  EXPECT_EQ(wait_exit_code(sweep), 130) << read_text(dir / "spawned.out");
+  const pid_t grandchild = written_pid(dir / "grandchild.pid");
+  EXPECT_TRUE(process_gone(grandchild)) << "pid " << grandchild << " outlived its interrupted trial";
+}
+
+TEST(SweepRun, AKilledSweepLeavesNoProcessBehind) {
+  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
+  TempDir dir;
+  write_text(dir / "orphans.json", orphaning_spec(dir / "grandchild.pid", /*freeze=*/false, 60));
+  const pid_t sweep = spawn_echolab({"run", dir / "orphans.json", "--out", dir / "results"}, dir);
+  ASSERT_TRUE(wait_until([&] { return written_pid(dir / "grandchild.pid") > 0; }, std::chrono::seconds(30)));
+  kill(sweep, SIGKILL);
+  EXPECT_EQ(wait_exit_code(sweep), 128 + SIGKILL);
+  // The trial's warden sees the sweep die (its parent-death signal) and
+  // kills what the trial started; that happens after the sweep is gone.
+  const pid_t grandchild = written_pid(dir / "grandchild.pid");
+  EXPECT_TRUE(wait_until([&] { return process_gone(grandchild); }, std::chrono::seconds(10)))
+      << "pid " << grandchild << " outlived its SIGKILLed sweep";
 }
 
 TEST(SweepRun, QuickExperimentRunsEndToEnd) {

@@ -234,7 +234,7 @@ void finish_meta(const ResultsDir& results) {
 
 // The shell command that runs plot/`script` on a run directory.
 std::string plot_command(const std::string& python, const std::string& script, const ResultsDir& results) {
-  return python + " " + plot_script_path(script) + " " + shell_quote(results.path());
+  return shell_quote(python) + " " + shell_quote(plot_script_path(script)) + " " + shell_quote(results.path());
 }
 
 // Prints (or with --plot runs) the command that draws the charts.

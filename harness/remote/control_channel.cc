@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/process_reaper.h"
+
 namespace echolab {
 
 ControlChannel::ControlChannel() {
@@ -33,9 +35,11 @@ void ControlChannel::read_lines(const std::shared_ptr<Shared>& shared) {
   std::lock_guard lock(shared->mutex);
   if (!shared->finished) {
     // The controlling sweep is gone: nothing of this trial may stay behind
-    // (an external server dies with us through its parent-death signal).
+    // (an external server and whatever it started: this process is their
+    // subreaper).
     static const char kMessage[] = "echolab: control input closed before the trial ended; exiting\n";
     (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    kill_descendants();
     ::_exit(3);
   }
 }

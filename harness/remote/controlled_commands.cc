@@ -5,6 +5,7 @@
 
 #include "core/monotonic_clock.h"
 #include "core/proc_stats.h"
+#include "core/process_reaper.h"
 #include "harness/cli/cli_args.h"
 #include "harness/config/placement.h"
 #include "harness/config/trial_config.h"
@@ -32,6 +33,7 @@ std::optional<MemoryStats> server_memory(const ServerModel& model) {
 }  // namespace
 
 int serve_under_control(const Topology& topology) {
+  become_subreaper();  // an external server's children come back here to be killed
   ControlChannel control;
   const Json config = control.read_config(kConfigWaitS);
   const PlacementPlan plan = plan_placement(topology, placement_groups(config, true, false), true);
@@ -73,6 +75,7 @@ int serve_under_control(const Topology& topology) {
   Json placement = placement_json(plan);
   fill_observed(placement, model->threads());
   model->stop();
+  kill_descendants();
   control.finish();
   Json answer = {{"status", "ok"}, {"side", "server"}, {"placement", placement}, {"window", window_to_json(window)}};
   if (late_s > 0.001) {

@@ -15,6 +15,7 @@
 #include "core/proc_stats.h"
 #include "core/socket_util.h"
 #include "harness/trial/trial_result.h"
+#include "harness/sweep/run_meta.h"
 
 namespace echolab {
 namespace {
@@ -132,6 +133,18 @@ HostSessions::HostSessions(HostsConfig hosts) : hosts_(std::move(hosts)) {
 }
 
 HostSessions::~HostSessions() {
+  // Each master is told to exit through its socket (whatever process it
+  // now is), then killed.
+  for (size_t i = 0; i < master_hosts_.size(); ++i) {
+    std::vector<std::string> exit = ssh_prefix(master_hosts_[i]);
+    exit.insert(exit.end(), {"-O", "exit", "--", destination(master_hosts_[i])});
+    try {
+      ChildProcess order(exit);
+      order.close_input();
+      order.wait(deadline_in(5));
+    } catch (const std::exception&) {
+    }
+  }
   masters_.clear();  // kills them; their sockets go with the directory
   if (!control_dir_.empty()) {
     std::error_code ignored;
@@ -142,7 +155,10 @@ HostSessions::~HostSessions() {
 std::vector<std::string> HostSessions::ssh_prefix(const HostAddress& host) const {
   // The user's options first: for each option ssh keeps the first value it
   // is given, so theirs win over the defaults after them.
-  std::vector<std::string> argv = {"ssh"};
+  // ControlPersist=no first, before the user's options (ssh keeps the first
+  // value of each): a persisting master would daemonise, leave echolab's
+  // process group and outlive the sweep.
+  std::vector<std::string> argv = {"ssh", "-o", "ControlPersist=no"};
   argv.insert(argv.end(), hosts_.ssh_options.begin(), hosts_.ssh_options.end());
   // A host that stops answering (a partition) fails its trial within ~15 s
   // instead of hanging until the trial's limit.
@@ -177,6 +193,7 @@ void HostSessions::start_master(const std::string& role, const HostAddress& host
     master->read_line(deadline_in(0.05));  // waits for the master's words or 50 ms, whichever comes first
   }
   masters_.push_back(std::move(master));
+  master_hosts_.push_back(host);
 }
 
 std::vector<std::string> HostSessions::echolab_command(const HostAddress& host, const std::vector<std::string>& args,
@@ -194,6 +211,24 @@ std::vector<std::string> HostSessions::echolab_command(const HostAddress& host, 
   // takes every word after it as the command (it parses no options there).
   argv.insert(argv.end(), {"-o", "ControlMaster=no", "--", destination(host), remote});
   return argv;
+}
+
+double HostSessions::clock_offset_s(const HostAddress& host) const {
+  const auto found = clock_offsets_.find(host.url);
+  return found == clock_offsets_.end() ? 0.0 : found->second;
+}
+
+void HostSessions::warn_if_another_build(const std::string& role, const HostAddress& host, const Json& description) {
+  auto text = [&](const char* key) {
+    return description.contains(key) && description[key].is_string() ? description[key].get<std::string>() : "";
+  };
+  const std::string their_commit = text("git_commit"), our_commit = build_git_commit();
+  const std::string their_version = text("echolab_version");
+  const bool other_commit = !their_commit.empty() && !our_commit.empty() && their_commit != our_commit;
+  if (their_version == ECHOLAB_VERSION && !other_commit) return;
+  std::cerr << "warning: hosts." << role << " " << host.url << ": its echolab is " << their_version << " (commit "
+            << (their_commit.empty() ? "unknown" : their_commit) << "), this one " << ECHOLAB_VERSION << " (commit "
+            << (our_commit.empty() ? "unknown" : our_commit) << "): the trial's parts run different code\n";
 }
 
 std::vector<Json> HostSessions::connect(double timeout_s) {
@@ -226,6 +261,7 @@ std::vector<Json> HostSessions::connect(double timeout_s) {
                       std::to_string(schema) + ") differs from this one (" + ECHOLAB_VERSION + ", schema " +
                       std::to_string(kResultSchema) + "); install the same version there or set hosts.echolab");
     }
+    warn_if_another_build(role, host, description);
     description["role"] = role;
     description["url"] = host.url;
     if (description.contains("wall_clock_s")) {
@@ -233,6 +269,7 @@ std::vector<Json> HostSessions::connect(double timeout_s) {
       // windows of a trial line up only as well as the clocks agree.
       const double offset = description["wall_clock_s"].get<double>() - (asked_at + answered_at) / 2;
       description["clock_offset_s"] = offset;
+      clock_offsets_[host.url] = offset;
       description["clock_offset_uncertainty_s"] = (answered_at - asked_at) / 2;
       if (std::abs(offset) > kClockOffsetWarningS + (answered_at - asked_at) / 2) {
         std::cerr << "warning: hosts." << role << " " << host.url << ": its clock is " << offset

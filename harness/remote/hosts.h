@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,10 +77,16 @@ class HostSessions {
   std::vector<std::string> echolab_command(const HostAddress& host, const std::vector<std::string>& args,
                                            double limit_s) const;
   const HostsConfig& hosts() const { return hosts_; }
+  /// `host`'s clock minus this one's, as connect() measured it (0 for a
+  /// local host or before connect()): an order for a time on this clock
+  /// goes to the host as that time plus its offset.
+  double clock_offset_s(const HostAddress& host) const;
 
  private:
   std::vector<std::string> ssh_prefix(const HostAddress& host) const;
   static std::string destination(const HostAddress& host);
+  /// Warns (stderr) when a host's echolab is another version or commit.
+  static void warn_if_another_build(const std::string& role, const HostAddress& host, const Json& description);
   /// Starts the host's control master and waits until it answers; throws
   /// HostError with ssh's words when it can't connect.
   void start_master(const std::string& role, const HostAddress& host, double timeout_s);
@@ -87,6 +94,8 @@ class HostSessions {
   HostsConfig hosts_;
   std::string control_dir_;  // holds the masters' sockets
   std::vector<std::unique_ptr<ChildProcess>> masters_;
+  std::vector<HostAddress> master_hosts_;
+  std::map<std::string, double> clock_offsets_;  // by host url (clock_offset_s)  // masters_[i] connects to master_hosts_[i]
 };
 
 }  // namespace echolab

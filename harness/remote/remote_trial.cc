@@ -90,9 +90,11 @@ WindowMeasurement tagged_window(const Json& result, const std::string& host) {
   return window;
 }
 
+}  // namespace
+
 // Series of several client hosts: their intervals line up (one start
 // time, one interval), so rates add; a p99 can't be added.
-void merge_series(Json& series, const Json& part) {
+void merge_client_series(Json& series, const Json& part) {
   if (series.empty()) {
     series = part;
     return;
@@ -105,12 +107,22 @@ void merge_series(Json& series, const Json& part) {
     sum.erase(sum.begin() + static_cast<std::ptrdiff_t>(n), sum.end());
     for (size_t i = 0; i < n; ++i) sum[i] = sum[i].get<double>() + add[i].get<double>();
   }
-  series["t_s"].erase(series["t_s"].begin() + static_cast<std::ptrdiff_t>(series["throughput_mb_s"].size()),
-                      series["t_s"].end());
+  // Times as many as the summed rates, never more than there are.
+  if (series.contains("t_s") && series["t_s"].is_array() && series.contains("throughput_mb_s")) {
+    Json& times = series["t_s"];
+    const size_t n = std::min(times.size(), series["throughput_mb_s"].size());
+    times.erase(times.begin() + static_cast<std::ptrdiff_t>(n), times.end());
+  }
   series.erase("latency_us_p99");
 }
 
-}  // namespace
+
+void HostsMerge::add(const Json& part, const std::string& who, const HostAddress& host, bool client) {
+  merge_window(whole, tagged_window(part, host.name()), machines.insert(host.url).second);
+  append_host_placement(placement, part.at("placement"), host.name());
+  if (client) merge_client_series(series, part.at("series"));
+  if (part.contains("warning")) warning = who + ": " + part["warning"].get<std::string>();
+}
 
 TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
   const HostsConfig& hosts = sessions.hosts();
@@ -144,38 +156,33 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
       const std::string ready = client.line(deadline_in(start_s), "its 'ready' line");
       if (ready != "ready") throw PartFailure(client.who() + ": expected 'ready', got '" + ready.substr(0, 120) + "'");
     }
-    // One start time for every client, so the measured windows line up.
+    // One start time for every client, so the measured windows line up;
+    // each host gets it on its own clock (this clock plus its offset).
     const double start_at = wall_clock_s() + kStartLeadS;
     const double window_from = start_at + timing.warmup_s;
-    std::ostringstream start_order, window_order;
-    start_order.precision(17);
-    window_order.precision(17);
-    start_order << "start " << start_at;
-    window_order << "window " << window_from << " " << window_from + timing.duration_s;
-    server.order(window_order.str());
-    for (auto& client : clients) client.order(start_order.str());
+    auto order = [](const char* word, std::initializer_list<double> times) {
+      std::ostringstream text;
+      text.precision(17);
+      text << word;
+      for (double time : times) text << " " << time;
+      return text.str();
+    };
+    const double server_offset = sessions.clock_offset_s(hosts.server);
+    server.order(order("window", {window_from + server_offset, window_from + timing.duration_s + server_offset}));
+    for (auto& client : clients) client.order(order("start", {start_at + sessions.clock_offset_s(client.host)}));
 
     const auto results_due = deadline_in(kStartLeadS + timing.warmup_s + timing.duration_s + connect_s + 10);
-    WindowMeasurement whole;
-    std::set<std::string> machines;
-    Json series = Json::object();
-    for (auto& client : clients) {
-      const Json part = client.result(results_due);
-      const std::string name = client.host.name();
-      merge_window(whole, tagged_window(part, name), machines.insert(client.host.url).second);
-      append_host_placement(result.placement, part.at("placement"), name);
-      merge_series(series, part.at("series"));
-      if (part.contains("warning")) result.extra["warning"] = client.who() + ": " + part["warning"].get<std::string>();
-    }
+    HostsMerge merge;
+    merge.placement = result.placement;
+    for (auto& client : clients) merge.add(client.result(results_due), client.who(), client.host, true);
     server.order("stop");
-    const Json server_part = server.result(deadline_in(10));
-    merge_window(whole, tagged_window(server_part, hosts.server.name()), machines.insert(hosts.server.url).second);
-    if (server_part.contains("warning"))
-      result.extra["warning"] = server.who() + ": " + server_part["warning"].get<std::string>();
-    append_host_placement(result.placement, server_part.at("placement"), hosts.server.name());
+    merge.add(server.result(deadline_in(10)), server.who(), hosts.server, false);
+    const WindowMeasurement& whole = merge.whole;
+    result.placement = merge.placement;
+    if (!merge.warning.empty()) result.extra["warning"] = merge.warning;
     result.metrics = compute_metrics(whole);
     result.extra.update(instrument_limits(result.metrics));
-    result.series = series;
+    result.series = merge.series;
     if (whole.requests) {
       if (whole.requests->latency.count() > 0) result.histograms["latency_ns"] = whole.requests->latency.to_json();
       if (whole.requests->connect.count() > 0) result.histograms["connect_ns"] = whole.requests->connect.to_json();

@@ -12,6 +12,7 @@
 #include "core/proc_stats.h"
 #include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
 #include "harness/remote/child_process.h"
+#include "harness/remote/child_process.h"
 #include "harness/sweep/results_dir.h"
 
 #ifndef ECHOLAB_CXX_FLAGS
@@ -58,7 +59,7 @@ Json git_state() {
                 {"git_dirty", nullptr}};
   const std::string source = ECHOLAB_SOURCE_DIR;
   if (!std::filesystem::exists(source + "/.git")) return state;
-  const std::string git = "git -C '" + source + "' ";
+  const std::string git = "git -C " + shell_quote(source) + " ";
   if (auto head = command_output(git + "rev-parse --short=12 HEAD 2>/dev/null")) {
     state["git_head_at_run"] = trimmed(*head);
     if (state["git_commit"] == "") state["git_commit"] = trimmed(*head);
@@ -70,6 +71,8 @@ Json git_state() {
 }
 
 }  // namespace
+
+std::string build_git_commit() { return ECHOLAB_GIT_COMMIT; }
 
 Json collect_run_meta(const Topology& topology, const std::vector<std::string>& command_line) {
   char host[256] = {};

@@ -14,6 +14,9 @@ namespace echolab {
 /// until the run finishes.
 Json collect_run_meta(const Topology& topology, const std::vector<std::string>& command_line);
 
+/// The git commit this binary was built from ("" outside a git checkout).
+std::string build_git_commit();
+
 /// meta.json's "peers": per external server program (the first word of a
 /// `server.command`), its SHA-256 now and the build record its build script
 /// left beside it (`PROGRAM.build.json`: compiler, flags, crate versions),

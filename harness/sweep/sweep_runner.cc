@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "core/process_reaper.h"
 #include "harness/remote/remote_trial.h"
 #include "harness/sweep/expectations.h"
 #include "harness/sweep/sweep_progress.h"
@@ -93,6 +94,9 @@ SweepOutcome SweepRunner::run(const ResultsDir& results, const Topology& topolog
       interleaved_trials(points_, spec_.repetitions(), results.trials(), order_seed_);
   double planned_s = 0;
   for (const auto& trial : trials) planned_s += trial.point->estimated_seconds();
+  // Whatever a trial starts that its warden misses (the warden itself
+  // killed) is re-parented here and killed after the trial.
+  become_subreaper();
   InterruptWatch interrupts;
   TrialProcess::TrialFunction over_hosts;
   if (sessions_) over_hosts = [this](const Json& config) { return run_hosts_trial(config, *sessions_); };

@@ -14,10 +14,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <utility>
 
 #include "core/fd_io.h"
+#include "core/process_reaper.h"
 #include "harness/config/trial_config.h"
 #include "harness/trial/trial_runner.h"
 
@@ -77,6 +79,52 @@ double TrialProcess::deadline_s(const Json& config) const {
   return seconds + extra_s_;
 }
 
+void TrialProcess::run_warden(pid_t sweep, UniqueFd result_end, const Json& config, int point_number,
+                              int repetition) const {
+  // The warden: a subreaper that runs the trial in its own child and, when
+  // that ends, or when the sweep orders it (SIGTERM: timeout, second Ctrl-C)
+  // or dies (the parent-death signal), kills every process the trial
+  // started, external servers' daemons and SIGTERM-ignoring grandchildren
+  // included, before it exits.
+  sigset_t waited, previous;
+  sigemptyset(&waited);
+  sigaddset(&waited, SIGTERM);
+  sigaddset(&waited, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &waited, &previous);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != sweep) ::_exit(1);
+  become_subreaper();
+  const pid_t warden = getpid();
+  const pid_t trial = fork();
+  if (trial < 0) ::_exit(1);
+  if (trial == 0) {
+    sigprocmask(SIG_SETMASK, &previous, nullptr);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != warden) ::_exit(1);
+    run_child(result_end.get(), config, point_number, repetition);
+  }
+  result_end.reset();  // the sweep sees the pipe close when the trial's end is gone
+  int status = 0;
+  bool trial_ended = false;
+  while (!trial_ended) {
+    siginfo_t info = {};
+    const int signal_number = sigwaitinfo(&waited, &info);
+    if (signal_number == SIGTERM) break;
+    trial_ended = waitpid(trial, &status, WNOHANG) == trial;
+  }
+  kill_descendants();
+  if (!trial_ended) ::_exit(1);
+  if (WIFSIGNALED(status)) {
+    // Ends as the trial did, so the sweep reports the trial's signal.
+    rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    ::signal(WTERMSIG(status), SIG_DFL);
+    sigprocmask(SIG_SETMASK, &previous, nullptr);
+    ::raise(WTERMSIG(status));
+  }
+  ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
 void TrialProcess::run_child(int result_fd, const Json& config, int point_number, int repetition) const {
   const std::string fault = injected_fault(point_number, repetition);
   if (fault == "hang") {
@@ -113,16 +161,17 @@ TrialOutcome TrialProcess::run(const Json& config, int point_number, int repetit
   std::cout.flush();
   std::cerr.flush();
   const pid_t parent = getpid();
+  // Processes the sweep already has (a hosts sweep's ssh masters): all
+  // others are the trial's, and none outlives it.
+  const std::set<pid_t> before = children_of_this_process();
   const auto started = Clock::now();
   const pid_t child = fork();
   if (child < 0) throw std::runtime_error(std::string("fork: ") + strerror(errno));
   if (child == 0) {
-    setpgid(0, 0);                     // its own group: terminal Ctrl-C reaches only the parent
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a SIGKILLed sweep leaves no trial behind
-    if (getppid() != parent) ::_exit(1);
+    setpgid(0, 0);  // its own group: terminal Ctrl-C reaches only the parent
     interrupts_.forget_in_child();
     read_end.reset();
-    run_child(write_end.get(), config, point_number, repetition);
+    run_warden(parent, std::move(write_end), config, point_number, repetition);
   }
   setpgid(child, child);  // also here, so kill(-child) works whoever runs first
   write_end.reset();
@@ -131,7 +180,8 @@ TrialOutcome TrialProcess::run(const Json& config, int point_number, int repetit
   std::string output;
   const std::string killed_because = collect_output(child, std::move(read_end), deadline, on_first_interrupt, output);
   // Wait for the exit without reaping, so the group id cannot be reused yet,
-  // then clear anything the trial left in its group (an external server).
+  // then clear anything the trial left in its group, and any process of the
+  // trial re-parented to the sweep (if the warden itself was killed).
   siginfo_t exited = {};
   while (waitid(P_PID, static_cast<id_t>(child), &exited, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
   }
@@ -139,6 +189,7 @@ TrialOutcome TrialProcess::run(const Json& config, int point_number, int repetit
   int wait_status = 0;
   while (waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {
   }
+  kill_descendants(before);
 
   TrialOutcome outcome;
   outcome.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
@@ -160,7 +211,7 @@ TrialOutcome TrialProcess::run(const Json& config, int point_number, int repetit
   } else {
     try {
       outcome.result = TrialResult::from_json(Json::parse(output));
-    } catch (const Json::parse_error& error) {
+    } catch (const std::exception& error) {  // Json::parse_error, or from_json's std::invalid_argument
       outcome.result = failure("failed", std::string("unreadable result from the trial process: ") + error.what());
     }
   }
@@ -179,8 +230,7 @@ std::string TrialProcess::collect_output(pid_t child, UniqueFd read_end, Clock::
     }
     if (killed_because.empty() && (interrupts_.count() >= 2 || Clock::now() >= deadline)) {
       killed_because = interrupts_.count() >= 2 ? "interrupted" : "timeout";
-      kill(-child, SIGKILL);
-      kill(child, SIGKILL);
+      kill(child, SIGTERM);  // the warden kills the trial and all it started, then exits
     }
     // Until the deadline; once killed, until the pipe closes (it will now).
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();

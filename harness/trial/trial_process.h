@@ -23,8 +23,9 @@ struct TrialOutcome {
 
 /// Runs trials one at a time, each in a forked child process leading its own
 /// process group, so a crash, hang or failed start of one trial becomes a
-/// result ("failed", "timeout") and the sweep goes on. Holds no state
-/// between trials. Main thread only, while the process runs no other thread
+/// result ("failed", "timeout") and the sweep goes on; when a trial ends,
+/// however it ends, no process it started is left. Holds no state between
+/// trials. Main thread only, while the process runs no other thread
 /// (it forks).
 class TrialProcess {
  public:
@@ -51,6 +52,10 @@ class TrialProcess {
  private:
   using Clock = std::chrono::steady_clock;
 
+  /// The forked process that runs and outlives the trial's own process,
+  /// then kills whatever the trial left (process_reaper.h).
+  [[noreturn]] void run_warden(pid_t sweep, UniqueFd result_end, const Json& config, int point_number,
+                               int repetition) const;
   [[noreturn]] void run_child(int result_fd, const Json& config, int point_number, int repetition) const;
   /// Reads the child's result into `output` until the pipe closes, killing
   /// the child's group at `deadline` or on a second Ctrl-C; returns why it

@@ -1,5 +1,7 @@
 #include "harness/trial/trial_result.h"
 
+#include <stdexcept>
+
 namespace echolab {
 namespace {
 
@@ -25,18 +27,23 @@ TrialResult TrialResult::failure(Json config, Json placement, std::string status
 }
 
 TrialResult TrialResult::from_json(const Json& json) {
-  TrialResult result;
-  result.config = json.value("config", Json::object());
-  result.status = json.value("status", "failed");
-  result.error = json.value("error", "");
-  result.placement = json.value("placement", Json::object());
-  result.metrics = json.value("metrics", Json::object());
-  result.series = json.value("series", Json::object());
-  result.histograms = json.value("histograms", Json::object());
-  for (const auto& [key, value] : json.items()) {
-    if (!is_fixed_field(key)) result.extra[key] = value;
+  if (!json.is_object()) throw std::invalid_argument("trial result: not a JSON object");
+  try {
+    TrialResult result;
+    result.config = json.value("config", Json::object());
+    result.status = json.value("status", "failed");
+    result.error = json.value("error", "");
+    result.placement = json.value("placement", Json::object());
+    result.metrics = json.value("metrics", Json::object());
+    result.series = json.value("series", Json::object());
+    result.histograms = json.value("histograms", Json::object());
+    for (const auto& [key, value] : json.items()) {
+      if (!is_fixed_field(key)) result.extra[key] = value;
+    }
+    return result;
+  } catch (const Json::exception& error) {
+    throw std::invalid_argument(std::string("trial result: ") + error.what());
   }
-  return result;
 }
 
 void TrialResult::fail(const std::string& why) {

@@ -24,7 +24,8 @@ struct TrialResult {
   /// A trial that ended without measurements.
   static TrialResult failure(Json config, Json placement, std::string status, std::string error);
   /// Reads a result written by to_json (e.g. by a trial's child process);
-  /// missing fields keep their defaults.
+  /// missing fields keep their defaults; throws std::invalid_argument (one
+  /// line) when `json` is not an object or a fixed field has the wrong type.
   static TrialResult from_json(const Json& json);
 
   bool ok() const { return status == "ok"; }

@@ -10,7 +10,8 @@
 # host and a host whose echolab has another results schema are refused
 # before anything is written; an ssh connection dropped mid-trial fails that
 # trial with ssh's words and the sweep goes on; killing the sweep with
-# SIGKILL mid-trial leaves no echolab process in either namespace.
+# SIGKILL mid-trial leaves no echolab process in either namespace; a
+# ControlPersist line in the user's ssh config leaves no master behind.
 #
 # usage: namespaces_test.sh ECHOLAB_BINARY     (exit 77: skipped, and why)
 set -euo pipefail
@@ -99,6 +100,17 @@ for h in meta["hosts"]:
 print("ok: 2 trials across namespaces, per-host threads, placement and meta")
 EOF
 [ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ] || fail "echolab processes left in the namespaces after the sweep"
+
+echo "== a ControlPersist line in the user's ssh config leaves no ssh master behind"
+persist_config="$tmp/ssh_config_persist"
+{ printf 'Host *\n  ControlPersist yes\n'; cat "$ssh_config"; } >"$persist_config"
+write_spec persist 0.3 '["stream"]'
+sed -i "s|\"-F\", \"$ssh_config\"|\"-F\", \"$persist_config\"|" "$tmp/persist.json"
+grep -q "$persist_config" "$tmp/persist.json" || fail "the persist spec does not use its ssh config"
+"$BIN" run "$tmp/persist.json" --out "$tmp/persist" >"$tmp/persist.log" 2>&1 || fail "sweep failed: $(cat "$tmp/persist.log")"
+no_master_left() { ! pgrep -f -- "-F $persist_config" >/dev/null; }
+wait_for 5 no_master_left || fail "ssh masters outlived the sweep: $(pgrep -a -f -- "-F $persist_config")"
+echo "ok: no ssh master left"
 
 echo "== plan shows each host's placement"
 "$BIN" plan "$tmp/across.json" >"$tmp/plan.log" 2>&1 || fail "plan failed: $(cat "$tmp/plan.log")"
