@@ -43,13 +43,37 @@ TEST(HostAddress, RejectsWhatIsNotAnSshUrl) {
     EXPECT_THROW(HostAddress::parse(bad), std::invalid_argument) << bad;
   }
   // A name ssh would read as an option.
-  for (const char* option : {"ssh://-oProxyCommand=touch", "ssh://-oProxyCommand=x@host", "ssh://[-oX]"}) {
+  for (const char* option :
+       {"ssh://-oProxyCommand=touch /tmp/x", "ssh://-oProxyCommand=x@host", "ssh://[-oX]", "ssh://-lroot@h"}) {
     try {
       HostAddress::parse(option);
       ADD_FAILURE() << option << " was accepted";
     } catch (const std::invalid_argument& error) {
       EXPECT_NE(std::string(error.what()).find("cannot begin with '-'"), std::string::npos) << error.what();
     }
+  }
+}
+
+TEST(HostAddress, AllowsOnlyTheCharactersOfHostAndUserNames) {
+  for (const char* bad : {"ssh://h;touch", "ssh://h$(x)", "ssh://h`x`", "ssh://h|x", "ssh://[::1;x]"}) {
+    try {
+      HostAddress::parse(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("a host name may hold only"), std::string::npos) << error.what();
+    }
+  }
+  for (const char* bad : {"ssh://u$(x)@h", "ssh://u;x@h", "ssh://u*@h"}) {
+    try {
+      HostAddress::parse(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("a user name may hold only"), std::string::npos) << error.what();
+    }
+  }
+  for (const char* good : {"ssh://bench@lab-b.example.org:2222", "ssh://root@10.0.0.1", "ssh://[fe80::1%eth0]:22",
+                           "ssh://first.last_1@h"}) {
+    EXPECT_NO_THROW(HostAddress::parse(good)) << good;
   }
 }
 

@@ -50,7 +50,7 @@ class RequestSocket : public WorkloadConnection {
  private:
   bool take_response(const char* message, uint64_t now);
 
-  MessageFormat format_;
+  const MessageFormat& format_;  // shared by every connection (shared_instance)
   MessageAssembler assembler_;
   std::vector<char> out_;
   size_t out_offset_ = 0;

@@ -64,7 +64,7 @@ RequestSocket::RequestSocket(UniqueFd fd, int index, ClientThreadContext& contex
       context_(context),
       recorder_(context.requests),
       timing_(context.config.options.flag("timing")),
-      format_(context.config.message_bytes),
+      format_(shared_instance<MessageFormat>(context.config.message_bytes, context.config.message_bytes)),
       assembler_(context.config.message_bytes) {
   set_nodelay(fd_.get(), true);  // requests go out at once, as neper and sockperf send them
 }

@@ -9,8 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
 
 namespace echolab {
 namespace {
@@ -42,14 +40,9 @@ class StreamPattern {
   std::vector<char> bytes_;
 };
 
-// One pattern per (message size, window), built once and never freed.
+// One pattern per (message size, window), shared by every connection.
 const StreamPattern& shared_pattern(size_t message_bytes, size_t window) {
-  static std::mutex mutex;
-  static std::map<std::pair<size_t, size_t>, std::unique_ptr<StreamPattern>> patterns;
-  std::lock_guard lock(mutex);
-  auto& pattern = patterns[{message_bytes, window}];
-  if (!pattern) pattern = std::make_unique<StreamPattern>(message_bytes, window);
-  return *pattern;
+  return shared_instance<StreamPattern>(std::pair{message_bytes, window}, message_bytes, window);
 }
 
 // ECHOLAB_STREAM_UNCHECKED=1 skips the comparison: only for measuring what

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/event_loop.h"
@@ -66,6 +69,20 @@ struct ClientThreadContext {
   std::string& first_error;    // "" until a connection fails
   int thread_index = 0;        // this client thread, 0-based
 };
+
+/// One immutable T per key for the whole process, built from `args` on
+/// first use and never freed: the message patterns every connection of
+/// every client thread reads (100,000 connections of 1 MiB messages share
+/// one pattern, not 100,000). Any thread.
+template <typename T, typename Key, typename... Args>
+const T& shared_instance(const Key& key, Args&&... args) {
+  static std::mutex mutex;
+  static std::map<Key, std::unique_ptr<const T>> made;
+  std::lock_guard lock(mutex);
+  auto& slot = made[key];
+  if (!slot) slot = std::make_unique<const T>(std::forward<Args>(args)...);
+  return *slot;
+}
 
 /// One client connection's state machine for a workload, driven by its
 /// client thread's event loop (as neper plugs per-flow callbacks into one

@@ -68,9 +68,16 @@ HostAddress HostAddress::parse(const std::string& text) {
   if (address.user.starts_with("-") || address.host.starts_with("-")) {
     throw std::invalid_argument("'" + text + "': a user or host name cannot begin with '-'");
   }
-  const bool bad_user = address.user.find_first_of(" /'\"") != std::string::npos;
-  if (address.host.empty() || address.host.find_first_of(" /@'\"") != std::string::npos || bad_user) {
-    throw std::invalid_argument("'" + text + "': expected ssh://[user@]host[:port]");
+  // Only what DNS names, IP addresses (v6 with a %zone) and POSIX portable
+  // user names use: nothing ssh or a shell could read as syntax.
+  constexpr const char* kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const std::string host_chars = std::string(kAlnum) + ".-_:%";
+  const std::string user_chars = std::string(kAlnum) + "._-";
+  if (address.host.empty() || address.host.find_first_not_of(host_chars) != std::string::npos) {
+    throw std::invalid_argument("'" + text + "': a host name may hold only letters, digits and . - _ (or an IP address)");
+  }
+  if (address.user.find_first_not_of(user_chars) != std::string::npos) {
+    throw std::invalid_argument("'" + text + "': a user name may hold only letters, digits and . _ -");
   }
   return address;
 }
