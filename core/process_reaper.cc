@@ -1,11 +1,13 @@
 #include "core/process_reaper.h"
 
 #include <sys/prctl.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <thread>
 #include <vector>
 
 #include "core/proc_stats.h"
@@ -21,6 +23,20 @@ constexpr int kMaxRounds = 64;
 }  // namespace
 
 bool become_subreaper() { return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0; }
+
+void kill_descendants_on_termination() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int number : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, number);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread([signals] {
+    int number = 0;
+    while (sigwait(&signals, &number) != 0) {
+    }
+    kill_descendants();
+    ::_exit(128 + number);
+  }).detach();
+}
 
 std::set<pid_t> children_of_this_process() {
   const std::vector<pid_t> tree = process_tree(getpid(), /*depth=*/1);

@@ -21,6 +21,13 @@ bool become_subreaper();
 /// thread that waits for this process's children.
 int kill_descendants(const std::set<pid_t>& keep = {});
 
+/// From now on SIGTERM, SIGINT or SIGHUP to this process (timeout(1) at a
+/// remote trial's limit) runs kill_descendants() and then exits with 128 +
+/// the signal. Blocks the three signals in the calling thread and starts a
+/// detached thread that waits for them: call it before starting any other
+/// thread, so that every thread inherits the mask.
+void kill_descendants_on_termination();
+
 /// This process's children now (from /proc), zombies included.
 std::set<pid_t> children_of_this_process();
 

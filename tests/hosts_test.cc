@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 
 #include "harness/config/trial_config.h"
 #include "harness/remote/control_channel.h"
@@ -15,6 +18,7 @@
 #include "harness/sweep/spec.h"
 #include "harness/trial/metrics.h"
 #include "harness/trial/window_json.h"
+#include "tests/test_support.h"
 
 namespace echolab {
 namespace {
@@ -271,6 +275,46 @@ TEST(ControlProtocol, AControlledServerExitsWhenItsControllerGoesAway) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);
   EXPECT_NE(server.error_tail().find("control input closed"), std::string::npos) << server.error_tail();
+}
+
+// A controlled server whose external server starts a grandchild in a
+// session of its own that ignores SIGTERM: the grandchild must not outlive
+// the controlled server, whether its controller goes away or timeout(1)
+// sends it SIGTERM at the trial's limit.
+void expect_no_grandchild_left(bool terminate) {
+  char dir_template[] = "/tmp/echolab-orphan-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string pid_file = std::string(dir_template) + "/grandchild.pid";
+  ChildProcess server({ECHOLAB_BINARY, "serve", "--control"});
+  Json config = default_config();
+  config["server"]["model"] = "external";
+  config["server"]["command"] = testing::orphaning_server_command(pid_file);
+  ASSERT_TRUE(server.write_line("config " + config.dump()));
+  const auto listening = server.read_line(in_seconds(30));
+  ASSERT_TRUE(listening) << server.error_tail();
+  pid_t grandchild = 0;
+  std::ifstream(pid_file) >> grandchild;
+  ASSERT_GT(grandchild, 0);
+  if (terminate) {
+    kill(server.pid(), SIGTERM);
+  } else {
+    server.close_input();  // as when the ssh connection drops
+  }
+  server.wait(in_seconds(30));
+  const bool gone = testing::process_gone(grandchild);
+  EXPECT_TRUE(gone) << "pid " << grandchild << " outlived its controlled server";
+  if (!gone) kill(grandchild, SIGKILL);
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST(ControlProtocol, AControlledServerLeavesNoProcessWhenItsControllerGoesAway) {
+  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
+  expect_no_grandchild_left(false);
+}
+
+TEST(ControlProtocol, AControlledServerLeavesNoProcessWhenTerminated) {
+  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
+  expect_no_grandchild_left(true);
 }
 
 TEST(HostsTrial, ServerAndClientAsControlledProcessesMergeIntoOneResult) {

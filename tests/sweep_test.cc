@@ -341,21 +341,17 @@ TEST(SweepRun, CtrlCStopsAfterTheTrialInProgressAndLeavesAResumableRun) {
   EXPECT_EQ(read_trials(run_dir).size(), 4u);
 }
 
-// No process outlives its trial. The external server starts a grandchild
-// that leaves its process group (setsid) and ignores SIGTERM, writing its
-// pid to `pid_file`; with `freeze` the server then stops the trial process
-// (SIGSTOP), so the trial can only end by its time limit.
+// No process outlives its trial: a spec whose one trial's external server
+// leaves a grandchild that ignores SIGTERM (testing::orphaning_server_command).
 std::string orphaning_spec(const std::string& pid_file, bool freeze, double duration_s) {
-  const std::string script =
-      "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 600' & "
-      "while [ ! -s " + pid_file + " ]; do :; done; " + (freeze ? "kill -STOP $PPID; " : "") +
-      "exec socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork PIPE";
-  const Json spec = {{"name", "orphans"},
-                     {"defaults",
-                      {{"timing", {{"warmup_s", 0}, {"duration_s", duration_s}, {"interval_ms", 100}}},
-                       {"repetitions", 1},
-                       {"server", {{"threads", 1}, {"command", {"sh", "-c", script}}, {"start_timeout_s", 1}}}}},
-                     {"matrix", {{"server.model", {"external"}}}}};
+  const Json spec = {
+      {"name", "orphans"},
+      {"defaults",
+       {{"timing", {{"warmup_s", 0}, {"duration_s", duration_s}, {"interval_ms", 100}}},
+        {"repetitions", 1},
+        {"server",
+         {{"threads", 1}, {"command", testing::orphaning_server_command(pid_file, freeze)}, {"start_timeout_s", 1}}}}},
+      {"matrix", {{"server.model", {"external"}}}}};
   return spec.dump(1);
 }
 
@@ -365,15 +361,6 @@ pid_t written_pid(const std::string& pid_file) {
   pid_t pid = 0;
   in >> pid;
   return pid;
-}
-
-/// True when `pid` has exited (gone, or a zombie nobody has reaped yet).
-bool process_gone(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return true;
-  const size_t name_end = stat.rfind(')');
-  return name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z';
 }
 
 TEST(SweepRun, ATimedOutTrialLeavesNoProcessBehind) {
@@ -388,7 +375,7 @@ TEST(SweepRun, ATimedOutTrialLeavesNoProcessBehind) {
   EXPECT_EQ(trials[0]["status"], "timeout") << trials[0]["error"];
   const pid_t grandchild = written_pid(dir / "grandchild.pid");
   ASSERT_GT(grandchild, 0) << "the server never started its grandchild";
-  EXPECT_TRUE(process_gone(grandchild)) << "pid " << grandchild << " outlived its timed-out trial";
+  EXPECT_TRUE(testing::process_gone(grandchild)) << "pid " << grandchild << " outlived its timed-out trial";
 }
 
 TEST(SweepRun, AnInterruptedTrialLeavesNoProcessBehind) {
@@ -404,7 +391,7 @@ TEST(SweepRun, AnInterruptedTrialLeavesNoProcessBehind) {
   kill(sweep, SIGINT);  // the second Ctrl-C kills the trial in progress
   EXPECT_EQ(wait_exit_code(sweep), 130) << read_text(dir / "spawned.out");
   const pid_t grandchild = written_pid(dir / "grandchild.pid");
-  EXPECT_TRUE(process_gone(grandchild)) << "pid " << grandchild << " outlived its interrupted trial";
+  EXPECT_TRUE(testing::process_gone(grandchild)) << "pid " << grandchild << " outlived its interrupted trial";
 }
 
 TEST(SweepRun, AKilledSweepLeavesNoProcessBehind) {
@@ -418,7 +405,7 @@ TEST(SweepRun, AKilledSweepLeavesNoProcessBehind) {
   // The trial's warden sees the sweep die (its parent-death signal) and
   // kills what the trial started; that happens after the sweep is gone.
   const pid_t grandchild = written_pid(dir / "grandchild.pid");
-  EXPECT_TRUE(wait_until([&] { return process_gone(grandchild); }, std::chrono::seconds(10)))
+  EXPECT_TRUE(wait_until([&] { return testing::process_gone(grandchild); }, std::chrono::seconds(10)))
       << "pid " << grandchild << " outlived its SIGKILLed sweep";
 }
 

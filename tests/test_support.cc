@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include <fstream>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -110,6 +112,21 @@ CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s) {
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+std::vector<std::string> orphaning_server_command(const std::string& pid_file, bool freeze) {
+  return {"sh", "-c",
+          "setsid sh -c 'trap \"\" TERM; echo $$ > " + pid_file + "; exec sleep 600' & " + "while [ ! -s " + pid_file +
+              " ]; do :; done; " + (freeze ? "kill -STOP $PPID; " : "") +
+              "exec socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork PIPE"};
+}
+
+bool process_gone(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return true;
+  const size_t name_end = stat.rfind(')');
+  return name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z';
 }
 
 }  // namespace echolab::testing

@@ -67,6 +67,15 @@ inline uint64_t sum_over_threads(const ServerModel& model, uint64_t CounterSnaps
 /// Connections a model has accepted, over all its threads.
 inline uint64_t accepted(const ServerModel& model) { return sum_over_threads(model, &CounterSnapshot::accepted); }
 
+/// argv of an external echo server (socat) that first starts a grandchild
+/// in a session of its own (setsid) which ignores SIGTERM and writes its pid
+/// to `pid_file`; with `freeze` the server then stops its parent, the trial
+/// process (SIGSTOP), so the trial can only end at its time limit.
+std::vector<std::string> orphaning_server_command(const std::string& pid_file, bool freeze = false);
+
+/// True when `pid` has exited (gone, or a zombie nobody has reaped yet).
+bool process_gone(pid_t pid);
+
 /// Runs the echolab binary with arguments; returns its exit code and output.
 struct CommandResult {
   int exit_code = -1;
