@@ -21,7 +21,7 @@ DEBS       := cmake g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev li
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: all deps build test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build fuzz-configure run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
+.PHONY: fresh-check all deps build test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build fuzz-configure run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
 
 all: build
 
@@ -186,6 +186,14 @@ micro: build
 	$(BUILD)/echolab-micro $(MICRO_FLAGS) --benchmark_out=$$dir/micro.json --benchmark_out_format=json && \
 	ln -sfn $$stamp results/micro/latest && \
 	$(PYTHON) plot/micro.py $$dir/micro.json
+
+# The README's set-up proven on a Debian 12 root built from nothing with
+# debootstrap (tests/fresh/fresh_check.sh: make deps, make, make test-fast
+# and a quick run, as root in a chroot); not part of make test.
+fresh-check:
+	@test "$$(id -u)" = 0 || { echo "$@: needs root (debootstrap, chroot)"; exit 1; }
+	@$(call need,debootstrap,debootstrap)
+	@bash tests/fresh/fresh_check.sh
 
 format:
 	clang-format -i core/*.h core/*.cc models/*.h models/*.cc harness/*/*.h harness/*/*.cc tests/*.cc

@@ -60,4 +60,16 @@ void HandoffQueue::on_events(uint32_t) {
   }
 }
 
+std::optional<size_t> push_to_first_with_room(std::vector<std::unique_ptr<HandoffQueue>>& queues, size_t first,
+                                              UniqueFd& fd, ThreadCounters& counters) {
+  const uint64_t accepted_at = HandoffQueue::now_ns();
+  for (size_t attempt = 0; attempt < queues.size(); ++attempt) {
+    const size_t index = (first + attempt) % queues.size();
+    if (queues[index]->push(fd, accepted_at)) return index;
+  }
+  bump(counters.dropped);
+  fd.reset();
+  return std::nullopt;
+}
+
 }  // namespace echolab

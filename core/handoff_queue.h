@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/echo_worker.h"
@@ -42,5 +44,12 @@ class HandoffQueue : public EventHandler {
   UniqueFd wake_fd_;
   EchoWorker* worker_ = nullptr;
 };
+
+/// Pushes `fd` to queues[first], else to the next queue with room (in
+/// order, wrapping); returns the queue's index. When every queue is full
+/// the connection is dropped: `fd` is closed and counters.dropped counted.
+/// The producer thread.
+std::optional<size_t> push_to_first_with_room(std::vector<std::unique_ptr<HandoffQueue>>& queues, size_t first,
+                                              UniqueFd& fd, ThreadCounters& counters);
 
 }  // namespace echolab

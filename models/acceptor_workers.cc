@@ -66,17 +66,8 @@ size_t AcceptorWorkersServer::pick_worker() {
 }
 
 void AcceptorWorkersServer::dispatch(UniqueFd fd, ThreadCounters& acceptor_counters) {
-  const uint64_t accepted_at = HandoffQueue::now_ns();
-  const size_t first = pick_worker();
-  // The chosen worker's queue first, then the others; drop if all are full.
-  for (size_t attempt = 0; attempt < queues_.size(); ++attempt) {
-    const size_t worker = (first + attempt) % queues_.size();
-    if (queues_[worker]->push(fd, accepted_at)) {
-      ++assigned_[worker];
-      return;
-    }
-  }
-  bump(acceptor_counters.dropped);
+  // The chosen worker's queue first, then the others; dropped if all are full.
+  if (auto worker = push_to_first_with_room(queues_, pick_worker(), fd, acceptor_counters)) ++assigned_[*worker];
 }
 
 void AcceptorWorkersServer::stop() {

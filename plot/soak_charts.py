@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import os
 from collections import OrderedDict
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from plot.chartkit import new_figure, save_figure
 from plot.palette import colours_for
@@ -21,6 +21,13 @@ def read_samples(run_dir: str) -> "OrderedDict[str, List[dict]]":
     return by_model
 
 
+def soak_series(by_model: "OrderedDict[str, List[dict]]", column: str,
+                scale: float) -> "OrderedDict[str, Tuple[List[float], List[float]]]":
+    """Per model, (seconds, column x scale) as the chart draws them."""
+    return OrderedDict((model, ([float(r["t_s"]) for r in rows], [float(r[column]) * scale for r in rows]))
+                       for model, rows in by_model.items())
+
+
 def draw_soak_charts(run_dir: str) -> List[str]:
     """charts/fds.png|svg and charts/rss.png|svg; returns the files."""
     by_model = read_samples(run_dir)
@@ -29,9 +36,7 @@ def draw_soak_charts(run_dir: str) -> List[str]:
     for stem, column, label, scale in (("fds", "fds", "open descriptors", 1.0),
                                        ("rss", "rss_kb", "resident memory (MiB)", 1 / 1024)):
         figure, ax = new_figure(8, 4.5)
-        for model, rows in by_model.items():
-            xs = [float(r["t_s"]) for r in rows]
-            ys = [float(r[column]) * scale for r in rows]
+        for model, (xs, ys) in soak_series(by_model, column, scale).items():
             ax.plot(xs, ys, label=model, color=colours[model], linewidth=1.2)
         ax.set_xlabel("seconds since the model's server started")
         ax.set_ylabel(label)

@@ -1,15 +1,16 @@
 // plan_placement on synthetic topologies: orders, set binding, floating
 // roles, oversubscription, overlap and SMT warnings, location errors.
 #include "harness/config/placement.h"
+#include "tests/test_support.h"
 
 #include <gtest/gtest.h>
 
 namespace echolab {
 namespace {
 
-constexpr const char* kThisMachine = "pack:1 core:2 pu:1";
-constexpr const char* kTwoSocketSmt = "pack:2 core:8 pu:2";
-constexpr const char* kTwoL3 = "pack:1 l3:2 core:4 pu:1";
+using testing::kThisMachine;
+using testing::kTwoL3;
+using testing::kTwoSocketSmt;
 
 PlacementGroup group(const std::string& side, const std::string& location, int threads,
                      BindMode bind = BindMode::kThread, PlacementOrder order = PlacementOrder::kCompact) {

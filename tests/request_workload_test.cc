@@ -248,6 +248,40 @@ TEST(RequestWorkloads, OpenLoopSendsAtTheOfferedRate) {
   EXPECT_LT(m["requests_per_s"].get<double>(), 2300);
 }
 
+TEST(RequestWorkloads, AnOpenLoopFarAboveWhatTheClientCanSendStaysBoundedAndCountsWhatItDidNotSend) {
+  // 50M requests/s is far beyond this client (a few M/s here): each
+  // connection holds at most its cap, the rest is counted as not sent.
+  auto run = run_echolab({"trial", "--workload", "open", "--load.rate", "50000000", "--connections", "2",
+                          "--message-bytes", "64", "--duration", "1", "--warmup", "0.2", "--json"});
+  Json result = load_json(run);
+  ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
+  const Json& m = result["metrics"];
+  EXPECT_TRUE(result["overloaded"].get<bool>());
+  EXPECT_GT(m["requests_not_sent"].get<double>(), 0);
+  EXPECT_LT(m["achieved_rate_share"].get<double>(), 0.95);
+  // The bound: 2 connections x (256 KiB unsent + 16384 requests x 16 B in
+  // flight) = 1 MiB, on top of the process's own (the in-process server,
+  // the histograms); before the cap this trial grew past 690 MB.
+  EXPECT_LT(m["process_rss_hwm_bytes"].get<double>(), 256.0 * 1024 * 1024);
+  EXPECT_GT(result["open_loop_seed"].get<long long>(), 0);  // recorded, to replay the arrivals
+}
+
+TEST(RequestWorkloads, AServerThatStopsAnsweringShowsInTheTailAsUnansweredRequests) {
+  // The server answers for 0.6 s after the connect, then never again: the
+  // window's last ~0.7 s of requests stay unanswered and count with their
+  // age at the window's end, instead of vanishing from the percentiles.
+  const std::string server = std::string("python3 ") + ECHOLAB_SOURCE_DIR + "/tests/peers/bad_echo.py stall {port}";
+  auto run = run_echolab({"trial", "--model", "external", "--server.command", server, "--workload", "open",
+                          "--load.rate", "2000", "--connections", "2", "--message-bytes", "64", "--duration", "1.2",
+                          "--warmup", "0.1", "--json"});
+  Json result = load_json(run);
+  ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
+  const Json& m = result["metrics"];
+  EXPECT_GT(m["requests_unanswered"].get<double>(), 700) << m.dump();
+  EXPECT_GT(m["latency_us_p99"].get<double>(), 300e3) << m.dump();  // at least 0.3 s
+  EXPECT_TRUE(result["overloaded"].get<bool>());
+}
+
 TEST(RequestWorkloads, ThousandsOfConnectionsAreAllServed) {
   auto run = run_echolab({"trial", "--workload", "rr", "--connections", "3000", "--client-threads", "2",
                           "--message-bytes", "16", "--duration", "1", "--warmup", "0.5", "--json"},

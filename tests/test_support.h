@@ -53,6 +53,13 @@ inline bool have_program(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
 }
 
+/// Synthetic machines (hwloc synthetic descriptions) the placement and
+/// topology tests plan on: this VM's shape, a two-socket SMT server, and a
+/// package with two L3 caches.
+constexpr const char* kThisMachine = "pack:1 core:2 pu:1";
+constexpr const char* kTwoSocketSmt = "pack:2 core:8 pu:2";
+constexpr const char* kTwoL3 = "pack:1 l3:2 core:4 pu:1";
+
 /// A model's config as the registry gives it: its name, `threads` and
 /// every option at its default (the echo axes at theirs).
 ServerConfig model_config(const std::string& model, int threads);

@@ -18,13 +18,14 @@
 #include <thread>
 
 #include "harness/cli/topo_command.h"
+#include "tests/test_support.h"
 
 namespace echolab {
 namespace {
 
-constexpr const char* kThisMachine = "pack:1 core:2 pu:1";
-constexpr const char* kTwoSocketSmt = "pack:2 core:8 pu:2";
-constexpr const char* kTwoL3 = "pack:1 l3:2 core:4 pu:1";
+using testing::kThisMachine;
+using testing::kTwoL3;
+using testing::kTwoSocketSmt;
 // Intel-style numbering: SMT siblings are OS 0,2 and 1,3.
 constexpr const char* kInterleavedOs = "pack:1 core:2 pu:2(indexes=0,2,1,3)";
 

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -41,6 +44,24 @@ class LoadClient::Worker {
   }
 
   const RequestRecorder& requests() const { return requests_; }
+
+  // From the controlling thread while the client runs: on the client thread,
+  // every request still queued or in flight is censored at that instant and
+  // the thread's totals copied at the same instant, so each request is
+  // either answered or unanswered in them, never neither. Waits up to
+  // `timeout`; nullopt if the thread did not get to it by then.
+  std::optional<RequestTotals> census(std::chrono::milliseconds timeout) {
+    if (!thread_.running()) return std::nullopt;
+    auto result = std::make_shared<std::promise<RequestTotals>>();
+    auto answer = result->get_future();
+    loop_->post([this, result] {
+      const uint64_t now = monotonic_ns();
+      for (auto& connection : connections_) connection->censor_unanswered(now);
+      result->set_value(RequestTotals::of(requests_));
+    });
+    if (answer.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+    return answer.get();
+  }
 
   std::string error() const {
     std::lock_guard lock(error_mutex_);
@@ -138,6 +159,16 @@ void LoadClient::wait_for_accepts(const LoadConfig& config, int connected, const
     std::this_thread::sleep_for(std::chrono::microseconds(200));
     accepted = server_accepted();
   }
+}
+
+RequestTotals LoadClient::census_totals() {
+  RequestTotals totals;
+  for (auto& worker : workers_) {
+    // A client thread too busy to answer within 2 s counts as it stands.
+    auto census = worker->census(std::chrono::seconds(2));
+    totals.add_totals(census ? *census : RequestTotals::of(worker->requests()));
+  }
+  return totals;
 }
 
 RequestTotals LoadClient::request_totals() const {

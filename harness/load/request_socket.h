@@ -19,6 +19,10 @@ class RequestSocket : public WorkloadConnection {
   RequestSocket(UniqueFd fd, int index, ClientThreadContext& context);
   uint64_t bytes_echoed() const override { return received_.load(std::memory_order_relaxed); }
   bool failed() const { return !fd_; }
+  /// Records each request still queued or in flight at `at_ns` (the window's
+  /// end) into the recorder's unanswered count and ages (censored: its
+  /// latency is at least its age).
+  void censor_unanswered(uint64_t at_ns) override;
 
  protected:
   /// Called for each checked response with its request's start time (ns)
@@ -37,7 +41,13 @@ class RequestSocket : public WorkloadConnection {
   /// Replaces the socket (crr's next connection); the old one is closed.
   void replace_socket(UniqueFd fd);
   uint64_t now_if_timing() const { return timing_ ? monotonic_ns() : 0; }
+  /// Requests sent or queued and not yet answered.
   size_t in_flight() const { return inflight_.size() - inflight_head_; }
+  /// Bytes queued and not yet handed to the socket.
+  size_t unsent_bytes() const { return out_.size() - out_offset_; }
+  /// Stamps the requests queued since the last stamp as sent at `now_ns`
+  /// (open: for the uncorrected latency, from the actual send).
+  void stamp_sent(uint64_t now_ns);
   /// Set by a subclass that is done with this socket: reading stops.
   void stop_reading(bool stop) { stop_reading_ = stop; }
 
@@ -55,8 +65,15 @@ class RequestSocket : public WorkloadConnection {
   std::vector<char> out_;
   size_t out_offset_ = 0;
   bool stop_reading_ = false;
-  std::vector<uint64_t> inflight_;  // start time of each request in flight, oldest at inflight_head_
+  /// A request in flight: when its latency counts from (open: its intended
+  /// time) and when it was sent (0 until stamp_sent; rr and crr: never).
+  struct InFlight {
+    uint64_t started_ns;
+    uint64_t sent_ns;
+  };
+  std::vector<InFlight> inflight_;  // oldest at inflight_head_
   size_t inflight_head_ = 0;
+  size_t unstamped_ = 0;  // index in inflight_ of the first request stamp_sent has not stamped
   uint64_t next_seq_ = 0;
   uint64_t expected_seq_ = 0;
   std::atomic<uint64_t> received_{0};  // written by this thread, read by the sampler

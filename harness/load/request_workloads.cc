@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <system_error>
@@ -73,7 +74,20 @@ void RequestSocket::queue_request(uint64_t started_ns) {
   const size_t at = out_.size();
   out_.resize(at + format_.bytes());
   format_.write(next_seq_++, static_cast<uint32_t>(index_), out_.data() + at);
-  inflight_.push_back(started_ns);
+  inflight_.push_back({started_ns, 0});
+}
+
+void RequestSocket::stamp_sent(uint64_t now_ns) {
+  for (size_t i = std::max(unstamped_, inflight_head_); i < inflight_.size(); ++i) inflight_[i].sent_ns = now_ns;
+  unstamped_ = inflight_.size();
+}
+
+void RequestSocket::censor_unanswered(uint64_t at_ns) {
+  for (size_t i = inflight_head_; i < inflight_.size(); ++i) {
+    const uint64_t started = inflight_[i].started_ns;
+    recorder_.unanswered_age.record(at_ns > started ? at_ns - started : 0);
+    bump(recorder_.unanswered);
+  }
 }
 
 bool RequestSocket::flush() {
@@ -112,16 +126,23 @@ bool RequestSocket::take_response(const char* message, uint64_t now) {
     return false;
   }
   ++expected_seq_;
-  const uint64_t started = inflight_[inflight_head_++];
+  const InFlight request = inflight_[inflight_head_++];
   if (inflight_head_ == inflight_.size()) {
     inflight_.clear();
     inflight_head_ = 0;
+    unstamped_ = 0;
   } else if (inflight_head_ > 4096 && inflight_head_ > inflight_.size() / 2) {
     inflight_.erase(inflight_.begin(), inflight_.begin() + static_cast<std::ptrdiff_t>(inflight_head_));
+    unstamped_ -= std::min(unstamped_, inflight_head_);
     inflight_head_ = 0;
   }
   bump(recorder_.completed);
-  if (timing_) recorder_.latency.record(now > started ? now - started : 0);
+  const uint64_t started = request.started_ns;
+  if (timing_) {
+    recorder_.latency.record(now > started ? now - started : 0);
+    // The open loop's uncorrected latency: from the actual send.
+    if (request.sent_ns != 0) recorder_.uncorrected.record(now > request.sent_ns ? now - request.sent_ns : 0);
+  }
   on_response(started, now);
   return static_cast<bool>(fd_);
 }
@@ -208,20 +229,34 @@ class ClosedLoopConnection : public RequestSocket {
 };
 
 /// open: sends a request when the thread's schedule hands it one; its
-/// latency counts from the request's intended send time. Client thread only.
+/// latency counts from the request's intended send time. What a connection
+/// may hold is capped (kMaxUnsentBytes queued unsent, kMaxInFlight
+/// requests unanswered): a request due beyond that is not sent and counted
+/// (requests_not_sent), so the client's memory stays bounded at any offered
+/// rate. Client thread only.
 class OpenLoopConnection : public RequestSocket {
  public:
   using RequestSocket::RequestSocket;
 
   void start() override { context_.loop.add(fd_.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this); }
   void on_events(uint32_t events) override { handle_events(events); }
-  /// Queues a request; the schedule flushes once per connection per batch.
-  void queue(uint64_t intended_ns) {
-    if (!failed()) queue_request(intended_ns);
+  /// Queues a request; false (not sent) when the connection failed or holds
+  /// its cap. The schedule sends once per connection per batch.
+  bool queue(uint64_t intended_ns) {
+    if (failed() || unsent_bytes() >= kMaxUnsentBytes || in_flight() >= kMaxInFlight) return false;
+    queue_request(intended_ns);
+    return true;
   }
-  void send_queued() {
-    if (!failed()) flush();
+  /// Hands the queued bytes to the socket; the requests queued since the
+  /// last send are stamped as sent now (their uncorrected latency's start).
+  void send_queued(uint64_t now_ns) {
+    if (failed()) return;
+    stamp_sent(now_ns);
+    flush();
   }
+
+  static constexpr size_t kMaxUnsentBytes = 256 * 1024;
+  static constexpr size_t kMaxInFlight = 16384;
 
  protected:
   void on_response(uint64_t, uint64_t) override {}
@@ -229,18 +264,23 @@ class OpenLoopConnection : public RequestSocket {
 
 /// The open loop's arrival schedule for one client thread: load.rate /
 /// load.threads requests per second, evenly spaced (uniform, threads
-/// staggered) or with exponential gaps (poisson), handed round-robin to the
-/// thread's connections when a timerfd says their time has come. Timer slack
-/// is set to 1 ns so sends are not batched late; the timer fires at most
-/// every kMinTimerGapNs, and everything due by then goes out with one send()
-/// per connection, so high rates cost the client a wake-up per batch, not
-/// per request (the wait still counts in each request's latency). Client
-/// thread only.
+/// staggered) or with exponential gaps (poisson, from the trial's seed),
+/// handed round-robin to the thread's connections when a timerfd says their
+/// time has come. Timer slack is set to 1 ns so sends are not batched late;
+/// the timer fires at most every kMinTimerGapNs, and everything due by then
+/// goes out with one send() per connection, so high rates cost the client a
+/// wake-up per batch, not per request. A batch holds at most kMaxBatch
+/// requests: a schedule that has fallen behind goes back to the loop (and
+/// reads responses) between batches instead of queueing all it owes at once.
+/// Client thread only.
 class OpenLoopSchedule : public WorkloadThreadDriver, public EventHandler {
  public:
   OpenLoopSchedule(ClientThreadContext& context, const ThreadConnections& connections)
-      : context_(context), random_(0x5eed + static_cast<uint64_t>(context.thread_index)) {
+      : context_(context),
+        random_(static_cast<uint64_t>(context.config.options.integer("seed")) * 0x9e3779b97f4a7c15ULL +
+                static_cast<uint64_t>(context.thread_index)) {
     for (auto* connection : connections) connections_.push_back(static_cast<OpenLoopConnection*>(connection));
+    is_touched_.assign(connections_.size(), false);
     const double per_thread = context.config.options.number("rate") / context.config.threads;
     gap_ns_ = 1e9 / per_thread;
     poisson_ = context.config.options.text("arrival") == "poisson";
@@ -261,25 +301,47 @@ class OpenLoopSchedule : public WorkloadThreadDriver, public EventHandler {
     }
     const uint64_t now = monotonic_ns();
     touched_.clear();
-    while (next_ns_ <= static_cast<double>(now) && !context_.loop.stop_requested()) {
+    std::fill(is_touched_.begin(), is_touched_.end(), false);
+    batch_.clear();
+    while (next_ns_ <= static_cast<double>(now) && batch_.size() < kMaxBatch && !context_.loop.stop_requested()) {
       const auto intended = static_cast<uint64_t>(next_ns_);
       bump(context_.requests.scheduled);
-      const uint64_t lag = now - intended;
-      context_.requests.send_lag.record(lag);
-      if (lag > kBehindScheduleNs) bump(context_.requests.behind_schedule);
-      connections_[next_connection_]->queue(intended);
-      if (touched_.size() < connections_.size()) touched_.push_back(connections_[next_connection_]);
+      OpenLoopConnection* connection = connections_[next_connection_];
+      if (connection->queue(intended)) {
+        batch_.push_back(intended);
+        if (!is_touched_[next_connection_]) {
+          is_touched_[next_connection_] = true;
+          touched_.push_back(connection);
+        }
+      } else {
+        bump(context_.requests.not_sent);
+      }
       next_connection_ = (next_connection_ + 1) % connections_.size();
       next_ns_ += poisson_ ? exponential_(random_) * gap_ns_ : gap_ns_;
     }
-    for (auto* connection : touched_) connection->send_queued();
-    arm(now);
+    const uint64_t sent_at = monotonic_ns();
+    for (auto* connection : touched_) connection->send_queued(sent_at);
+    // The lag is stamped at the send, not when the request was queued.
+    for (uint64_t intended : batch_) {
+      const uint64_t lag = sent_at > intended ? sent_at - intended : 0;
+      context_.requests.send_lag.record(lag);
+      if (lag > kBehindScheduleNs) bump(context_.requests.behind_schedule);
+    }
+    // Behind: the next batch right after the loop has read what came back.
+    if (next_ns_ <= static_cast<double>(now)) {
+      arm_at(1);  // an absolute time long past: at once
+    } else {
+      arm(now);
+    }
   }
 
  private:
-  void arm(uint64_t now) {
+  static constexpr size_t kMaxBatch = 1024;
+
+  /// Fires at the next request's time, kMinTimerGapNs after `now` at the earliest.
+  void arm(uint64_t now) { arm_at(std::max(static_cast<uint64_t>(next_ns_), now + kMinTimerGapNs)); }
+  void arm_at(uint64_t at) {
     itimerspec when{};
-    const auto at = std::max(static_cast<uint64_t>(next_ns_), now + kMinTimerGapNs);
     when.it_value.tv_sec = static_cast<time_t>(at / 1'000'000'000u);
     when.it_value.tv_nsec = static_cast<long>(at % 1'000'000'000u);
     timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &when, nullptr);
@@ -288,6 +350,8 @@ class OpenLoopSchedule : public WorkloadThreadDriver, public EventHandler {
   ClientThreadContext& context_;
   std::vector<OpenLoopConnection*> connections_;
   std::vector<OpenLoopConnection*> touched_;  // connections with requests queued in this batch
+  std::vector<bool> is_touched_;              // by position in connections_: in touched_
+  std::vector<uint64_t> batch_;               // intended times of the requests queued in this batch
   size_t next_connection_ = 0;
   double gap_ns_ = 0;
   double next_ns_ = 0;

@@ -31,14 +31,36 @@ std::optional<SocketAddress> loopback_source(const SocketAddress& target, uint32
 
 }  // namespace
 
-void RequestTotals::add(const RequestRecorder& recorder) {
-  latency.merge(recorder.latency.snapshot());
-  connect.merge(recorder.connect.snapshot());
-  send_lag.merge(recorder.send_lag.snapshot());
-  completed += recorder.completed.load(std::memory_order_relaxed);
-  connects += recorder.connects.load(std::memory_order_relaxed);
-  scheduled += recorder.scheduled.load(std::memory_order_relaxed);
-  behind_schedule += recorder.behind_schedule.load(std::memory_order_relaxed);
+RequestTotals RequestTotals::of(const RequestRecorder& recorder) {
+  RequestTotals totals;
+  totals.latency = recorder.latency.snapshot();
+  totals.connect = recorder.connect.snapshot();
+  totals.send_lag = recorder.send_lag.snapshot();
+  totals.uncorrected = recorder.uncorrected.snapshot();
+  totals.unanswered_age = recorder.unanswered_age.snapshot();
+  totals.completed = recorder.completed.load(std::memory_order_relaxed);
+  totals.connects = recorder.connects.load(std::memory_order_relaxed);
+  totals.scheduled = recorder.scheduled.load(std::memory_order_relaxed);
+  totals.behind_schedule = recorder.behind_schedule.load(std::memory_order_relaxed);
+  totals.not_sent = recorder.not_sent.load(std::memory_order_relaxed);
+  totals.unanswered = recorder.unanswered.load(std::memory_order_relaxed);
+  return totals;
+}
+
+void RequestTotals::add(const RequestRecorder& recorder) { add_totals(of(recorder)); }
+
+void RequestTotals::add_totals(const RequestTotals& other) {
+  latency.merge(other.latency);
+  connect.merge(other.connect);
+  send_lag.merge(other.send_lag);
+  uncorrected.merge(other.uncorrected);
+  unanswered_age.merge(other.unanswered_age);
+  completed += other.completed;
+  connects += other.connects;
+  scheduled += other.scheduled;
+  behind_schedule += other.behind_schedule;
+  not_sent += other.not_sent;
+  unanswered += other.unanswered;
 }
 
 RequestTotals RequestTotals::minus(const RequestTotals& earlier) const {
@@ -46,10 +68,14 @@ RequestTotals RequestTotals::minus(const RequestTotals& earlier) const {
   out.latency = latency.minus(earlier.latency);
   out.connect = connect.minus(earlier.connect);
   out.send_lag = send_lag.minus(earlier.send_lag);
+  out.uncorrected = uncorrected.minus(earlier.uncorrected);
+  out.unanswered_age = unanswered_age.minus(earlier.unanswered_age);
   out.completed = completed - earlier.completed;
   out.connects = connects - earlier.connects;
   out.scheduled = scheduled - earlier.scheduled;
   out.behind_schedule = behind_schedule - earlier.behind_schedule;
+  out.not_sent = not_sent - earlier.not_sent;
+  out.unanswered = unanswered - earlier.unanswered;
   return out;
 }
 

@@ -36,13 +36,17 @@ struct LoadConfig {
 /// What the request workloads (rr, crr, open) of one client thread record:
 /// written by that thread only, read by the sampler at any time.
 struct RequestRecorder {
-  RecordingHistogram latency;                // ns per request (crr: connect to response)
+  RecordingHistogram latency;                // ns per request (crr: connect to response; open: from its intended time)
   RecordingHistogram connect;                // ns per connect (crr)
-  RecordingHistogram send_lag;               // open: ns from a request's intended time to its send
+  RecordingHistogram send_lag;               // open: ns from a request's intended time to its send()
+  RecordingHistogram uncorrected;            // open: ns per request from its actual send() (wrk2's uncorrected)
+  RecordingHistogram unanswered_age;         // ns each request still unanswered at the window's end had waited
   std::atomic<uint64_t> completed{0};        // responses received and checked
   std::atomic<uint64_t> connects{0};         // connects completed (crr)
   std::atomic<uint64_t> scheduled{0};        // open: requests whose intended send time came
   std::atomic<uint64_t> behind_schedule{0};  // open: handed to the socket > 1 ms after their time
+  std::atomic<uint64_t> not_sent{0};         // open: due, but their connection held its cap (never sent)
+  std::atomic<uint64_t> unanswered{0};       // queued or in flight when the window ended (censored)
 };
 
 /// A copy of RequestRecorders (summed over threads), or the difference of two
@@ -50,10 +54,13 @@ struct RequestRecorder {
 /// after the other, not atomically: a request completed during the copy may be
 /// in `completed` and not yet in `latency` (by ~1% when the copier is preempted).
 struct RequestTotals {
-  LatencyHistogram latency, connect, send_lag;
-  uint64_t completed = 0, connects = 0, scheduled = 0, behind_schedule = 0;
+  LatencyHistogram latency, connect, send_lag, uncorrected, unanswered_age;
+  uint64_t completed = 0, connects = 0, scheduled = 0, behind_schedule = 0, not_sent = 0, unanswered = 0;
 
+  /// A copy of one thread's recorder.
+  static RequestTotals of(const RequestRecorder& recorder);
   void add(const RequestRecorder& recorder);
+  void add_totals(const RequestTotals& other);
   RequestTotals minus(const RequestTotals& earlier) const;
 };
 
@@ -95,6 +102,9 @@ class WorkloadConnection : public EventHandler {
   virtual void start() = 0;
   /// Echoed bytes this connection received so far; any thread.
   virtual uint64_t bytes_echoed() const = 0;
+  /// At the window's end (`at_ns`): records what is still unanswered
+  /// (request workloads: RequestRecorder::unanswered and its ages).
+  virtual void censor_unanswered(uint64_t /*at_ns*/) {}
 };
 
 /// Per-thread state of a workload beyond its connections (the open loop's

@@ -99,7 +99,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"requests_per_s", "Requests per second", "req/s", kHigher, kTrial, "window", true,
        "responses received and checked per second in the window (request workloads: rr, crr, open)"},
       {"latency_us_p50", "Latency p50", "us", kLower, kTrial, "window", true,
-       "median request latency: send (open: intended send time; crr: connect) to the whole echo read back"},
+       "median request latency: send (open: intended send time; crr: connect) to the whole echo read back; a "
+       "request still unanswered at the window's end counts with its age then (censored: at least that)"},
       {"latency_us_p90", "Latency p90", "us", kLower, kTrial, "window", true, "90th percentile request latency"},
       {"latency_us_p99", "Latency p99", "us", kLower, kTrial, "window", true, "99th percentile request latency"},
       {"latency_us_p999", "Latency p99.9", "us", kLower, kTrial, "window", true, "99.9th percentile request latency"},
@@ -126,6 +127,19 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "wake-up and client delay; part of every open-loop latency)"},
       {"send_lag_us_p99", "Send lag p99", "us", kLower, kTrial, "window", true,
        "open: 99th percentile of the send lag"},
+      {"requests_unanswered", "Requests unanswered", "count", kLower, kTrial, "window", true,
+       "requests queued or in flight when the window ended; each counts in the latency percentiles with its age "
+       "then (censored), so a server that stops answering shows in the tail instead of vanishing from it"},
+      {"requests_not_sent", "Requests not sent", "count", kLower, kTrial, "window", true,
+       "open: requests whose time came while their connection held its cap (256 KiB unsent or 16384 unanswered "
+       "requests): counted, never queued, so the client's memory stays bounded at any offered rate"},
+      {"latency_uncorrected_us_p50", "Uncorrected latency p50", "us", kLower, kTrial, "window", true,
+       "open: median latency from the request's actual send (wrk2's uncorrected latency: it hides the wait before "
+       "the send that latency_us_p50 counts)"},
+      {"latency_uncorrected_us_p99", "Uncorrected latency p99", "us", kLower, kTrial, "window", true,
+       "open: 99th percentile latency from the actual send"},
+      {"latency_uncorrected_us_p999", "Uncorrected latency p99.9", "us", kLower, kTrial, "window", true,
+       "open: 99.9th percentile latency from the actual send"},
       {"server_rss_per_conn_bytes", "Server memory per connection", "bytes", kLower, kTrial, "window", true,
        "growth of the server process's resident memory (VmRSS) from before the connects to the window's end, per "
        "connection; null when the server runs in the trial's process (see process_rss_per_conn_bytes)"},

@@ -250,7 +250,12 @@ void add_requests(const WindowMeasurement& w, Json& m) {
   const RequestTotals& r = *w.requests;
   const double per_s = w.window_s > 0 ? 1.0 / w.window_s : 0.0;
   m["requests_per_s"] = static_cast<double>(r.completed) * per_s;
-  add_latency_metrics(r.latency, "latency_us", m);
+  // Censored tails: a request unanswered at the window's end counts with
+  // its age then, a lower bound of its latency.
+  LatencyHistogram latency = r.latency;
+  latency.merge(r.unanswered_age);
+  add_latency_metrics(latency, "latency_us", m);
+  m["requests_unanswered"] = r.unanswered;
   if (r.connects > 0 || r.connect.count() > 0) {
     m["connects_per_s"] = static_cast<double>(r.connects) * per_s;
     Json connect;
@@ -265,6 +270,11 @@ void add_requests(const WindowMeasurement& w, Json& m) {
     add_latency_metrics(r.send_lag, "send_lag_us", lag);
     m["send_lag_us_p50"] = lag["send_lag_us_p50"];
     m["send_lag_us_p99"] = lag["send_lag_us_p99"];
+    m["requests_not_sent"] = r.not_sent;
+    Json uncorrected;
+    add_latency_metrics(r.uncorrected, "latency_uncorrected_us", uncorrected);
+    for (const char* key : {"latency_uncorrected_us_p50", "latency_uncorrected_us_p99", "latency_uncorrected_us_p999"})
+      m[key] = uncorrected[key];
     m["achieved_rate_share"] = static_cast<double>(r.completed) * per_s / w.offered_requests_per_s;
   }
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -35,6 +36,12 @@ class AffinityGuard {
  private:
   cpu_set_t saved_;
 };
+
+// A seed for the open loop's arrivals: 1..2^31-1 from the OS's entropy.
+long long fresh_seed() {
+  std::random_device entropy;
+  return 1 + static_cast<long long>(entropy() % 2147483646u);
+}
 
 TrialResult failed(TrialResult result, const std::string& status, const std::string& error) {
   result.status = status;
@@ -149,6 +156,12 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   LoadConfig load;
   try {
     load = load_config_from(config, with_server ? &server_address : nullptr);
+    // The open loop's arrivals: a fresh seed per trial unless one is given,
+    // recorded so that a trial can be replayed (--load.seed N).
+    if (load.options.has("seed")) {
+      if (load.options.integer("seed") == 0) load.options.set("seed", static_cast<long long>(fresh_seed()));
+      result.extra["open_loop_seed"] = load.options.integer("seed");
+    }
     LoadClient::AcceptedCount server_accepted;
     if (model && server_pid == 0) {
       server_accepted = [&model] {
@@ -233,7 +246,9 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   if (model) observe_server_edge(*model, false, window);
   window.client_end = observe_threads(client.threads(), 0);
   window.connections_end = client.connection_bytes();
-  if (request_workload) window.requests = requests_previous.minus(requests_start);
+  // What is still unanswered is censored at the window's end (its latency
+  // is at least its age), each client thread counting at one instant.
+  if (request_workload) window.requests = client.census_totals().minus(requests_start);
   window.memory_end = read_memory(0);
   if (server_pid > 0) window.server_memory_end = read_tree_memory(server_pid);
   observe_machine_edge(false, machine_start, window);

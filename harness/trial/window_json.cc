@@ -31,12 +31,16 @@ constexpr std::pair<const char*, uint64_t RequestTotals::*> kRequestCounts[] = {
     {"connects", &RequestTotals::connects},
     {"scheduled", &RequestTotals::scheduled},
     {"behind_schedule", &RequestTotals::behind_schedule},
+    {"not_sent", &RequestTotals::not_sent},
+    {"unanswered", &RequestTotals::unanswered},
 };
 
 constexpr std::pair<const char*, LatencyHistogram RequestTotals::*> kRequestHistograms[] = {
     {"latency", &RequestTotals::latency},
     {"connect", &RequestTotals::connect},
     {"send_lag", &RequestTotals::send_lag},
+    {"uncorrected", &RequestTotals::uncorrected},
+    {"unanswered_age", &RequestTotals::unanswered_age},
 };
 
 template <typename T>
@@ -140,8 +144,11 @@ Json requests_json(const std::optional<RequestTotals>& requests) {
 std::optional<RequestTotals> requests_from(const Json& json) {
   if (json.is_null()) return std::nullopt;
   RequestTotals requests;
-  for (const auto& [name, field] : kRequestCounts) requests.*field = json.at(name).get<uint64_t>();
-  for (const auto& [name, field] : kRequestHistograms) requests.*field = LatencyHistogram::from_json(json.at(name));
+  // A field an older echolab did not send reads as zero / empty.
+  for (const auto& [name, field] : kRequestCounts) requests.*field = json.value(name, uint64_t{0});
+  for (const auto& [name, field] : kRequestHistograms) {
+    if (json.contains(name)) requests.*field = LatencyHistogram::from_json(json.at(name));
+  }
   return requests;
 }
 

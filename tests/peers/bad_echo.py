@@ -5,19 +5,24 @@ usage: python3 bad_echo.py MODE PORT
   extra     echoes every byte, then one byte more after the first read
   zeros     never echoes; sends zeros as fast as the client reads
   greeting  sends "hello\\n" first, then echoes
+  stall     echoes for 0.6 s after the connection is accepted, then never
+            reads or sends again (a server that stopped answering)
 Prints "listening on 127.0.0.1:PORT" once listening; one thread per
 connection; binds 127.0.0.1 only.
 """
 import socket
 import sys
 import threading
+import time
 
 FLIP_AT = 1000
+STALL_AFTER_S = 0.6
 
 
 def serve(conn: socket.socket, mode: str) -> None:
     """Serves one connection in MODE until the client goes away."""
     seen = 0
+    accepted_at = time.monotonic()
     try:
         if mode == "greeting":
             conn.sendall(b"hello\n")
@@ -26,6 +31,8 @@ def serve(conn: socket.socket, mode: str) -> None:
             while True:
                 conn.sendall(zeros)
         while True:
+            if mode == "stall" and time.monotonic() - accepted_at >= STALL_AFTER_S:
+                time.sleep(3600)  # stopped answering; the trial kills the process
             data = conn.recv(65536)
             if not data:
                 return
@@ -46,7 +53,7 @@ def serve(conn: socket.socket, mode: str) -> None:
 def main() -> None:
     """Listens on 127.0.0.1:PORT and serves every connection in MODE."""
     mode, port = sys.argv[1], int(sys.argv[2])
-    if mode not in ("flip", "extra", "zeros", "greeting"):
+    if mode not in ("flip", "extra", "zeros", "greeting", "stall"):
         sys.exit("bad_echo.py: unknown mode %r" % mode)
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
