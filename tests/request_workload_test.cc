@@ -215,6 +215,24 @@ TEST(RequestWorkloads, RrPipelinesAndChecksEveryEchoAgainstABuiltInServer) {
   EXPECT_EQ(result["series"]["latency_us_p99"].size(), result["series"]["t_s"].size());
 }
 
+TEST(RequestWorkloads, APingPongCostsAtMostThreeSyscallsPerRequest) {
+  // rr at depth 1: wait, receive, send. The client thread's row counts
+  // every epoll_wait return (wakeups), every read() call, EAGAIN included,
+  // and every send() of the window.
+  auto run = run_echolab({"trial", "--workload", "rr", "--load.depth", "1", "--connections", "1", "--duration", "0.5",
+                          "--warmup", "0.1", "--json"});
+  Json result = load_json(run);
+  ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
+  const Json& m = result["metrics"];
+  const double requests = m["requests_per_s"].get<double>() * m["window_s"].get<double>();
+  ASSERT_GT(requests, 100);
+  for (const Json& row : m["threads"]) {
+    if (row["role"] != "client") continue;
+    const double syscalls = row["wakeups"].get<double>() + row["reads"].get<double>() + row["writes"].get<double>();
+    EXPECT_LE(syscalls / requests, 3.05) << row.dump();
+  }
+}
+
 TEST(RequestWorkloads, CrrReportsConnectsPerSecondAndConnectLatency) {
   auto run = run_echolab({"trial", "--workload", "crr", "--connections", "2", "--message-bytes", "32", "--duration",
                           "0.5", "--warmup", "0.1", "--json"});
