@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -407,6 +408,51 @@ TEST(SweepRun, AKilledSweepLeavesNoProcessBehind) {
   const pid_t grandchild = written_pid(dir / "grandchild.pid");
   EXPECT_TRUE(wait_until([&] { return testing::process_gone(grandchild); }, std::chrono::seconds(10)))
       << "pid " << grandchild << " outlived its SIGKILLed sweep";
+}
+
+TEST(SweepRun, EachPointsMergedLatencyHistogramIsWrittenAsHdrHistogramText) {
+  TempDir dir;
+  write_text(dir / "hgrm.json",
+             R"({"name": "hgrm", "defaults": {"timing": {"warmup_s": 0, "duration_s": 0.2, "interval_ms": 50},
+                 "repetitions": 2, "load": {"workload": "rr"}}, "matrix": {"load.depth": [1, 2]}})");
+  const auto result = run_echolab({"run", dir / "hgrm.json", "--out", dir / "results"}, 60);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const std::string run_dir = run_dir_under(dir / "results");
+  std::istringstream summary(read_text(run_dir + "/summary.csv"));
+  std::string header, row;
+  std::getline(summary, header);
+  std::vector<std::string> columns;
+  for (std::istringstream cells(header); std::getline(cells, row, ',');) columns.push_back(row);
+  const size_t p50 = std::find(columns.begin(), columns.end(), "latency_us_p50_merged") - columns.begin();
+  ASSERT_LT(p50, columns.size());
+  int points = 0;
+  while (std::getline(summary, row)) {
+    std::vector<std::string> cells;
+    for (std::istringstream in(row); std::getline(in, header, ',');) cells.push_back(header);
+    const std::string hgrm = read_text(run_dir + "/histograms/" + cells[0] + ".hgrm");
+    ASSERT_FALSE(hgrm.empty()) << cells[0];
+    EXPECT_EQ(hgrm.find("       Value     Percentile TotalCount 1/(1-Percentile)"), 0u) << hgrm.substr(0, 80);
+    // Its 50% line is the point's merged p50 in summary.csv; its last line
+    // is 100% of every request of the point's repetitions.
+    std::istringstream lines(hgrm);
+    std::string line;
+    double value = 0, percentile = 0, count = 0, median = -1, last_count = 0;
+    while (std::getline(lines, line)) {
+      if (line.empty() || line[0] == '#' || line.find("Value") != std::string::npos) continue;
+      std::istringstream(line) >> value >> percentile >> count;
+      if (percentile == 0.5) median = value;
+      last_count = count;
+    }
+    EXPECT_EQ(percentile, 1.0) << cells[0];
+    EXPECT_NEAR(median, std::stod(cells[p50]), 0.001) << cells[0];
+    double requests = 0;
+    for (const Json& trial : read_trials(run_dir)) {
+      if (trial["config_id"] == cells[0]) requests += trial["histograms"]["latency_ns"]["count"].get<double>();
+    }
+    EXPECT_EQ(last_count, requests) << cells[0];
+    ++points;
+  }
+  EXPECT_EQ(points, 2);
 }
 
 TEST(SweepRun, QuickExperimentRunsEndToEnd) {

@@ -375,11 +375,11 @@ int run_summarize_command(const std::vector<std::string>& args) {
     const Spec spec = Spec::load(dir + "/spec.json");
     const ResultsDir results = ResultsDir::open(dir);
     for (const auto& warning : results.warnings()) std::cerr << "warning: " << warning << "\n";
-    const SweepSummary summary(spec, results.trials());
-    results.write_file("summary.csv", summary.csv());
+    write_summary_files(spec, results, true);
     write_metric_catalogue(results);
-    std::cout << dir << ": summary.csv and metrics.json from " << results.trials().size() << " trial(s)\n";
-    summary.print_table(std::cout);
+    std::cout << dir << ": summary.csv, metrics.json and histograms/ from " << results.trials().size()
+              << " trial(s)\n";
+    SweepSummary(spec, results.trials()).print_table(std::cout);
     return 0;
   });
 }

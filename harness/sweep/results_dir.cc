@@ -210,6 +210,17 @@ void ResultsDir::append_trial(const Json& record) {
 
 void ResultsDir::write_file(const std::string& name, const std::string& content) const {
   const std::string final_path = path_ + "/" + name;
+  // A file in a folder of the run (histograms/): the folder first, its
+  // entry in the run directory synced like any other.
+  const size_t slash = name.rfind('/');
+  const std::string folder = slash == std::string::npos ? "" : path_ + "/" + name.substr(0, slash);
+  if (!folder.empty()) {
+    std::error_code error;
+    if (std::filesystem::create_directories(folder, error) && ::fsync(lock_fd_.get()) != 0) {
+      throw std::runtime_error("cannot sync " + path_ + ": " + strerror(errno));
+    }
+    if (error) throw std::runtime_error("cannot create " + folder + ": " + error.message());
+  }
   const std::string temporary = final_path + ".tmp";
   try {
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
@@ -225,7 +236,11 @@ void ResultsDir::write_file(const std::string& name, const std::string& content)
   // The rename is durable only once the directory's entry is on disk too: a
   // crash right after could otherwise leave the old file (or none). The
   // directory is open already, for its lock.
-  if (::fsync(lock_fd_.get()) != 0) throw std::runtime_error("cannot sync " + path_ + ": " + strerror(errno));
+  if (!folder.empty()) {
+    sync_directory(folder);
+  } else if (::fsync(lock_fd_.get()) != 0) {
+    throw std::runtime_error("cannot sync " + path_ + ": " + strerror(errno));
+  }
 }
 
 void sync_directory(const std::string& dir) {

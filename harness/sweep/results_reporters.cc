@@ -4,8 +4,13 @@
 
 namespace echolab {
 
-void SummaryCsvReporter::write() const {
-  results_.write_file("summary.csv", SweepSummary(spec_, results_.trials()).csv());
+void write_summary_files(const Spec& spec, const ResultsDir& results, bool with_histograms) {
+  const SweepSummary summary(spec, results.trials());
+  results.write_file("summary.csv", summary.csv());
+  if (!with_histograms) return;
+  for (const auto& [name, text] : summary.histogram_files()) results.write_file(name, text);
 }
+
+void SummaryCsvReporter::write(bool with_histograms) const { write_summary_files(spec_, results_, with_histograms); }
 
 }  // namespace echolab

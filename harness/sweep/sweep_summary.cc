@@ -108,6 +108,15 @@ const std::vector<std::string>& merged_latency_columns() {
   return columns;
 }
 
+std::vector<std::pair<std::string, std::string>> SweepSummary::histogram_files() const {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const Row& row : rows_) {
+    if (row.latency.count() == 0) continue;
+    files.emplace_back("histograms/" + row.point->config_id + ".hgrm", percentile_distribution(row.latency));
+  }
+  return files;
+}
+
 std::vector<std::string> SweepSummary::merged_cells(const Row& row) {
   if (row.latency.count() == 0) return std::vector<std::string>(merged_latency_columns().size(), "");
   Json merged, connect;

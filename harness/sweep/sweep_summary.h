@@ -50,6 +50,10 @@ class SweepSummary {
   /// One line per point: median MB/s, p25-p75, ok/n, server CPU s/GB; with
   /// request workloads also median requests/s and the merged p99 (marked *).
   void print_table(std::ostream& out) const;
+  /// Each point's merged latency histogram as HdrHistogram percentile
+  /// distribution text: {"histograms/<config_id>.hgrm", text} for every
+  /// point with requests.
+  std::vector<std::pair<std::string, std::string>> histogram_files() const;
 
  private:
   struct Row {

@@ -22,9 +22,10 @@ mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sour
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 mkdir -p "$logs"
 
-mounted=()
 cleanup() {
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null; done
+  # Every mount under the root, deepest first (the tests' network
+  # namespaces under run/netns included).
+  for m in $(awk -v root="$root" 'index($2, root) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
   [ "${FRESH_KEEP:-0}" = 1 ] || rm -rf "$root"
 }
 trap cleanup EXIT
@@ -67,14 +68,16 @@ trap 'report; cleanup' EXIT
 
 rm -rf "$root"
 step debootstrap debootstrap --variant=minbase bookworm "$root" "$mirror" || exit 1
-for fs in proc sys dev dev/pts; do
-  case $fs in
-    proc) mount -t proc proc "$root/proc" ;;
-    sys) mount --rbind /sys "$root/sys" ;;
-    dev) mount --rbind /dev "$root/dev" ;;
-    dev/pts) mount -t devpts devpts "$root/dev/pts" 2>/dev/null || true ;;
-  esac
-  mounted+=("$root/$fs")
+# The root a mount point of its own, as / is on a machine: `ip netns exec`
+# (the hosts test) remounts / and fails in a plain chroot directory.
+mount --bind "$root" "$root"
+mount --make-private "$root"
+mount -t proc proc "$root/proc"
+# /sys and /dev (with /dev/pts) as rslave: nothing mounted or unmounted in
+# the root propagates back to this machine.
+for fs in sys dev; do
+  mount --rbind "/$fs" "$root/$fs"
+  mount --make-rslave "$root/$fs"
 done
 mkdir -p "$root/run/netns"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
