@@ -13,14 +13,20 @@ while, at the same time:
   up and close), some reset the connection (SO_LINGER 0), some half-close
   and read the echo to the end, some connect and close at once.
 
-The server's open descriptors and resident memory are sampled four times a
-second. Verdicts per model: the server is alive at the end, every load run
-was ok, every half-closed connection got its whole echo, the descriptors
-return to their count before the churn, and the memory of the last third
-of the churn is no more than noise above the middle third (10% or 4 MiB).
+The server's open descriptors, threads and resident memory are sampled four
+times a second, from a baseline taken after a warm-up load run. Verdicts per
+model: the server is alive at the end, every load run was ok and served
+(moved bytes or answered requests), every half-closed connection got its
+whole echo, the descriptors and the threads return to their baseline, and
+the memory of the last third of the churn is no more than noise above the
+middle third (10% or 4 MiB). Abusive clients count only when they reached
+the server. A model is ok when every verdict holds; "starved" when only
+"served" failed (alive, nothing leaked: its threads were all held by
+clients that never read); else failed.
 
-Writes results/soak/<UTC stamp>/ (samples.csv, runs.jsonl, soak.json,
-SOAK.md, charts/ when matplotlib is there); exit 0 when every verdict holds.
+Writes results/soak/<UTC stamp>/ (samples.csv, runs.jsonl with each run's
+warning, soak.json, SOAK.md, charts/ when matplotlib is there); exit 0 when
+no model failed.
 
 usage: experiments/soak.py [--seconds S] [--models a,b] [--out DIR] [--echolab PATH]
 """
@@ -123,10 +129,10 @@ class Abusers(threading.Thread):
             self.connect_errors += 1
             return None
 
-    def never_read(self) -> None:
+    def never_read(self) -> bool:
         s = self.connect()
         if not s:
-            return
+            return False
         s.setblocking(False)
         chunk = b"n" * 65536
         try:
@@ -137,22 +143,24 @@ class Abusers(threading.Thread):
         self.holding.append(s)
         if len(self.holding) > 3:  # hold a few at a time, then give up on the oldest
             self.holding.pop(0).close()
+        return True
 
-    def reset(self) -> None:
+    def reset(self) -> bool:
         s = self.connect()
         if not s:
-            return
+            return False
         try:
             s.sendall(os.urandom(4096))
         except OSError:
             pass
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()  # RST
+        return True
 
-    def half_close(self) -> None:
+    def half_close(self) -> bool:
         s = self.connect()
         if not s:
-            return
+            return False
         payload = os.urandom(random.randint(1, 8192))
         received = b""
         try:
@@ -174,17 +182,19 @@ class Abusers(threading.Thread):
                 self.half_close_echo_errors.append("echo of %d bytes came back as %d bytes%s" % (
                     len(payload), len(received), "" if len(received) != len(payload) else ", different"))
         s.close()
+        return True
 
-    def connect_close(self) -> None:
+    def connect_close(self) -> bool:
         s = self.connect()
         if s:
             s.close()
+        return s is not None
 
     def run(self) -> None:
         while not self.done.is_set():
             name = random.choice(ABUSES)
-            getattr(self, name)()
-            self.counts[name] += 1
+            if getattr(self, name)():  # counted only when it reached the server
+                self.counts[name] += 1
             self.done.wait(0.05)  # pace: about 20 abusive clients a second
         for s in self.holding:
             s.close()
@@ -218,7 +228,9 @@ def load_run(echolab: str, address, workload: str, seconds: float) -> dict:
     except ValueError:
         return {"workload": workload, "status": "failed", "error": (done.stderr or done.stdout).strip()[-300:]}
     metrics = result.get("metrics", {})
+    served = (metrics.get("throughput_mb_s") or 0) > 0 or (metrics.get("requests_per_s") or 0) > 0
     return {"workload": workload, "status": result.get("status"), "error": result.get("error", ""),
+            "warning": result.get("warning", ""), "served": served,
             "throughput_mb_s": metrics.get("throughput_mb_s"), "requests_per_s": metrics.get("requests_per_s")}
 
 
@@ -226,6 +238,9 @@ def soak_model(echolab: str, model: str, seconds: float, rows: List[dict], runs:
     server = Server(echolab, model)
     if not server.alive():
         return {"model": model, "status": "skipped", "reason": server.skipped}
+    # Warm-up: one short load run first, so what a model opens lazily on
+    # first use (eventfds, worker threads) is in the baseline.
+    load_run(echolab, server.address, "rr", 0.2)
     start = time.monotonic()
     baseline = server.sample()
     sampler = Sampler(server, start, rows)
@@ -245,7 +260,9 @@ def soak_model(echolab: str, model: str, seconds: float, rows: List[dict], runs:
     # Every client is gone: the descriptors must come back to the baseline.
     settle_deadline = time.monotonic() + 10
     after = server.sample()
-    while after and after["fds"] > baseline["fds"] + FD_SLACK and time.monotonic() < settle_deadline:
+    def settled(sample) -> bool:
+        return sample["fds"] <= baseline["fds"] + FD_SLACK and sample["threads"] <= baseline["threads"]
+    while after and not settled(after) and time.monotonic() < settle_deadline:
         time.sleep(SAMPLE_S)  # poll interval while the server closes what the clients left
         after = server.sample()
     sampler.done.set()
@@ -260,20 +277,31 @@ def soak_model(echolab: str, model: str, seconds: float, rows: List[dict], runs:
     allowed = max(RSS_NOISE_SHARE * middle, RSS_NOISE_KB)
     model_runs = [r for r in runs if r["model"] == model]
     failed_runs = [r for r in model_runs if r["status"] != "ok"]
+    unserved_runs = [r for r in model_runs if r["status"] == "ok" and not r["served"]]
     verdicts = {
         "server_alive": alive,
         "load_runs_ok": not failed_runs,
+        # A run that moved nothing proves nothing about leaks or growth.
+        "load_runs_served": bool(model_runs) and not unserved_runs,
         "half_close_echoes_whole": not abusers.half_close_echo_errors,
         "fds_back_to_baseline": bool(after) and after["fds"] <= baseline["fds"] + FD_SLACK,
+        "threads_back_to_baseline": bool(after) and after["threads"] <= baseline["threads"],
         "rss_no_growth": last - middle <= allowed,
     }
+    failed_checks = [name for name, ok in verdicts.items() if not ok]
+    # Starved: alive, nothing leaked or grew, but some load runs got nothing
+    # (a blocking pool whose threads all sit in writes to clients that never
+    # read): not ok, and not a robustness failure either.
+    status = "ok" if not failed_checks else "starved" if failed_checks == ["load_runs_served"] else "failed"
     return {
         "model": model, "threads": server.threads, "seconds": round(time.monotonic() - start, 1),
-        "status": "ok" if all(verdicts.values()) else "failed", "verdicts": verdicts,
+        "status": status, "verdicts": verdicts,
         "fds_baseline": baseline["fds"], "fds_peak": max(r["fds"] for r in churn) if churn else None,
         "fds_after": after["fds"] if after else None,
         "rss_kb_baseline": baseline["rss_kb"], "rss_kb_middle_third": middle, "rss_kb_last_third": last,
         "rss_growth_allowed_kb": round(allowed), "load_runs": len(model_runs),
+        "load_runs_unserved": len(unserved_runs),
+        "threads_baseline": baseline["threads"], "threads_after": after["threads"] if after else None,
         "load_runs_failed": [{"workload": r["workload"], "error": r["error"]} for r in failed_runs],
         "abusive_clients": abusers.counts, "abuser_connect_errors": abusers.connect_errors,
         "half_close_echo_errors": abusers.half_close_echo_errors[:5],
@@ -286,20 +314,25 @@ def write_report(out: str, results: List[dict], seconds: float) -> None:
              "%d s in all; per model: load runs of %s one after another, abusive clients (%s) "
              "throughout, server descriptors and memory sampled every %.2f s." % (
                  seconds, ", ".join(WORKLOADS), ", ".join(ABUSES), SAMPLE_S), "",
-             "| model | result | load runs (failed) | fds before / peak / after | RSS MiB middle / last third "
-             "| abusive clients | half-close echoes starved > 5 s | failed checks |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| model | result | load runs (failed, served nothing) | fds before / peak / after "
+             "| threads before / after | RSS MiB middle / last third "
+             "| abusive clients that connected | half-close echoes starved > 5 s | failed checks |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         if r["status"] == "skipped":
-            lines.append("| %s | skipped: %s | | | | | | |" % (r["model"], r["reason"]))
+            lines.append("| %s | skipped: %s | | | | | | | |" % (r["model"], r["reason"]))
             continue
         failed = [name for name, ok in r["verdicts"].items() if not ok]
-        lines.append("| %s | %s | %d (%d) | %d / %d / %s | %.1f / %.1f | %d | %d | %s |" % (
-            r["model"], r["status"], r["load_runs"], len(r["load_runs_failed"]), r["fds_baseline"],
-            r["fds_peak"] or 0, r["fds_after"], r["rss_kb_middle_third"] / 1024, r["rss_kb_last_third"] / 1024,
+        lines.append("| %s | %s | %d (%d, %d) | %d / %d / %s | %d / %s | %.1f / %.1f | %d | %d | %s |" % (
+            r["model"], r["status"], r["load_runs"], len(r["load_runs_failed"]), r["load_runs_unserved"],
+            r["fds_baseline"], r["fds_peak"] or 0, r["fds_after"], r["threads_baseline"], r["threads_after"],
+            r["rss_kb_middle_third"] / 1024, r["rss_kb_last_third"] / 1024,
             sum(r["abusive_clients"].values()), r["half_close_starved"], ", ".join(failed) or "-"))
-    lines += ["", "A starved half-close is slow, not lost: its echo did not come within 5 s because the "
-              "server's threads were all busy (a blocking pool writing to clients that never read). "
+    lines += ["", "A model is ok only when every load run served (moved bytes or answered requests): a run "
+              "that moved nothing proves nothing about leaks. *starved*: alive, nothing leaked or grew, but "
+              "some load runs got nothing because the server's threads were all busy (a blocking pool "
+              "writing to clients that never read); not ok, and not a robustness failure. "
+              "A starved half-close is slow, not lost: its echo did not come within 5 s for the same reason. "
               "Charts: charts/fds.png, charts/rss.png. Raw: samples.csv, runs.jsonl, soak.json."]
     open(os.path.join(out, "SOAK.md"), "w").write("\n".join(lines) + "\n")
 
@@ -321,8 +354,8 @@ def main() -> int:
     for model in models:
         result = soak_model(options.echolab, model, options.seconds / len(models), rows, runs)
         results.append(result)
-        print("soak: %-22s %s %s" % (model, result["status"], "" if result["status"] != "failed" else
-                                      [k for k, v in result["verdicts"].items() if not v]), flush=True)
+        failed = [k for k, v in result.get("verdicts", {}).items() if not v]
+        print("soak: %-22s %s %s" % (model, result["status"], failed or ""), flush=True)
     with open(os.path.join(out, "samples.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["t_s", "model", "phase", "fds", "rss_kb", "threads"])
         writer.writeheader()

@@ -107,7 +107,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"latency_us_p9999", "Latency p99.99", "us", kLower, kTrial, "window", true,
        "99.99th percentile request latency"},
       {"latency_us_max", "Latency max", "us", kLower, kTrial, "window", true,
-       "longest request latency in the window (upper end of its histogram bucket)"},
+       "longest request latency in the window: exact when the window holds the longest its client thread saw, "
+       "else the upper end of its histogram bucket"},
       {"latency_us_mean", "Latency mean", "us", kLower, kTrial, "window", true, "mean request latency (exact)"},
       {"connects_per_s", "Connects per second", "conn/s", kHigher, kTrial, "window", true,
        "crr: connections opened per second in the window"},
