@@ -174,7 +174,19 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions) {
     const auto results_due = deadline_in(kStartLeadS + timing.warmup_s + timing.duration_s + connect_s + 10);
     HostsMerge merge;
     merge.placement = result.placement;
-    for (auto& client : clients) merge.add(client.result(results_due), client.who(), client.host, true);
+    for (auto& client : clients) {
+      Json part;
+      try {
+        part = client.result(results_due);
+      } catch (const PartFailure&) {
+        // A server that went away (its ssh dropped) fails its clients too
+        // (connect refused, reset): name the cause, if the server ended.
+        if (!server.process->read_line(deadline_in(1)) && !server.process->timed_out())
+          server.failed("ended during the trial");
+        throw;
+      }
+      merge.add(part, client.who(), client.host, true);
+    }
     server.order("stop");
     merge.add(server.result(deadline_in(10)), server.who(), hosts.server, false);
     const WindowMeasurement& whole = merge.whole;

@@ -121,11 +121,15 @@ def bucket_bounds(index: int) -> Tuple[int, int]:
 
 
 def merged_counts(group: Sequence[Dict[str, Any]], name: str
-                  ) -> Tuple[Dict[int, int], int, int]:
-    """(counts by bucket, count, sum_ns) of histogram `name` over the ok
-    records of a point."""
+                  ) -> Tuple[Dict[int, int], int, int, Tuple[float, float]]:
+    """(counts by bucket, count, sum_ns, (min_ns, max_ns)) of histogram
+    `name` over the ok records of a point. The extremes are exact where
+    every histogram carried its own (min_ns / max_ns), else the lowest and
+    highest bucket's outer ends."""
     counts: Dict[int, int] = {}
     total = sum_ns = 0
+    mins: List[Optional[int]] = []
+    maxes: List[Optional[int]] = []
     for record in group:
         histogram = (record.get("histograms") or {}).get(name)
         if record["status"] != "ok" or not histogram:
@@ -135,16 +139,25 @@ def merged_counts(group: Sequence[Dict[str, Any]], name: str
             counts[index] = counts.get(index, 0) + count
         total += histogram["count"]
         sum_ns += histogram["sum_ns"]
-    return counts, total, sum_ns
+        if histogram["count"]:
+            mins.append(histogram.get("min_ns"))
+            maxes.append(histogram.get("max_ns"))
+    if not total:
+        return counts, total, sum_ns, (0.0, 0.0)
+    low = min(mins) if None not in mins else bucket_bounds(min(counts))[0]
+    high = max(maxes) if None not in maxes else bucket_bounds(max(counts))[1]
+    return counts, total, sum_ns, (float(low), float(high))
 
 
-def quantile_us(counts: Dict[int, int], total: int, q: float) -> float:
-    """Midpoint (us) of the bucket holding the ceil(q * total)-th value."""
+def quantile_us(counts: Dict[int, int], total: int, q: float, extremes: Tuple[float, float]) -> float:
+    """The highest equivalent value (us) of the bucket holding the
+    ceil(q * total)-th value, within the extremes (HdrHistogram's
+    convention)."""
     rank, seen = max(1, math.ceil(q * total)), 0
     for index in sorted(counts):
         seen += counts[index]
         if seen >= rank:
-            return sum(bucket_bounds(index)) / 2.0 / 1000.0
+            return min(max(bucket_bounds(index)[1], extremes[0]), extremes[1]) / 1000.0
     raise AssertionError("rank beyond the histogram")
 
 
@@ -154,14 +167,13 @@ def merged_expected(group: Sequence[Dict[str, Any]]
     (an empty cell) for a point without requests."""
     expected: Dict[str, Optional[float]] = {}
     for name, (prefix, quantiles) in MERGED.items():
-        counts, total, sum_ns = merged_counts(group, name)
+        counts, total, sum_ns, extremes = merged_counts(group, name)
         for label, q in quantiles.items():
             expected[f"{prefix}_{label}_merged"] = \
-                quantile_us(counts, total, q) if total else None
+                quantile_us(counts, total, q, extremes) if total else None
         if name == "latency_ns":
             expected["n_requests"] = float(total) if total else None
-            expected["latency_us_max_merged"] = \
-                bucket_bounds(max(counts))[1] / 1000.0 if total else None
+            expected["latency_us_max_merged"] = extremes[1] / 1000.0 if total else None
             expected["latency_us_mean_merged"] = \
                 sum_ns / total / 1000.0 if total else None
     return expected
