@@ -57,6 +57,7 @@ class LoadClient::Worker {
     loop_->post([this, result] {
       const uint64_t now = monotonic_ns();
       for (auto& connection : connections_) connection->censor_unanswered(now);
+      if (driver_) driver_->censor_unanswered(now);
       result->set_value(RequestTotals::of(requests_));
     });
     if (answer.wait_for(timeout) != std::future_status::ready) return std::nullopt;

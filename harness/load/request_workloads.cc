@@ -301,6 +301,19 @@ class OpenLoopSchedule : public WorkloadThreadDriver, public EventHandler {
   }
   ~OpenLoopSchedule() override { context_.loop.remove(timer_.get()); }
 
+  /// Requests more than kBehindScheduleNs overdue that the schedule had not
+  /// handed out by `at_ns` (the client fell behind): never sent in the
+  /// window, so counted as not sent; for Poisson arrivals the expected count
+  /// (the time owed over the mean gap).
+  void censor_unanswered(uint64_t at_ns) override {
+    const double overdue_before = static_cast<double>(at_ns) - static_cast<double>(kBehindScheduleNs);
+    if (next_ns_ > overdue_before) return;
+    const auto owed = static_cast<uint64_t>((overdue_before - next_ns_) / gap_ns_) + 1;
+    bump(context_.requests.scheduled, owed);
+    bump(context_.requests.not_sent, owed);
+    next_ns_ += static_cast<double>(owed) * gap_ns_;
+  }
+
   void on_events(uint32_t) override {
     uint64_t expirations;
     while (::read(timer_.get(), &expirations, sizeof expirations) < 0 && errno == EINTR) {

@@ -113,6 +113,9 @@ class WorkloadConnection : public EventHandler {
 class WorkloadThreadDriver {
  public:
   virtual ~WorkloadThreadDriver() = default;
+  /// At the window's end (`at_ns`): records what the driver still owes
+  /// (the open loop: requests due but not yet handed out, never to be sent).
+  virtual void censor_unanswered(uint64_t /*at_ns*/) {}
 };
 
 /// The connections of one client thread, for a WorkloadThreadDriver.

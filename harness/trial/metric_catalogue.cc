@@ -133,7 +133,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "then (censored), so a server that stops answering shows in the tail instead of vanishing from it"},
       {"requests_not_sent", "Requests not sent", "count", kLower, kTrial, "window", true,
        "open: requests whose time came while their connection held its cap (256 KiB unsent or 16384 unanswered "
-       "requests): counted, never queued, so the client's memory stays bounded at any offered rate"},
+       "requests), counted and never queued so the client's memory stays bounded at any offered rate, plus those "
+       "the schedule had not handed out by the window's end (the client fell behind)"},
       {"latency_uncorrected_us_p50", "Uncorrected latency p50", "us", kLower, kTrial, "window", true,
        "open: median latency from the request's actual send (wrk2's uncorrected latency: it hides the wait before "
        "the send that latency_us_p50 counts)"},
