@@ -1,7 +1,7 @@
 #include "core/process_reaper.h"
 
-#include <sys/prctl.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

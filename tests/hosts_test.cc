@@ -109,7 +109,8 @@ TEST(SpecHosts, ABadHostIsASpecErrorAtItsPlace) {
     FAIL() << "a bad host was accepted";
   } catch (const SpecError& error) {
     EXPECT_EQ(std::string(error.what()).rfind("t.json:2:", 0), 0u) << error.what();
-    EXPECT_NE(std::string(error.what()).find("'ssh://a b': a host name may hold only"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("'ssh://a b': a host name may hold only"), std::string::npos)
+        << error.what();
   }
 }
 

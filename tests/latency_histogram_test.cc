@@ -67,7 +67,7 @@ TEST(LatencyHistogram, QuantilesOfAKnownDistributionAreTheirValuesHighestEquival
         << q;
   }
   EXPECT_NEAR(*histogram.mean_ns(), 50000.5 * 1000, 1e-6);  // the mean is exact
-  EXPECT_EQ(*histogram.max_ns(), 100e6);                     // so are the extremes
+  EXPECT_EQ(*histogram.max_ns(), 100e6);                    // so are the extremes
   EXPECT_EQ(*histogram.min_ns(), 1000);
   EXPECT_EQ(histogram.count(), 100000u);
 }

@@ -4,8 +4,10 @@
 // connections in the backlog (the forum's mio code); accepting until EAGAIN
 // serves both; a level-triggered listener reports the rest again. Also the
 // hand-off queue's capacity, and SO_REUSEPORT steering by CPU.
-#include <gtest/gtest.h>
+#include "core/listener.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "core/handoff_queue.h"
-#include "core/listener.h"
 #include "core/socket_util.h"
 #include "core/topology.h"
 #include "models/reuseport.h"
@@ -99,8 +100,8 @@ TEST(HandoffQueue, APushGoesToTheFirstQueueWithRoomAndADropIsCounted) {
   ThreadCounters counters;
   std::vector<UniqueFd> fds;
   for (int i = 0; i < 3; ++i) fds.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  EXPECT_EQ(push_to_first_with_room(queues, 1, fds[0], counters), 1u);  // the chosen one
-  EXPECT_EQ(push_to_first_with_room(queues, 1, fds[1], counters), 0u);  // full: the next
+  EXPECT_EQ(push_to_first_with_room(queues, 1, fds[0], counters), 1u);            // the chosen one
+  EXPECT_EQ(push_to_first_with_room(queues, 1, fds[1], counters), 0u);            // full: the next
   EXPECT_EQ(push_to_first_with_room(queues, 0, fds[2], counters), std::nullopt);  // all full
   EXPECT_EQ(counters.dropped.load(), 1u);
   EXPECT_FALSE(fds[2]);  // a dropped connection is closed

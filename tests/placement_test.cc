@@ -1,9 +1,10 @@
 // plan_placement on synthetic topologies: orders, set binding, floating
 // roles, oversubscription, overlap and SMT warnings, location errors.
 #include "harness/config/placement.h"
-#include "tests/test_support.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/test_support.h"
 
 namespace echolab {
 namespace {

@@ -1,7 +1,5 @@
 #include "tests/test_support.h"
 
-#include <fstream>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -10,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "models/registry.h"
 

@@ -377,8 +377,7 @@ int run_summarize_command(const std::vector<std::string>& args) {
     for (const auto& warning : results.warnings()) std::cerr << "warning: " << warning << "\n";
     write_summary_files(spec, results, true);
     write_metric_catalogue(results);
-    std::cout << dir << ": summary.csv, metrics.json and histograms/ from " << results.trials().size()
-              << " trial(s)\n";
+    std::cout << dir << ": summary.csv, metrics.json and histograms/ from " << results.trials().size() << " trial(s)\n";
     SweepSummary(spec, results.trials()).print_table(std::cout);
     return 0;
   });

@@ -33,7 +33,7 @@ std::optional<MemoryStats> server_memory(const ServerModel& model) {
 }  // namespace
 
 int serve_under_control(const Topology& topology) {
-  become_subreaper();  // an external server's children come back here to be killed
+  become_subreaper();                 // an external server's children come back here to be killed
   kill_descendants_on_termination();  // timeout(1)'s SIGTERM at the trial's limit, too
   ControlChannel control;
   const Json config = control.read_config(kConfigWaitS);

@@ -14,8 +14,8 @@
 #include "core/monotonic_clock.h"
 #include "core/proc_stats.h"
 #include "core/socket_util.h"
-#include "harness/trial/trial_result.h"
 #include "harness/sweep/run_meta.h"
+#include "harness/trial/trial_result.h"
 
 namespace echolab {
 namespace {
@@ -74,7 +74,8 @@ HostAddress HostAddress::parse(const std::string& text) {
   const std::string host_chars = std::string(kAlnum) + ".-_:%";
   const std::string user_chars = std::string(kAlnum) + "._-";
   if (address.host.empty() || address.host.find_first_not_of(host_chars) != std::string::npos) {
-    throw std::invalid_argument("'" + text + "': a host name may hold only letters, digits and . - _ (or an IP address)");
+    throw std::invalid_argument("'" + text +
+                                "': a host name may hold only letters, digits and . - _ (or an IP address)");
   }
   if (address.user.find_first_not_of(user_chars) != std::string::npos) {
     throw std::invalid_argument("'" + text + "': a user name may hold only letters, digits and . _ -");

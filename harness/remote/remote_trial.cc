@@ -116,7 +116,6 @@ void merge_client_series(Json& series, const Json& part) {
   series.erase("latency_us_p99");
 }
 
-
 void HostsMerge::add(const Json& part, const std::string& who, const HostAddress& host, bool client) {
   merge_window(whole, tagged_window(part, host.name()), machines.insert(host.url).second);
   append_host_placement(placement, part.at("placement"), host.name());

@@ -26,7 +26,7 @@ TrialResult run_hosts_trial(const Json& config, const HostSessions& sessions);
 struct HostsMerge {
   WindowMeasurement whole;
   Json placement = {{"threads", Json::array()}, {"warnings", Json::array()}};
-  Json series = Json::object();  // the clients' rates summed interval by interval
+  Json series = Json::object();    // the clients' rates summed interval by interval
   std::set<std::string> machines;  // host urls already counted (steal and busy time once per machine)
   std::string warning;             // the last part's warning, prefixed with who said it
 

@@ -12,7 +12,6 @@
 #include "core/proc_stats.h"
 #include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
 #include "harness/remote/child_process.h"
-#include "harness/remote/child_process.h"
 #include "harness/sweep/results_dir.h"
 
 #ifndef ECHOLAB_CXX_FLAGS

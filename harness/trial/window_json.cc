@@ -27,12 +27,9 @@ constexpr std::pair<const char*, uint64_t CounterSnapshot::*> kCounterFields[] =
 };
 
 constexpr std::pair<const char*, uint64_t RequestTotals::*> kRequestCounts[] = {
-    {"completed", &RequestTotals::completed},
-    {"connects", &RequestTotals::connects},
-    {"scheduled", &RequestTotals::scheduled},
-    {"behind_schedule", &RequestTotals::behind_schedule},
-    {"not_sent", &RequestTotals::not_sent},
-    {"unanswered", &RequestTotals::unanswered},
+    {"completed", &RequestTotals::completed}, {"connects", &RequestTotals::connects},
+    {"scheduled", &RequestTotals::scheduled}, {"behind_schedule", &RequestTotals::behind_schedule},
+    {"not_sent", &RequestTotals::not_sent},   {"unanswered", &RequestTotals::unanswered},
 };
 
 constexpr std::pair<const char*, LatencyHistogram RequestTotals::*> kRequestHistograms[] = {
