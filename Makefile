@@ -50,8 +50,8 @@ test:
 
 # ctest runs JOBS tests at a time: no test asserts a time or a rate tight
 # enough for a neighbour to move it (the open loop's rate check allows 15%,
-# the herd test compares counts); the scripted tests that build namespaces
-# or kill processes run alone (RUN_SERIAL in CMakeLists.txt).
+# the herd test compares counts), and the scripted tests that build
+# namespaces or kill processes look only for their own.
 test-fast: build mio-peer
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j$(JOBS)
 
@@ -73,13 +73,13 @@ fuzz-configure: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
 
 test-asan: fuzz-configure
-	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target echolab_tests echolab
+	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target echolab_tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(FUZZ_BUILD_DIR) --output-on-failure --timeout 300 -j$(JOBS) -E '$(NOT_UNDER_SANITIZERS)'
 
 test-tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread -DECHOLAB_WERROR=OFF >/dev/null
-	@cmake --build build-tsan -j$(JOBS) --target echolab_tests echolab
+	@cmake --build build-tsan -j$(JOBS) --target echolab_tests
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build-tsan --output-on-failure --timeout 300 -j$(JOBS) -E '$(NOT_UNDER_SANITIZERS)'
 
@@ -94,7 +94,7 @@ FUZZ_S ?= 300
 FUZZ_INPUTS := spec location cli trials control window result
 FUZZ_JSON_INPUTS := spec trials control window result
 fuzz-build: fuzz-configure
-	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_INPUTS))
+	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target echolab_fuzzers
 
 fuzz: fuzz-build
 	@printf '%s\n' $(FUZZ_INPUTS) | xargs -P $(JOBS) -I{} sh -c '\

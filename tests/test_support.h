@@ -20,6 +20,22 @@
 
 namespace echolab::testing {
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ECHOLAB_TESTS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ECHOLAB_TESTS_SANITIZED 1
+#endif
+#endif
+/// Whether these tests run under ASan or TSan. There a test that repeats the
+/// same work many times for volume may repeat it fewer times: the sanitizer
+/// needs each code path run, the plain build keeps the volume.
+#ifdef ECHOLAB_TESTS_SANITIZED
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 inline bool wait_until(const std::function<bool()>& condition,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

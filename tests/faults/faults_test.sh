@@ -92,6 +92,9 @@ print("ok: max latency %.0f ms, slowest interval %.0f req/s" % (m["latency_us_ma
 EOF
 
 echo "== 3. SIGKILL mid-trial leaves nothing behind; --resume finishes exactly"
+# This test's socat carries its own name (-lp, the name socat logs under), so
+# the count below sees only its own and other tests may run beside it.
+socat_tag="echolab-faults-$$"
 cat >"$tmp/killed.json" <<EOF
 {
   "name": "killed",
@@ -99,14 +102,15 @@ cat >"$tmp/killed.json" <<EOF
                "repetitions": 2},
   "cases": [
     {"label": "socat", "server.model": "external", "server.threads": 1,
-     "server.command": ["socat", "TCP-LISTEN:{port},reuseaddr,fork", "EXEC:cat"]},
+     "server.command": ["socat", "-lp", "$socat_tag", "TCP-LISTEN:{port},reuseaddr,fork", "EXEC:cat"]},
     {"label": "single thread", "server.model": "single_thread"},
     {"label": "reuseport x2", "server.model": "reuseport", "server.threads": 2}
   ]
 }
 EOF
-# socat processes that are alive (a zombie nobody reaps in a container is not one)
-socats() { ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "socat"' | wc -l; }
+# This test's socat processes that are alive (a zombie nobody reaps in a
+# container is not one)
+socats() { ps -eo stat=,args= | awk -v tag="$socat_tag" '$1 !~ /^Z/ && $2 == "socat" && index($0, tag)' | wc -l; }
 socats_before=$(socats)
 "$BIN" run "$tmp/killed.json" --out "$tmp/killed" --order spec >"$tmp/killed.log" 2>&1 &
 run=$!
@@ -121,7 +125,7 @@ wait "$run" 2>/dev/null || true
 nothing_left() {
   ! pgrep -f -- "--out $tmp/killed" >/dev/null && [ "$(socats)" -le "$socats_before" ]
 }
-wait_for 10 nothing_left || fail "left behind: $(pgrep -a -f -- "--out $tmp/killed"; pgrep -a -x socat)"
+wait_for 10 nothing_left || fail "left behind: $(pgrep -a -f -- "--out $tmp/killed"; pgrep -a -f -- "$socat_tag")"
 done_before=$(lines)
 "$BIN" run "$tmp/killed.json" --resume "$tmp/killed/latest" >"$tmp/resume.log" 2>&1 || fail "resume failed: $(cat "$tmp/resume.log")"
 "$PY" - "$tmp/killed/latest/trials.jsonl" "$done_before" <<'EOF' || fail "resume: $(cat "$tmp/resume.log")"
