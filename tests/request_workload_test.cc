@@ -215,6 +215,22 @@ TEST(RequestWorkloads, RrPipelinesAndChecksEveryEchoAgainstABuiltInServer) {
   EXPECT_EQ(result["series"]["latency_us_p99"].size(), result["series"]["t_s"].size());
 }
 
+TEST(RequestWorkloads, UntimedRequestsAreCountedAndGiveNoLatency) {
+  // load.timing false: no request carries a start time, so the requests
+  // still in flight at the window's end are counted as unanswered but give
+  // no age (an age from time 0 once came out as a p50 of 7 hours).
+  auto run = run_echolab({"trial", "--workload", "rr", "--load.timing", "false", "--load.depth", "4", "--connections",
+                          "3", "--message-bytes", "64", "--duration", "0.3", "--warmup", "0.1", "--json"});
+  Json result = load_json(run);
+  ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
+  const Json& m = result["metrics"];
+  EXPECT_GT(m["requests_per_s"].get<double>(), 0);
+  EXPECT_GT(m["requests_unanswered"].get<double>(), 0);  // 3 connections x 4 in flight when the window closed
+  for (const char* key : {"latency_us_p50", "latency_us_p99", "latency_us_max"}) {
+    EXPECT_TRUE(m[key].is_null()) << key << ": " << m[key];
+  }
+}
+
 TEST(RequestWorkloads, APingPongCostsAtMostThreeSyscallsPerRequest) {
   // rr at depth 1: wait, receive, send. The client thread's row counts
   // every epoll_wait return (wakeups), every read() call, EAGAIN included,

@@ -84,9 +84,11 @@ void RequestSocket::stamp_sent(uint64_t now_ns) {
 
 void RequestSocket::censor_unanswered(uint64_t at_ns) {
   for (size_t i = inflight_head_; i < inflight_.size(); ++i) {
+    bump(recorder_.unanswered);
+    // Untimed requests (load.timing false) carry no start time: counted, no age.
+    if (!timing_) continue;
     const uint64_t started = inflight_[i].started_ns;
     recorder_.unanswered_age.record(at_ns > started ? at_ns - started : 0);
-    bump(recorder_.unanswered);
   }
 }
 
