@@ -51,7 +51,8 @@ test:
 # ctest runs JOBS tests at a time: no test asserts a time or a rate tight
 # enough for a neighbour to move it (the open loop's rate check allows 15%,
 # the herd test compares counts), and the scripted tests that build
-# namespaces or kill processes look only for their own.
+# namespaces or kill processes look only for their own. The namespace-hosts
+# test runs alone: it compares two processes' windows (CMakeLists.txt).
 test-fast: build mio-peer
 	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j$(JOBS)
 
@@ -72,8 +73,11 @@ fuzz-configure: deps
 	@$(call need,clang++,clang)
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
 
+# test-asan builds all of build-fuzz, the fuzzers too (test-fuzz then finds
+# them built): one make -j fills both cores, where the tests' last batch
+# would otherwise compile alone.
 test-asan: fuzz-configure
-	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target echolab_tests
+	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(FUZZ_BUILD_DIR) --output-on-failure --timeout 300 -j$(JOBS) -E '$(NOT_UNDER_SANITIZERS)'
 

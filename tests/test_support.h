@@ -5,9 +5,11 @@
 // running the echolab binary.
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
@@ -47,10 +49,14 @@ inline bool wait_until(const std::function<bool()>& condition,
   return condition();
 }
 
+/// `size` bytes drawn from mt19937 seeded with `seed`, four bytes per draw.
 inline std::vector<char> random_payload(size_t size, uint32_t seed) {
   std::mt19937 engine(seed);
   std::vector<char> data(size);
-  for (auto& byte : data) byte = static_cast<char>(engine());
+  for (size_t at = 0; at < size; at += sizeof(uint32_t)) {
+    const uint32_t word = static_cast<uint32_t>(engine());
+    std::memcpy(data.data() + at, &word, std::min(sizeof word, size - at));
+  }
   return data;
 }
 
