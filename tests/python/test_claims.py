@@ -42,13 +42,20 @@ class ClaimsTableTest(unittest.TestCase):
         self.assertIn("## claim-herd", text)
 
     def test_client_bound_trials_are_counted_per_point(self):
-        # The committed claim runs predate the flag: "-"; a run that has it
-        # shows how many ok trials were client-bound.
+        # The Xeon's committed claim runs predate the flag: "-"; a run that
+        # has it shows how many ok trials were client-bound (the EPYC runs).
+        def point_rows(table):
+            return [line for line in table if line.startswith("| ") and not line.startswith("| point")
+                    and "---" not in line]
+
         with tempfile.TemporaryDirectory() as results:
-            shutil.copytree(os.path.join(REFERENCE, "claim-herd"), os.path.join(results, "claim-herd"))
-            old = claims.claim_table(os.path.join(results, "claim-herd"))
-            self.assertTrue(all(line.endswith("| - |") for line in old if line.startswith("| ") and
-                                not line.startswith("| point") and "---" not in line))
+            shutil.copytree(os.path.join(REFERENCE, "xeon", "claim-herd"), os.path.join(results, "claim-herd"))
+            old = point_rows(claims.claim_table(os.path.join(results, "claim-herd")))
+            self.assertEqual(len(old), 8)
+            self.assertTrue(all(line.endswith("| - |") for line in old), old)
+            flagged = point_rows(claims.claim_table(os.path.join(REFERENCE, "claim-reuseport-balance")))
+            self.assertEqual(len(flagged), 4)
+            self.assertTrue(all(line.endswith("| 5 / 5 |") for line in flagged), flagged)
             run_dir = make_run_dir(results, "claim-io-uring-echo", repetitions=3,
                                    matrix={"server.model": ["single_thread", "io_uring"]},
                                    flags=lambda varied, rep: {
