@@ -55,17 +55,20 @@ stop_serve() { kill -CONT "$SERVE_PID" 2>/dev/null || true; kill -TERM "$SERVE_P
 # One `echolab serve`, measured by the plain client and by `echolab load`
 # (rr, 1 connection, depth 1), in an order that alternates with REP; prints
 # "PLAIN_FIELDS|RR_FIELDS".
+plain_client() { "$PLAIN" "$TARGET" 64 1 "$SECS" 0; }  # requests/s p50 p99
+rr_serve() {
+  "$BIN" load --target "$TARGET" --workload rr --connections 1 --client-cpus pu:0 --message-bytes 64 \
+    --warmup 1 --duration "$SECS" --json | fields
+}
 plain_and_rr_serve() {
   start_serve
   local plain rr_line
-  rr_serve() { "$BIN" load --target "$TARGET" --workload rr --connections 1 --client-cpus pu:0 --message-bytes 64 \
-    --warmup 1 --duration "$SECS" --json | fields; }
   if [ $(($1 % 2)) = 1 ]; then
-    plain=$("$PLAIN" "$TARGET" 64 1 "$SECS" 0)  # requests/s p50 p99
+    plain=$(plain_client)
     rr_line=$(rr_serve)
   else
     rr_line=$(rr_serve)
-    plain=$("$PLAIN" "$TARGET" 64 1 "$SECS" 0)
+    plain=$(plain_client)
   fi
   stop_serve
   echo "$plain|$rr_line"

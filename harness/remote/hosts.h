@@ -94,9 +94,8 @@ class HostSessions {
   HostsConfig hosts_;
   std::string control_dir_;  // holds the masters' sockets
   std::vector<std::unique_ptr<ChildProcess>> masters_;
-  std::vector<HostAddress> master_hosts_;
-  std::map<std::string, double>
-      clock_offsets_;  // by host url (clock_offset_s)  // masters_[i] connects to master_hosts_[i]
+  std::vector<HostAddress> master_hosts_;        // masters_[i] connects to master_hosts_[i]
+  std::map<std::string, double> clock_offsets_;  // by host url (clock_offset_s)
 };
 
 }  // namespace echolab
