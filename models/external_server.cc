@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -47,10 +48,12 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
     replace_all(arg, "{echolab}", echolab_path);
     argv_text.push_back(arg);
   }
+  // The server's output goes to a file that has no name: it is unlinked at
+  // once, so nothing is left in /tmp even if echolab itself is killed.
   char log_template[] = "/tmp/echolab-external-XXXXXX";
-  int log_fd = mkstemp(log_template);
-  if (log_fd < 0) throw std::runtime_error("external: cannot create a log file in /tmp");
-  log_path_ = log_template;
+  UniqueFd log_fd(mkostemp(log_template, O_CLOEXEC));
+  if (log_fd.get() < 0) throw std::runtime_error("external: cannot create a log file in /tmp");
+  ::unlink(log_template);
   std::vector<char*> argv;
   for (auto& arg : argv_text) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -63,15 +66,15 @@ void ExternalServer::start(const ServerConfig& config, const CpuPlan& plan) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
+    dup2(log_fd.get(), 1);
+    dup2(log_fd.get(), 2);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     execvp(argv[0], argv.data());
     _exit(127);
   }
-  ::close(log_fd);
+  log_fd_ = std::move(log_fd);
   setpgid(pid_, pid_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(start_timeout_s);
   for (;;) {
@@ -133,7 +136,15 @@ std::string ExternalServer::gone() const {
 }
 
 std::string ExternalServer::output_tail() const {
-  std::ifstream in(log_path_);
+  if (log_fd_.get() < 0) return "";
+  // The last non-empty line within the output's last 4 KiB.
+  struct stat info = {};
+  if (fstat(log_fd_.get(), &info) != 0) return "";
+  const off_t from = std::max<off_t>(0, info.st_size - 4096);
+  std::string tail(static_cast<size_t>(info.st_size - from), '\0');
+  const ssize_t got = pread(log_fd_.get(), tail.data(), tail.size(), from);
+  tail.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  std::istringstream in(tail);
   std::string line, last;
   while (std::getline(in, line)) {
     if (!line.empty()) last = line;
@@ -153,10 +164,7 @@ void ExternalServer::stop() {
     waitpid(pid_, &status, 0);
     pid_ = 0;
   }
-  if (!log_path_.empty()) {
-    ::unlink(log_path_.c_str());
-    log_path_.clear();
-  }
+  log_fd_.reset();
 }
 
 std::vector<ServerThreadReport> ExternalServer::threads() const {

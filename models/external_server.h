@@ -30,7 +30,7 @@ class ExternalServer : public ServerModel {
   int pid_ = 0;
   std::string command_;  // argv[0], for messages
   SocketAddress address_;
-  std::string log_path_;
+  UniqueFd log_fd_;  // the server's stdout and stderr (a file with no name)
 };
 
 }  // namespace echolab

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "core/socket_util.h"
@@ -48,6 +49,37 @@ TEST(ExternalServer, CommandThatDoesNotStartFailsClearly) {
     EXPECT_NE(std::string(error.what()).find("exited with code 127 before listening"), std::string::npos)
         << error.what();
   }
+}
+
+/// Targets of this process's descriptors that point at an external server's
+/// output file ("/tmp/echolab-external-..."), as /proc/self/fd shows them.
+std::vector<std::string> external_log_links() {
+  std::vector<std::string> links;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    if (!error && target.rfind("/tmp/echolab-external-", 0) == 0) links.push_back(target);
+  }
+  return links;
+}
+
+TEST(ExternalServer, ItsLastOutputLineIsQuotedAndItsLogHasNoNameInTmp) {
+  ExternalServer server;
+  try {
+    server.start(external({"sh", "-c", "echo starting; echo no port for you >&2; exit 3"}), CpuPlan{});
+    FAIL() << "start() should have thrown";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("exited with code 3 before listening (its output: no port for you)"),
+              std::string::npos)
+        << error.what();
+  }
+  // The log is still open (for the message) but already unlinked, so a
+  // killed echolab leaves nothing in /tmp.
+  const auto links = external_log_links();
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_NE(links[0].find(" (deleted)"), std::string::npos) << links[0];
+  server.stop();
+  EXPECT_TRUE(external_log_links().empty());
 }
 
 TEST(ExternalServer, CommandThatNeverListensTimesOutAndIsKilled) {
