@@ -1,11 +1,15 @@
 #include "harness/remote/hosts.h"
 
 #include <limits.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -24,6 +28,29 @@ using Clock = ChildProcess::Clock;
 
 // A clock further off than this (beyond the measuring error) is warned of.
 constexpr double kClockOffsetWarningS = 0.05;
+
+// The ssh control sockets' directories: kControlDirPrefix, the owning
+// echolab's pid, "-", six random characters.
+constexpr const char* kControlDirPrefix = "/tmp/echolab-ssh-";
+
+/// Removes the control directories of echolab processes that are gone
+/// (a SIGKILLed sweep runs no destructor), so none outlives its sweep for
+/// longer than the next one's start.
+void remove_orphaned_control_dirs() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
+    const std::string path = entry.path().string();
+    if (!path.starts_with(kControlDirPrefix)) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(path.c_str() + std::strlen(kControlDirPrefix), &end, 10);
+    if (pid <= 0 || *end != '-') continue;
+    struct stat info = {};
+    if (lstat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != geteuid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // its echolab still runs
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+}
 
 }  // namespace
 
@@ -135,8 +162,9 @@ HostSessions::HostSessions(HostsConfig hosts) : hosts_(std::move(hosts)) {
   ignore_sigpipe();  // a host whose ssh died must not kill the sweep when written to
   if (hosts_.echolab.empty()) hosts_.echolab = this_binary_path();
   if (!hosts_.any_remote()) return;
-  char dir[] = "/tmp/echolab-ssh-XXXXXX";
-  if (!mkdtemp(dir)) throw HostError("hosts: cannot create a directory for ssh control sockets in /tmp");
+  remove_orphaned_control_dirs();
+  std::string dir = kControlDirPrefix + std::to_string(getpid()) + "-XXXXXX";
+  if (!mkdtemp(dir.data())) throw HostError("hosts: cannot create a directory for ssh control sockets in /tmp");
   control_dir_ = dir;
 }
 

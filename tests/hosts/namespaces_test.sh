@@ -160,6 +160,20 @@ EOF
 no_echolab_left() { [ -z "$(echolabs_in "$nsa")$(echolabs_in "$nsb")" ]; }
 write_spec killed 30 '["stream"]'
 
+echo "== SIGKILL of the sweep mid-trial leaves no echolab process in any namespace"
+"$BIN" run "$tmp/killed.json" --out "$tmp/killed" >"$tmp/killed.log" 2>&1 &
+run_pid=$!
+wait_for 20 running_in_both ||
+  fail "the trial did not start on both hosts: $(cat "$tmp/killed.log")"
+kill -KILL "$run_pid"
+wait "$run_pid" 2>/dev/null || true
+wait_for 10 no_echolab_left || fail "echolab processes outlived the killed sweep: A: $(echolabs_in "$nsa") B: $(echolabs_in "$nsb")"
+echo "ok: no echolab process left in $nsa or $nsb"
+# Its ssh control directory is left (no destructor runs under SIGKILL); the
+# next sweep removes it.
+killed_dirs=$(ls -d /tmp/echolab-ssh-"$run_pid"-* 2>/dev/null)
+[ -n "$killed_dirs" ] || fail "the killed sweep's ssh control directory /tmp/echolab-ssh-$run_pid-* was never made"
+
 echo "== Ctrl-C twice mid-trial aborts it on every host"
 "$BIN" run "$tmp/killed.json" --out "$tmp/interrupted" >"$tmp/interrupted.log" 2>&1 &
 run_pid=$!
@@ -174,14 +188,11 @@ wait "$run_pid" || code=$?
 wait_for 10 no_echolab_left || fail "echolab processes outlived the interrupted trial: A: $(echolabs_in "$nsa") B: $(echolabs_in "$nsb")"
 grep -q '"error":"interrupted"' "$tmp"/interrupted/*/trials.jsonl || fail "the aborted trial is not recorded as interrupted"
 echo "ok: exit 130, trial recorded as interrupted, nothing left on either host"
-
-echo "== SIGKILL of the sweep mid-trial leaves no echolab process in any namespace"
-"$BIN" run "$tmp/killed.json" --out "$tmp/killed" >"$tmp/killed.log" 2>&1 &
-run_pid=$!
-wait_for 20 running_in_both ||
-  fail "the trial did not start on both hosts: $(cat "$tmp/killed.log")"
-kill -KILL "$run_pid"
-wait "$run_pid" 2>/dev/null || true
-wait_for 10 no_echolab_left || fail "echolab processes outlived the killed sweep: A: $(echolabs_in "$nsa") B: $(echolabs_in "$nsb")"
-echo "ok: no echolab process left in $nsa or $nsb"
+for dir in $killed_dirs; do
+  [ ! -e "$dir" ] || fail "the next sweep did not remove the killed sweep's ssh control directory $dir"
+done
+[ -z "$(ls -d /tmp/echolab-ssh-"$run_pid"-* 2>/dev/null)" ] ||
+  fail "the interrupted sweep left its ssh control directory: $(ls -d /tmp/echolab-ssh-"$run_pid"-*)"
+echo "ok: the killed sweep's ssh control directory was removed by the next sweep, the interrupted one's by itself"
 echo "PASS"
+
