@@ -98,6 +98,7 @@ void EventLoop::post(std::function<void()> task) {
   {
     std::lock_guard lock(tasks_mutex_);
     tasks_.push_back(std::move(task));
+    tasks_posted_.store(true, std::memory_order_release);
   }
   uint64_t one = 1;
   while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
@@ -110,10 +111,12 @@ void EventLoop::defer(std::function<void()> task) {
 }
 
 void EventLoop::run_posted_tasks() {
+  assert_in_loop_thread("run_posted_tasks");
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard lock(tasks_mutex_);
     batch.swap(tasks_);
+    tasks_posted_.store(false, std::memory_order_release);
   }
   for (auto& task : batch) task();
 }

@@ -41,6 +41,12 @@ class EventLoop {
   void post(std::function<void()> task);
   /// Owner thread: run `task` after the current event batch (safe deletion).
   void defer(std::function<void()> task);
+  /// Any thread: whether tasks were posted that have not run yet. An owner
+  /// thread waiting elsewhere than in run() (a lone blocking connection)
+  /// looks at it and then calls run_posted_tasks().
+  bool has_posted_tasks() const { return tasks_posted_.load(std::memory_order_acquire); }
+  /// Owner thread: runs the tasks posted so far.
+  void run_posted_tasks();
 
   /// Owner thread: the only way to change the loop's epoll registrations.
   void add(int fd, uint32_t events, EventHandler* handler);
@@ -69,7 +75,6 @@ class EventLoop {
 
  private:
   class Waker;
-  void run_posted_tasks();
 
   const std::thread::id owner_;
   ThreadCounters* counters_;
@@ -78,6 +83,7 @@ class EventLoop {
   std::atomic<bool> stopping_{false};
   std::mutex tasks_mutex_;
   std::vector<std::function<void()>> tasks_;
+  std::atomic<bool> tasks_posted_{false};  // tasks_ is not empty (set and cleared under tasks_mutex_)
   std::vector<std::function<void()>> deferred_;
   // counters_->connection_events when the previous and the current batch began.
   uint64_t connection_events_at_previous_batch_ = 0;

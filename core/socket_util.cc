@@ -167,6 +167,11 @@ void set_nodelay(int fd, bool on) {
   if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) != 0) throw_errno("TCP_NODELAY");
 }
 
+void set_receive_timeout(int fd, int ms) {
+  timeval timeout{ms / 1000, (ms % 1000) * 1000};
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0) throw_errno("SO_RCVTIMEO");
+}
+
 void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
 bool is_loopback_address(const std::string& host) {

@@ -50,6 +50,8 @@ SocketAddress local_address(int fd);
 
 void set_nonblocking(int fd, bool on);
 void set_nodelay(int fd, bool on);
+/// A blocking recv() on `fd` returns EAGAIN after `ms` without data (SO_RCVTIMEO).
+void set_receive_timeout(int fd, int ms);
 /// SIGPIPE is ignored process-wide once; sends also use MSG_NOSIGNAL.
 void ignore_sigpipe();
 /// Whether `host` (an address or "localhost") names this machine's loopback:

@@ -89,6 +89,7 @@ class LoadClient::Worker {
 
   // On the client thread until stop().
   void run() {
+    if (connections_.size() == 1 && !driver_) connections_.front()->run_alone();
     loop_->run();
     driver_.reset();
     connections_.clear();

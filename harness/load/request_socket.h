@@ -50,6 +50,14 @@ class RequestSocket : public WorkloadConnection {
   void stamp_sent(uint64_t now_ns);
   /// Set by a subclass that is done with this socket: reading stops.
   void stop_reading(bool stop) { stop_reading_ = stop; }
+  /// The thread's only connection waits for its responses in recv() on a
+  /// blocking socket instead of in the loop's epoll_wait, until the loop is
+  /// stopped or the connection fails (see WorkloadConnection::run_alone).
+  /// While bytes are unsent it waits in poll() for either direction, so a
+  /// large request and its echo cannot block each other. Every
+  /// kAloneCheckMs of silence it looks at the loop's stop and posted tasks.
+  void serve_alone();
+  static constexpr int kAloneCheckMs = 10;
 
   UniqueFd fd_;
   const int index_;
@@ -65,6 +73,7 @@ class RequestSocket : public WorkloadConnection {
   std::vector<char> out_;
   size_t out_offset_ = 0;
   bool stop_reading_ = false;
+  bool blocking_ = false;  // serve_alone made the socket blocking: recv() waits unless told MSG_DONTWAIT
   /// A request in flight: when its latency counts from (open: its intended
   /// time) and when it was sent (0 until stamp_sent; rr and crr: never).
   struct InFlight {

@@ -1,5 +1,6 @@
 #include "harness/load/request_workloads.h"
 
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -94,7 +95,7 @@ void RequestSocket::censor_unanswered(uint64_t at_ns) {
 
 bool RequestSocket::flush() {
   while (fd_ && out_offset_ < out_.size()) {
-    ssize_t n = ::send(fd_.get(), out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_.get(), out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       out_offset_ += static_cast<size_t>(n);
       bump(context_.counters.bytes_out, static_cast<uint64_t>(n));
@@ -152,7 +153,10 @@ bool RequestSocket::take_response(const char* message, uint64_t now) {
 void RequestSocket::read_responses() {
   std::vector<char>& scratch = context_.scratch;
   while (fd_ && !stop_reading_) {
-    ssize_t n = ::read(fd_.get(), scratch.data(), scratch.size());
+    // A blocking socket (serve_alone) waits here only when every request
+    // is on the wire; otherwise the read must not hold back the sends.
+    const int flags = blocking_ && unsent_bytes() == 0 ? 0 : MSG_DONTWAIT;
+    ssize_t n = ::recv(fd_.get(), scratch.data(), scratch.size(), flags);
     bump(context_.counters.reads);  // every read() call, EAGAIN included: the syscalls a request costs
     if (n > 0) {
       bump(received_, static_cast<uint64_t>(n));
@@ -198,11 +202,31 @@ void RequestSocket::handle_events(uint32_t events) {
   if (fd_) flush();
 }
 
+void RequestSocket::serve_alone() {
+  if (!fd_) return;
+  EventLoop& loop = context_.loop;
+  loop.remove(fd_.get());
+  set_nonblocking(fd_.get(), false);
+  set_receive_timeout(fd_.get(), kAloneCheckMs);
+  blocking_ = true;
+  for (uint64_t turn = 1; fd_ && !loop.stop_requested(); ++turn) {
+    if (unsent_bytes() == 0) {
+      read_responses();  // waits in recv() for the echo, or kAloneCheckMs
+      if (fd_) flush();
+    } else {
+      pollfd wait{fd_.get(), POLLIN | POLLOUT | POLLRDHUP, 0};
+      if (::poll(&wait, 1, kAloneCheckMs) > 0) handle_events(static_cast<uint32_t>(wait.revents));
+    }
+    if (loop.has_posted_tasks()) loop.run_posted_tasks();  // the window's census
+    if ((turn & 63) == 0) context_.counters.note_cpu();    // as the loop notes it every 64 wake-ups
+  }
+}
+
 void RequestSocket::fail(const std::string& why) {
   if (!fd_) return;
   bump(context_.counters.errors);
   if (context_.first_error.empty()) context_.first_error = "connection " + std::to_string(index_) + ": " + why;
-  context_.loop.remove(fd_.get());
+  if (!blocking_) context_.loop.remove(fd_.get());  // serve_alone took it out of the loop
   fd_.reset();
   bump(context_.counters.closed);
 }
@@ -231,6 +255,11 @@ class ClosedLoopConnection : public RequestSocket {
     flush();
   }
   void on_events(uint32_t events) override { handle_events(events); }
+  /// Ping-pong (depth 1) alone on its thread waits in recv(), as a blocking
+  /// client does; deeper pipelines stay in the loop.
+  void run_alone() override {
+    if (context_.config.options.integer("depth") == 1) serve_alone();
+  }
 
  protected:
   void on_response(uint64_t, uint64_t now_ns) override { queue_request(now_ns); }

@@ -105,6 +105,14 @@ class WorkloadConnection : public EventHandler {
   /// At the window's end (`at_ns`): records what is still unanswered
   /// (request workloads: RequestRecorder::unanswered and its ages).
   virtual void censor_unanswered(uint64_t /*at_ns*/) {}
+  /// Called instead of nothing when this is its thread's only connection
+  /// (and the workload has no thread driver): a workload that can wait in
+  /// its own blocking socket calls (rr's ping-pong: 2 syscalls per request,
+  /// as a plain blocking client makes, where epoll_wait adds a third) serves
+  /// here until the thread's loop is stopped or the connection fails, and
+  /// runs the tasks posted to the loop meanwhile. The default returns at
+  /// once and the thread's loop serves the connection.
+  virtual void run_alone() {}
 };
 
 /// Per-thread state of a workload beyond its connections (the open loop's
