@@ -80,7 +80,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "CPU time of the busiest client thread over the window (1 = busy all the time); at 0.9 or more the trial "
        "record carries \"client_bound\": true, the client rather than the server may have set the pace"},
       {"client_wakeups", "Client wake-ups", "count", kNone, kTrial, "sum", false,
-       "epoll_wait returns of the client threads' event loops in the window"},
+       "epoll_wait returns of the client threads' event loops in the window (0 for a ping-pong connection alone on "
+       "its thread: it waits in recv())"},
       {"busy_threads", "Busy threads", "threads", kNone, kTrial, "count", true,
        "server and client threads that used at least half a CPU over the window"},
       {"accepts_in_window", "Accepts in the window", "count", kNone, kTrial, "sum", true,
