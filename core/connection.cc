@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "core/socket_util.h"
+#include "core/work_pool.h"
 
 namespace echolab {
 
@@ -17,7 +18,11 @@ std::string_view to_string(WriteInterest interest) {
 }
 
 Connection::Connection(EventLoop& loop, UniqueFd fd, const EchoOptions& options, CloseCallback on_close)
-    : loop_(loop), fd_(std::move(fd)), options_(options), on_close_(std::move(on_close)) {}
+    : loop_(loop),
+      fd_(std::move(fd)),
+      options_(options),
+      on_close_(std::move(on_close)),
+      requests_(options.offload || options.work.any() ? options.work.message_bytes : 0) {}
 
 void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) {
   counters_ = counters;
@@ -32,7 +37,7 @@ void Connection::start() {
 
 uint32_t Connection::wanted_events() const {
   uint32_t events = 0;
-  bool paused = pending_bytes() >= options_.max_pending;
+  bool paused = pending_bytes() + held_bytes() >= options_.max_pending;
   if (!peer_eof_ && !paused) events |= EPOLLIN | EPOLLRDHUP;
   if (pending_bytes() > 0 || options_.write_interest == WriteInterest::kAlways) events |= EPOLLOUT;
   events = with_trigger(events, options_.trigger);
@@ -87,7 +92,7 @@ void Connection::handle_events(uint32_t events) {
   if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
     if (!read_pass()) return;
   }
-  if (peer_eof_ && pending_bytes() == 0) {
+  if (peer_eof_ && pending_bytes() == 0 && batches_.empty()) {
     close_now(false);
     return;
   }
@@ -95,15 +100,28 @@ void Connection::handle_events(uint32_t events) {
 }
 
 bool Connection::read_pass() {
-  while (!peer_eof_ && pending_bytes() < options_.max_pending) {
+  while (!peer_eof_ && pending_bytes() + held_bytes() < options_.max_pending) {
     ssize_t n = ::read(fd_.get(), scratch_.data(), scratch_.size());
     if (n > 0) {
       bump(counters_->bytes_in, static_cast<uint64_t>(n));
       bump(counters_->reads);
+      if (options_.offload) {
+        hold_for_offload(scratch_.data(), static_cast<size_t>(n));
+        if (options_.read == ReadMode::kOnce) break;
+        continue;
+      }
+      // The work of each request these bytes complete, before they go back.
+      if (options_.work.any()) do_request_work(options_.work, *counters_, requests_.complete(static_cast<size_t>(n)));
       if (!echo(scratch_.data(), static_cast<size_t>(n))) return false;
       if (options_.read == ReadMode::kOnce) break;
     } else if (n == 0) {
       peer_eof_ = true;
+      if (options_.offload && unbatched_ > 0) {
+        // A request cut short by the peer's close: echoed as it is, unworked.
+        batches_.push_back({unbatched_, true});
+        unbatched_ = 0;
+        if (!release_worked_batches()) return false;
+      }
     } else if (errno == EINTR) {
       continue;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -126,6 +144,59 @@ bool Connection::echo(const char* data, size_t length) {
     length -= static_cast<size_t>(sent);
   }
   pending_.insert(pending_.end(), data, data + length);
+  return true;
+}
+
+void Connection::hold_for_offload(const char* data, size_t length) {
+  held_.insert(held_.end(), data, data + length);
+  // Without a request size (a plain byte stream) each read is one request.
+  const uint64_t requests = options_.work.message_bytes > 0 ? requests_.complete(length) : 1;
+  if (requests == 0) {
+    unbatched_ += length;
+    return;
+  }
+  // Everything up to the end of the last request these bytes complete.
+  const size_t batch = unbatched_ + length - requests_.partial_bytes();
+  unbatched_ = requests_.partial_bytes();
+  const uint64_t sequence = first_batch_ + batches_.size();
+  batches_.push_back({batch, false});
+  std::weak_ptr<Connection*> weak = self_;
+  options_.offload->submit(requests, loop_, [weak, sequence] {
+    if (auto self = weak.lock()) (*self)->on_offloaded_work_done(sequence);
+  });
+}
+
+void Connection::on_offloaded_work_done(uint64_t sequence) {
+  if (closed() || sequence < first_batch_) return;
+  batches_[sequence - first_batch_].done = true;
+  if (!release_worked_batches()) return;
+  if (peer_eof_ && pending_bytes() == 0 && batches_.empty()) {
+    close_now(false);
+    return;
+  }
+  try {
+    update_interest();
+  } catch (const std::system_error&) {
+    close_now(true);
+  }
+}
+
+bool Connection::release_worked_batches() {
+  while (!batches_.empty() && batches_.front().done) {
+    const size_t bytes = batches_.front().bytes;
+    batches_.pop_front();
+    ++first_batch_;
+    const char* data = held_.data() + held_head_;
+    held_head_ += bytes;
+    if (!echo(data, bytes)) return false;
+  }
+  if (held_head_ == held_.size()) {
+    held_.clear();
+    held_head_ = 0;
+  } else if (held_head_ > held_.size() / 2) {
+    held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(held_head_));
+    held_head_ = 0;
+  }
   return true;
 }
 

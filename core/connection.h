@@ -3,12 +3,15 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "core/echo_options.h"
 #include "core/event_loop.h"
+#include "core/request_work.h"
 #include "core/thread_counters.h"
 #include "core/unique_fd.h"
 
@@ -48,6 +51,14 @@ class Connection : public EventHandler {
   void handle_events_or_close(uint32_t events);
   bool read_pass();
   bool echo(const char* data, size_t length);
+  /// offload_pool: holds `length` received bytes until the work of the
+  /// requests they complete is done elsewhere; echoes in order.
+  void hold_for_offload(const char* data, size_t length);
+  /// Loop thread: the batch `sequence` was worked; echoes every leading
+  /// batch that is done.
+  void on_offloaded_work_done(uint64_t sequence);
+  bool release_worked_batches();
+  size_t held_bytes() const { return held_.size() - held_head_; }
   bool flush();
   /// Sends until done or EAGAIN; bytes sent, or -1 after closing on error.
   ssize_t send_some(const char* data, size_t length);
@@ -66,6 +77,20 @@ class Connection : public EventHandler {
   bool peer_eof_ = false;
   uint32_t registered_ = 0;
   EventHandler* tag_ = this;
+  RequestCounter requests_;  // work per request: where the next request ends
+  // offload_pool: received bytes waiting for their requests' work, as
+  // batches (one per read that completed requests) echoed in order.
+  struct HeldBatch {
+    size_t bytes;
+    bool done;
+  };
+  std::vector<char> held_;
+  size_t held_head_ = 0;
+  std::deque<HeldBatch> batches_;
+  uint64_t first_batch_ = 0;  // sequence number of batches_.front()
+  size_t unbatched_ = 0;      // held bytes after the last batch (a request still arriving)
+  /// Expires with the connection: a completion posted after it was freed does nothing.
+  std::shared_ptr<Connection*> self_ = std::make_shared<Connection*>(this);
 };
 
 }  // namespace echolab

@@ -4,8 +4,11 @@
 #include <string_view>
 
 #include "core/poller.h"
+#include "core/request_work.h"
 
 namespace echolab {
+
+class WorkOffload;
 
 enum class ReadMode { kOnce, kDrain };
 enum class WriteInterest { kOnDemand, kAlways };
@@ -22,6 +25,11 @@ struct EchoOptions {
   bool nodelay = false;
   /// Register with EPOLLONESHOT and re-arm after each event (dispatch_pool).
   bool oneshot = false;
+  /// Work done per request before its echo (every built-in model).
+  WorkPerRequest work;
+  /// Where that work goes instead of the serving thread (offload_pool); not
+  /// owned, outlives every connection.
+  WorkOffload* offload = nullptr;
 };
 
 std::string_view to_string(ReadMode mode);

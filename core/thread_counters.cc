@@ -33,6 +33,9 @@ CounterSnapshot ThreadCounters::snapshot() const {
   s.spurious_wakeups = get(spurious_wakeups);
   s.errors = get(errors);
   s.hops = get(hops);
+  s.requests_worked = get(requests_worked);
+  s.work_cpu_ns = get(work_cpu_ns);
+  s.work_blocked_ns = get(work_blocked_ns);
   s.dropped = get(dropped);
   s.handoffs = get(handoffs);
   s.handoff_ns = get(handoff_ns);

@@ -19,6 +19,7 @@ struct CounterSnapshot {
   uint64_t accepted = 0, closed = 0, spurious_wakeups = 0, errors = 0, hops = 0, dropped = 0;
   uint64_t handoffs = 0, handoff_ns = 0, connection_events = 0, idle_events = 0;
   uint64_t accepts_while_busy = 0;
+  uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;
   int tid = 0;
   int listener_rank = -1;
   std::vector<int> cpus_seen;
@@ -43,6 +44,9 @@ struct alignas(64) ThreadCounters {
   /// connection events since the start of its previous wake-up), as opposed
   /// to accepts made by a thread that was idle, woken for the listener.
   std::atomic<uint64_t> accepts_while_busy{0};
+  /// Work per request (core/request_work.h): requests worked, and the wall
+  /// time spent in the CPU loop and blocked.
+  std::atomic<uint64_t> requests_worked{0}, work_cpu_ns{0}, work_blocked_ns{0};
   std::atomic<int> tid{0};
   /// Order in which this thread registered its listening socket among the
   /// threads sharing it (0 = first); -1 without a listener. Written once by

@@ -8,8 +8,9 @@
 
 namespace echolab {
 
-void echo_until_closed(int fd, ThreadCounters& counters, size_t read_buffer) {
-  std::vector<char> buffer(read_buffer);
+void echo_until_closed(int fd, ThreadCounters& counters, const EchoOptions& echo) {
+  std::vector<char> buffer(echo.read_buffer);
+  RequestCounter requests(echo.work.any() ? echo.work.message_bytes : 0);
   for (;;) {
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -20,6 +21,7 @@ void echo_until_closed(int fd, ThreadCounters& counters, size_t read_buffer) {
     bump(counters.wakeups);
     bump(counters.reads);
     bump(counters.bytes_in, static_cast<uint64_t>(n));
+    if (echo.work.any()) do_request_work(echo.work, counters, requests.complete(static_cast<size_t>(n)));
     for (ssize_t done = 0; done < n;) {
       ssize_t w = ::send(fd, buffer.data() + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
       if (w < 0 && errno == EINTR) continue;

@@ -44,7 +44,7 @@ void BlockingPoolServer::accept_and_serve(size_t index, ThreadCounters& counters
       }
       serving_[index] = fd;
     }
-    echo_until_closed(fd, counters, config_.echo.read_buffer);
+    echo_until_closed(fd, counters, config_.echo);
     bump(counters.closed);
     // Closed under the mutex, so stop() never shuts down a reused number.
     std::lock_guard lock(mutex_);

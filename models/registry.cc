@@ -5,6 +5,7 @@
 #include "models/dispatch_pool.h"
 #include "models/external_server.h"
 #include "models/io_uring_server.h"
+#include "models/offload_pool.h"
 #include "models/reuseport.h"
 #include "models/shared_listener.h"
 #include "models/single_thread.h"
@@ -103,6 +104,23 @@ const std::vector<ModelInfo>& model_registry() {
        1024,
        {"dispatcher"},
        [] { return std::make_unique<DispatchPoolServer>(); }},
+      {"offload_pool",
+       "N event loops (SO_REUSEPORT) do all socket I/O; each complete request's work goes through one queue to a "
+       "pool of worker threads, which hand the response back to the connection's loop (eventfd); connections never "
+       "hop",
+       {kListenerTrigger,
+        kAccept,
+        {"workers",
+         OptionType::kInt,
+         4LL,
+         "worker threads doing the requests' work (server.threads: the loops)",
+         {},
+         1,
+         1024}},
+       true,
+       1024,
+       {},
+       [] { return std::make_unique<OffloadPoolServer>(); }},
       {"io_uring",
        "per-thread io_uring: multishot accept, multishot recv into provided buffers, send",
        {},

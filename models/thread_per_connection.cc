@@ -59,7 +59,7 @@ void ThreadPerConnectionServer::accept_loop(ThreadCounters& counters, CpuList cp
 void ThreadPerConnectionServer::serve(int fd, ThreadCounters& counters, CpuList cpus) {
   enter_server_thread(counters, cpus);
   bump(counters.accepted);
-  echo_until_closed(fd, counters, config_.echo.read_buffer);
+  echo_until_closed(fd, counters, config_.echo);
   bump(counters.closed);
   // The fd is closed by stop() (or here when the peer left first), under
   // the mutex, so stop() never shuts down a number reused by another socket.

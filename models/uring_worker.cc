@@ -31,6 +31,7 @@ struct alignas(8) UringWorker::Connection {
     uint32_t length;
   };
   std::deque<Chunk> outgoing;
+  RequestCounter requests;  // work per request: where the next request ends
   bool recv_armed = false;
   bool send_in_flight = false;
   bool closing = false;
@@ -207,8 +208,8 @@ void UringWorker::handle(io_uring_cqe* cqe) {
 
 void UringWorker::on_accept(int result, bool more) {
   if (result >= 0) {
-    auto connection = std::make_unique<Connection>();
-    connection->fd = result;
+    auto connection = std::make_unique<Connection>(
+        Connection{result, {}, RequestCounter(options_.work.any() ? options_.work.message_bytes : 0)});
     if (options_.nodelay) set_nodelay(result, true);
     bump(counters_.accepted);
     arm_recv(*connection);
@@ -226,6 +227,10 @@ void UringWorker::on_recv(Connection& connection, int result, uint32_t flags) {
     --free_buffers_;
     bump(counters_.reads);
     bump(counters_.bytes_in, static_cast<uint64_t>(result));
+    // The work of each request these bytes complete, before they go back.
+    if (options_.work.any()) {
+      do_request_work(options_.work, counters_, connection.requests.complete(static_cast<size_t>(result)));
+    }
     connection.outgoing.push_back({id, 0, static_cast<uint32_t>(result)});
     send_next(connection);
     if (!connection.recv_armed && !connection.closing) arm_recv(connection);

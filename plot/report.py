@@ -32,6 +32,7 @@ from plot.charts_latency import (latency_percentiles,  # noqa: E402
                                  latency_throughput, latency_timeline)
 from plot.charts_points import (axis_lines, cpu_per_gb_bars,  # noqa: E402
                                 numeric_axes, throughput_bars)
+from plot.charts_work import work_per_request  # noqa: E402
 from plot.cli_support import (EXIT_BAD_INPUT, EXIT_OK, BadInput,  # noqa: E402
                               guarded_main, warn)
 from plot.palette import ModelColours  # noqa: E402
@@ -42,7 +43,7 @@ from plot.verdicts import Verdict, run_verdicts, write_verdicts  # noqa: E402
 # Files this script writes into charts/; removed before each re-render so a
 # chart that no longer applies does not linger next to a fresh REPORT.md.
 CHART_FILE_PATTERNS = ("throughput", "lines-*", "timeline", "cpu-per-gb",
-                       "threads", "latency-*")
+                       "threads", "latency-*", "work-per-request")
 
 
 @dataclass
@@ -63,7 +64,8 @@ def build_charts(run: Run, charts_dir: str) -> List[ChartResult]:
     builders = ([throughput_bars]
                 + [partial(axis_lines, axis_key=key) for key in numeric_axes(run)]
                 + [timelines, cpu_per_gb_bars, thread_distribution,
-                   latency_percentiles, latency_throughput, latency_timeline])
+                   latency_percentiles, latency_throughput, latency_timeline,
+                   work_per_request])
     charts = []
     for builder in builders:
         chart = builder(run, charts_dir, colours)

@@ -63,14 +63,15 @@ int trial_or_load(const std::string& command, const std::vector<std::string>& ar
 
 int run_models_command(const std::vector<std::string>& args) {
   parse_command_line("models", args, {{}, {}, false, 0});
-  const std::vector<std::string> common = {"threads",     "trigger",     "read",   "write_interest",
-                                           "read_buffer", "max_pending", "nodelay"};
+  const std::vector<std::string> common = {"threads",     "trigger", "read",        "write_interest", "read_buffer",
+                                           "max_pending", "nodelay", "work_cpu_us", "work_block_us"};
   for (const auto& model : model_registry()) {
     std::cout << model.name << "\n  " << model.description << "\n";
     std::ostringstream options;
     for (const auto& name : common) {
       bool epoll_only = name == "trigger" || name == "read" || name == "write_interest";
       if (epoll_only && !model.epoll_axes) continue;
+      if (name.starts_with("work_") && model.name == "external") continue;  // it does its own work
       options << " " << name << "=" << find_key("server." + name)->default_value.dump();
     }
     for (const auto& option : model.options) {

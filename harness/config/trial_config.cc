@@ -66,12 +66,29 @@ std::vector<std::string> separate_server_command(const Json& config) {
     if (!key.plugins.empty() && std::find(key.plugins.begin(), key.plugins.end(), model) == key.plugins.end()) {
       continue;  // another model's option
     }
-    const Json value = get_key(config, key.path);
+    Json value = get_key(config, key.path);
+    // The server process counts requests by the trial's message size.
+    if (key.path == "server.work_message_bytes") value = work_per_request_from(config).message_bytes;
     argv.push_back("--" + key.path);
     argv.push_back(value.is_string() ? value.get<std::string>() : value.dump());
   }
   argv.insert(argv.end(), {"--server.port", "{port}"});
   return argv;
+}
+
+WorkPerRequest work_per_request_from(const Json& config) {
+  const Json& s = config.at("server");
+  WorkPerRequest work;
+  work.cpu_us = s.at("work_cpu_us").get<double>();
+  work.block_us = s.at("work_block_us").get<double>();
+  const auto bytes = s.at("work_message_bytes").get<size_t>();
+  work.message_bytes = bytes > 0 ? bytes : config.at("load").at("message_bytes").get<size_t>();
+  if (work.any() && s.at("model") == "external") {
+    throw ConfigError(
+        "server.work_cpu_us, server.work_block_us: work per request is done by echolab's built-in models; an "
+        "external server does its own");
+  }
+  return work;
 }
 
 ServerConfig server_config_from(const Json& config) {
@@ -85,6 +102,7 @@ ServerConfig server_config_from(const Json& config) {
   out.echo.read_buffer = s.at("read_buffer").get<size_t>();
   out.echo.max_pending = s.at("max_pending").get<size_t>();
   out.echo.nodelay = s.at("nodelay").get<bool>();
+  out.echo.work = work_per_request_from(config);
   out.bind_address = s.at("address").get<std::string>();
   out.port = s.at("port").get<int>();
   out.backlog = s.at("backlog").get<int>();
@@ -138,6 +156,8 @@ std::vector<PlacementGroup> placement_groups(const Json& config, bool with_serve
                           order_from(s.at("order"))};
     for (auto role : chosen_model(config).extra_roles) server.roles.emplace_back(std::string(role), 1);
     server.roles.emplace_back("server", s.at("threads").get<int>());
+    // offload_pool's workers, placed after the loops.
+    if (chosen_model(config).option("workers")) server.roles.emplace_back("worker", s.at("workers").get<int>());
     groups.push_back(server);
   }
   if (with_client) {

@@ -28,6 +28,10 @@ OptionValues plugin_options_from(const std::vector<OptionSpec>& declared, const 
 /// With server.process "separate" (and a built-in model), the config of an
 /// `external` server that runs `echolab serve` with the trial's server keys.
 ServerConfig server_config_from(const Json& config);
+/// The server's work per request (server.work_*), its request size taken
+/// from load.message_bytes unless server.work_message_bytes gives one;
+/// ConfigError when work is asked of an external server.
+WorkPerRequest work_per_request_from(const Json& config);
 /// The model that serves the trial: server.model, or `external` when a
 /// built-in model runs as a separate process.
 const ModelInfo& serving_model(const Json& config);

@@ -45,19 +45,23 @@ class LoadClient::Worker {
 
   const RequestRecorder& requests() const { return requests_; }
 
-  // From the controlling thread while the client runs: on the client thread,
-  // every request still queued or in flight is censored at that instant and
-  // the thread's totals copied at the same instant, so each request is
-  // either answered or unanswered in them, never neither. Waits up to
-  // `timeout`; nullopt if the thread did not get to it by then.
-  std::optional<RequestTotals> census(std::chrono::milliseconds timeout) {
+  // From the controlling thread while the client runs: the thread's totals
+  // copied on the client thread, between two of its requests, so its
+  // counters and histograms agree (a copy from another thread can fall
+  // between them). With `censor`, every request still queued or in flight
+  // is first censored at that instant, so each request is either answered
+  // or unanswered in them, never neither. Waits up to `timeout`; nullopt if
+  // the thread did not get to it by then.
+  std::optional<RequestTotals> census(std::chrono::milliseconds timeout, bool censor) {
     if (!thread_.running()) return std::nullopt;
     auto result = std::make_shared<std::promise<RequestTotals>>();
     auto answer = result->get_future();
-    loop_->post([this, result] {
-      const uint64_t now = monotonic_ns();
-      for (auto& connection : connections_) connection->censor_unanswered(now);
-      if (driver_) driver_->censor_unanswered(now);
+    loop_->post([this, result, censor] {
+      if (censor) {
+        const uint64_t now = monotonic_ns();
+        for (auto& connection : connections_) connection->censor_unanswered(now);
+        if (driver_) driver_->censor_unanswered(now);
+      }
       result->set_value(RequestTotals::of(requests_));
     });
     if (answer.wait_for(timeout) != std::future_status::ready) return std::nullopt;
@@ -163,11 +167,11 @@ void LoadClient::wait_for_accepts(const LoadConfig& config, int connected, const
   }
 }
 
-RequestTotals LoadClient::census_totals() {
+RequestTotals LoadClient::census_totals(bool censor) {
   RequestTotals totals;
   for (auto& worker : workers_) {
     // A client thread too busy to answer within 2 s counts as it stands.
-    auto census = worker->census(std::chrono::seconds(2));
+    auto census = worker->census(std::chrono::seconds(2), censor);
     totals.add_totals(census ? *census : RequestTotals::of(worker->requests()));
   }
   return totals;

@@ -47,10 +47,11 @@ class LoadClient {
   std::string first_error() const;
   /// Request counts and latency histograms so far, over all threads.
   RequestTotals request_totals() const;
-  /// At the window's end: each client thread censors what it still has
-  /// unanswered (RequestRecorder::unanswered) and hands over its totals of
-  /// that instant; summed. Call while the client runs.
-  RequestTotals census_totals();
+  /// Each client thread hands over its totals of one instant, copied on that
+  /// thread (its counters and histograms agree); summed. With `censor` (the
+  /// window's end) it first records what it still has unanswered
+  /// (RequestRecorder::unanswered). Call while the client runs.
+  RequestTotals census_totals(bool censor = true);
   /// Seconds start() took to open every connection.
   double connect_s() const { return connect_s_; }
 

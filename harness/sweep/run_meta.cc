@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/proc_stats.h"
+#include "core/request_work.h"
 #include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
 #include "harness/remote/child_process.h"
 #include "harness/sweep/results_dir.h"
@@ -105,6 +106,9 @@ Json collect_run_meta(const Topology& topology, const std::vector<std::string>& 
       {"echolab_version", ECHOLAB_VERSION},
   };
   meta["cpu_mhz_source"] = cpu_mhz_source();
+  // server.work_cpu_us's loop: iterations per microsecond on this machine,
+  // as this binary measured them (a server process measures its own).
+  meta["work_spin_iterations_per_us"] = spin_iterations_per_us();
   meta.update(git_state());
   meta["start_time"] = utc_iso_time();
   meta["end_time"] = nullptr;

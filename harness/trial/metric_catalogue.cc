@@ -55,6 +55,14 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"interval_cv", "Interval throughput CV", "ratio", kLower, kTrial, "window", true,
        "coefficient of variation (population stdev / mean) of the per-interval throughput: the forum's "
        "\"fluctuating\""},
+      {"server_requests_worked", "Requests worked", "count", kNone, kTrial, "sum", true,
+       "requests whose work (server.work_cpu_us, server.work_block_us) the server did in the window; 0 without "
+       "work, null for external servers"},
+      {"server_work_cpu_s", "Server work CPU time", "s", kNone, kTrial, "sum", true,
+       "wall seconds the server threads spent in the calibrated work loop (server.work_cpu_us) in the window; a "
+       "preempted loop counts its wait"},
+      {"server_work_blocked_s", "Server work blocked time", "s", kNone, kTrial, "sum", true,
+       "seconds the server threads spent blocked in work (server.work_block_us) in the window"},
       {"server_threads_active", "Server threads active", "threads", kNone, kTrial, "count", true,
        "server threads that moved bytes in the window (2 connections on 1 thread: 1)"},
       {"idle_event_share", "Idle event share", "ratio", kLower, kTrial, "ratio", true,

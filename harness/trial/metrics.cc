@@ -33,6 +33,7 @@ struct SideTotals {
   uint64_t index_weighted_accepts = 0;
   double max_busy_fraction = 0;  // the busiest thread's CPU time over the window
   uint64_t wakeups = 0;
+  uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;  // work per request, in the window
   bool migrations_known = true;
 };
 
@@ -84,6 +85,14 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
       row["handoff_us_mean"] = static_cast<double>(b.handoff_ns) / static_cast<double>(b.handoffs) / 1000.0;
     }
     if (b.idle_events) row["idle_events"] = b.idle_events - a.idle_events;
+    if (b.requests_worked) {
+      row["requests_worked"] = b.requests_worked - a.requests_worked;
+      row["work_cpu_s"] = static_cast<double>(b.work_cpu_ns - a.work_cpu_ns) / 1e9;
+      row["work_blocked_s"] = static_cast<double>(b.work_blocked_ns - a.work_blocked_ns) / 1e9;
+    }
+    totals.requests_worked += b.requests_worked - a.requests_worked;
+    totals.work_cpu_ns += b.work_cpu_ns - a.work_cpu_ns;
+    totals.work_blocked_ns += b.work_blocked_ns - a.work_blocked_ns;
     totals.spurious += b.spurious_wakeups - a.spurious_wakeups;
     totals.spurious_since_start += b.spurious_wakeups;
     totals.connection_events += b.connection_events - a.connection_events;
@@ -347,6 +356,9 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["fairness_jain"] = counted ? Json(jain_index(server_bytes)) : Json(nullptr);
     m["server_threads_active"] = counted ? Json(server.active_threads) : Json(nullptr);
     m["server_threads_using_cpu"] = server.cpu_threads;
+    m["server_requests_worked"] = counted ? Json(server.requests_worked) : Json(nullptr);
+    m["server_work_cpu_s"] = counted ? Json(static_cast<double>(server.work_cpu_ns) / 1e9) : Json(nullptr);
+    m["server_work_blocked_s"] = counted ? Json(static_cast<double>(server.work_blocked_ns) / 1e9) : Json(nullptr);
     m["idle_event_share"] =
         counted && server.connection_events > 0
             ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.connection_events))

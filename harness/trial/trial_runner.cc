@@ -208,7 +208,9 @@ TrialResult run_trial(const Json& config, const Topology& topology, bool with_se
   if (model) observe_server_edge(*model, true, window);
   window.client_start = observe_threads(client.threads(), 0);
   const uint64_t bytes_start = client.bytes_echoed();
-  const RequestTotals requests_start = client.request_totals();
+  // Taken on the client threads, as the end's census is: a copy from here
+  // could fall between a thread's counter and its histogram.
+  const RequestTotals requests_start = request_workload ? client.census_totals(false) : client.request_totals();
   RequestTotals requests_previous = requests_start;
   Json requests_series = Json::array(), p99_series = Json::array();
   const auto start = Clock::now();

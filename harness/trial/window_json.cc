@@ -26,6 +26,14 @@ constexpr std::pair<const char*, uint64_t CounterSnapshot::*> kCounterFields[] =
     {"idle_events", &CounterSnapshot::idle_events},
 };
 
+// Counters a window may lack (a host running an echolab from before work
+// per request): read as 0 when absent.
+constexpr std::pair<const char*, uint64_t CounterSnapshot::*> kOptionalCounterFields[] = {
+    {"requests_worked", &CounterSnapshot::requests_worked},
+    {"work_cpu_ns", &CounterSnapshot::work_cpu_ns},
+    {"work_blocked_ns", &CounterSnapshot::work_blocked_ns},
+};
+
 constexpr std::pair<const char*, uint64_t RequestTotals::*> kRequestCounts[] = {
     {"completed", &RequestTotals::completed}, {"connects", &RequestTotals::connects},
     {"scheduled", &RequestTotals::scheduled}, {"behind_schedule", &RequestTotals::behind_schedule},
@@ -64,6 +72,7 @@ std::optional<MemoryStats> memory_from(const Json& json, const char* key) {
 Json observation_json(const ThreadObservation& thread) {
   Json counters = {{"tid", thread.counters.tid}, {"cpus_seen", thread.counters.cpus_seen}};
   for (const auto& [name, field] : kCounterFields) counters[name] = thread.counters.*field;
+  for (const auto& [name, field] : kOptionalCounterFields) counters[name] = thread.counters.*field;
   Json row = {{"role", thread.role},  {"index", thread.index},
               {"host", thread.host},  {"has_counters", thread.has_counters},
               {"counters", counters}, {"os", nullptr}};
@@ -91,6 +100,9 @@ ThreadObservation observation_from(const Json& row) {
   thread.counters.tid = counters.at("tid").get<int>();
   thread.counters.cpus_seen = counters.at("cpus_seen").get<std::vector<int>>();
   for (const auto& [name, field] : kCounterFields) thread.counters.*field = counters.at(name).get<uint64_t>();
+  for (const auto& [name, field] : kOptionalCounterFields) {
+    if (counters.contains(name)) thread.counters.*field = counters.at(name).get<uint64_t>();
+  }
   if (const Json& os = row.at("os"); !os.is_null()) {
     thread.os = OsThreadStats{os.at("tid").get<int>(),
                               os.at("cpu_user_s").get<double>(),
