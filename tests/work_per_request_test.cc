@@ -86,9 +86,11 @@ TEST(WorkPerRequest, EveryBuiltInModelWorksEachRequestItEchoes) {
     const double completed = m["requests_per_s"].get<double>() * m["window_s"].get<double>();
     const double worked = m["server_requests_worked"].get<double>();
     ASSERT_GT(completed, 20) << name;
-    // Server and client windows are read a moment apart: a few requests
-    // (at most a few per connection, or 5%) may fall on either side.
-    EXPECT_LE(std::abs(worked - completed), std::max(3.0 * kConnections, 0.05 * completed))
+    // Server and client windows are read a moment apart, so requests done
+    // in between fall on either side: 6.5% of them at offload_pool's 4,500
+    // requests/s under TSan (26 ms apart); one unit of work per request,
+    // not none and not two, is what this tells.
+    EXPECT_LE(std::abs(worked - completed), std::max(3.0 * kConnections, 0.15 * completed))
         << name << ": worked " << worked << ", completed " << completed;
     EXPECT_GE(m["server_work_cpu_s"].get<double>(), worked * 20e-6 * 0.5) << name;
     EXPECT_EQ(m["server_work_blocked_s"].get<double>(), 0.0) << name;
