@@ -10,8 +10,9 @@ line's colour:
 - CPU work of c us: the server's PUs (from the trials' placement) / c,
   whatever the threads.
 
-Drawn when the run has points with work; the no-work point of each line
-sits at the left edge, marked "0". Every number drawn is returned in
+Drawn when the run has closed-loop points with work (open-loop points, whose
+rate is offered, are left out); the no-work point of each line sits at the
+left edge, marked "0". Every number drawn is returned in
 ChartResult.data.
 """
 from __future__ import annotations
@@ -97,6 +98,8 @@ def work_lines(run: Any, key: str, other: str
     for point in run.points:
         if _work(point, other) > 0 or not point.ok_trials:
             continue
+        if point.value("load.workload") == "open":
+            continue  # a fixed offered rate: its rate is set, not measured
         lines.setdefault(_config_key(point), []).append(point)
     for members in lines.values():
         members.sort(key=lambda p: _work(p, key))
