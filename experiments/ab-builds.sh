@@ -10,6 +10,7 @@
 # 0): build the commit before it into one directory and the change into
 # another, then
 #   experiments/ab-builds.sh OLD/echolab NEW/echolab [REPS] [SECONDS]
+# MODELS="single_thread io_uring" limits it to those models.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 A_ECHOLAB B_ECHOLAB [REPS] [SECONDS]" >&2
@@ -18,8 +19,8 @@ fi
 A=$1 B=$2 REPS=${3:-5} SECS=${4:-1}
 PY=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
 # The models both builds have (B's list may be longer); external needs a command.
-models=$(comm -12 <("$A" models | sed -n 's/^\([a-z_]*\)$/\1/p' | sort) \
-  <("$B" models | sed -n 's/^\([a-z_]*\)$/\1/p' | sort) | grep -v '^external$')
+models=${MODELS:-$(comm -12 <("$A" models | sed -n 's/^\([a-z_]*\)$/\1/p' | sort) \
+  <("$B" models | sed -n 's/^\([a-z_]*\)$/\1/p' | sort) | grep -v '^external$')}
 common=(--server-cpus pu:1 --client-cpus pu:0 --warmup 0.5 --duration "$SECS" --json)
 # A model's thread count: blocking_pool needs one per connection.
 threads_for() { case $1 in single_thread) echo 1 ;; blocking_pool) echo 16 ;; *) echo 2 ;; esac; }
