@@ -100,7 +100,7 @@ std::vector<KeySpec> common_keys() {
       {"server.threads",
        KeyType::kInt,
        1,
-       "server threads (workers for acceptor_workers / dispatch_pool)",
+       "server threads (workers for acceptor_workers / dispatch_pool, event loops for offload_pool)",
        "threads",
        {},
        1,
