@@ -18,8 +18,9 @@ struct WorkPerRequest {
 };
 
 /// Iterations of spin_iterations() that take one microsecond of CPU on this
-/// machine: measured once per process, on first use (the best of several
-/// 2 ms runs, so a preemption during one does not lower it). Any thread.
+/// machine: measured once per process, on first use, in the calibrating
+/// thread's CPU time (the best of 5 runs of about 2 ms), so time the thread
+/// spent preempted does not count. Any thread.
 double spin_iterations_per_us();
 
 /// Runs `iterations` rounds of integer mixing that the compiler cannot

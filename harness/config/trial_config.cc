@@ -88,6 +88,7 @@ WorkPerRequest work_per_request_from(const Json& config) {
         "server.work_cpu_us, server.work_block_us: work per request is done by echolab's built-in models; an "
         "external server does its own");
   }
+  if (work.cpu_us > 0) spin_iterations_per_us();  // calibrated now, not on the first request
   return work;
 }
 
