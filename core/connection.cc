@@ -7,8 +7,9 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/consumed_prefix.h"
 #include "core/socket_util.h"
-#include "core/work_pool.h"
+#include "core/work_offload.h"
 
 namespace echolab {
 
@@ -22,7 +23,8 @@ Connection::Connection(EventLoop& loop, UniqueFd fd, const EchoOptions& options,
       fd_(std::move(fd)),
       options_(options),
       on_close_(std::move(on_close)),
-      requests_(options.offload || options.work.any() ? options.work.message_bytes : 0) {}
+      requests_(options.offload ? RequestCounter(options.work.message_bytes) : RequestCounter::for_work(options.work)) {
+}
 
 void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) {
   counters_ = counters;
@@ -110,8 +112,7 @@ bool Connection::read_pass() {
         if (options_.read == ReadMode::kOnce) break;
         continue;
       }
-      // The work of each request these bytes complete, before they go back.
-      if (options_.work.any()) do_request_work(options_.work, *counters_, requests_.complete(static_cast<size_t>(n)));
+      work_on_arrival(options_.work, requests_, *counters_, static_cast<size_t>(n));
       if (!echo(scratch_.data(), static_cast<size_t>(n))) return false;
       if (options_.read == ReadMode::kOnce) break;
     } else if (n == 0) {
@@ -190,13 +191,7 @@ bool Connection::release_worked_batches() {
     held_head_ += bytes;
     if (!echo(data, bytes)) return false;
   }
-  if (held_head_ == held_.size()) {
-    held_.clear();
-    held_head_ = 0;
-  } else if (held_head_ > held_.size() / 2) {
-    held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(held_head_));
-    held_head_ = 0;
-  }
+  drop_consumed_prefix(held_, held_head_);
   return true;
 }
 
@@ -204,13 +199,7 @@ bool Connection::flush() {
   ssize_t sent = send_some(pending_.data() + pending_head_, pending_bytes());
   if (sent < 0) return false;
   pending_head_ += static_cast<size_t>(sent);
-  if (pending_head_ == pending_.size()) {
-    pending_.clear();
-    pending_head_ = 0;
-  } else if (pending_head_ > pending_.size() / 2) {
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
-    pending_head_ = 0;
-  }
+  drop_consumed_prefix(pending_, pending_head_);
   return true;
 }
 

@@ -41,6 +41,11 @@ void do_request_work(const WorkPerRequest& work, ThreadCounters& counters, uint6
 class RequestCounter {
  public:
   explicit RequestCounter(size_t message_bytes) : message_bytes_(message_bytes) {}
+  /// The counter a connection keeps for `work`: it counts only when there
+  /// is work to do.
+  static RequestCounter for_work(const WorkPerRequest& work) {
+    return RequestCounter(work.any() ? work.message_bytes : 0);
+  }
   /// `bytes` more arrived: how many requests they complete.
   uint64_t complete(size_t bytes) {
     if (message_bytes_ == 0) return 0;
@@ -55,5 +60,13 @@ class RequestCounter {
   size_t message_bytes_;
   size_t into_request_ = 0;  // bytes of the request now arriving
 };
+
+/// `bytes` more arrived on a connection whose requests `requests` counts:
+/// does the work of each request they complete, on the calling thread,
+/// before the caller echoes them (nothing, one branch, without work).
+inline void work_on_arrival(const WorkPerRequest& work, RequestCounter& requests, ThreadCounters& counters,
+                            size_t bytes) {
+  if (work.any()) do_request_work(work, counters, requests.complete(bytes));
+}
 
 }  // namespace echolab

@@ -10,7 +10,7 @@ namespace echolab {
 
 void echo_until_closed(int fd, ThreadCounters& counters, const EchoOptions& echo) {
   std::vector<char> buffer(echo.read_buffer);
-  RequestCounter requests(echo.work.any() ? echo.work.message_bytes : 0);
+  RequestCounter requests = RequestCounter::for_work(echo.work);
   for (;;) {
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -21,7 +21,7 @@ void echo_until_closed(int fd, ThreadCounters& counters, const EchoOptions& echo
     bump(counters.wakeups);
     bump(counters.reads);
     bump(counters.bytes_in, static_cast<uint64_t>(n));
-    if (echo.work.any()) do_request_work(echo.work, counters, requests.complete(static_cast<size_t>(n)));
+    work_on_arrival(echo.work, requests, counters, static_cast<size_t>(n));
     for (ssize_t done = 0; done < n;) {
       ssize_t w = ::send(fd, buffer.data() + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
       if (w < 0 && errno == EINTR) continue;

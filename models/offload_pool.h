@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/work_pool.h"
 #include "models/listening_loops.h"
+#include "models/work_pool.h"
 
 namespace echolab {
 

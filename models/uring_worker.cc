@@ -208,8 +208,7 @@ void UringWorker::handle(io_uring_cqe* cqe) {
 
 void UringWorker::on_accept(int result, bool more) {
   if (result >= 0) {
-    auto connection = std::make_unique<Connection>(
-        Connection{result, {}, RequestCounter(options_.work.any() ? options_.work.message_bytes : 0)});
+    auto connection = std::make_unique<Connection>(Connection{result, {}, RequestCounter::for_work(options_.work)});
     if (options_.nodelay) set_nodelay(result, true);
     bump(counters_.accepted);
     arm_recv(*connection);
@@ -227,10 +226,7 @@ void UringWorker::on_recv(Connection& connection, int result, uint32_t flags) {
     --free_buffers_;
     bump(counters_.reads);
     bump(counters_.bytes_in, static_cast<uint64_t>(result));
-    // The work of each request these bytes complete, before they go back.
-    if (options_.work.any()) {
-      do_request_work(options_.work, counters_, connection.requests.complete(static_cast<size_t>(result)));
-    }
+    work_on_arrival(options_.work, connection.requests, counters_, static_cast<size_t>(result));
     connection.outgoing.push_back({id, 0, static_cast<uint32_t>(result)});
     send_next(connection);
     if (!connection.recv_armed && !connection.closing) arm_recv(connection);

@@ -12,6 +12,7 @@
 #include <random>
 #include <system_error>
 
+#include "core/consumed_prefix.h"
 #include "harness/load/request_socket.h"
 
 namespace echolab {
@@ -109,13 +110,7 @@ bool RequestSocket::flush() {
       return false;
     }
   }
-  if (out_offset_ == out_.size()) {
-    out_.clear();
-    out_offset_ = 0;
-  } else if (out_offset_ > out_.size() / 2) {
-    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_offset_));
-    out_offset_ = 0;
-  }
+  drop_consumed_prefix(out_, out_offset_);
   return static_cast<bool>(fd_);
 }
 

@@ -1,4 +1,6 @@
-#include "core/work_pool.h"
+#include "models/work_pool.h"
+
+#include "models/server_model.h"
 
 namespace echolab {
 
@@ -12,16 +14,8 @@ void WorkPool::start(const WorkPerRequest& work, int workers, const std::functio
     Member m = member(i);
     auto thread = std::make_unique<StartedThread>();
     ThreadCounters* counters = &m.counters;
-    thread->start(
-        [counters, cpus = m.cpus] {
-          try {
-            bind_current_thread(cpus);
-          } catch (const std::exception&) {
-            bump(counters->errors);  // runs unbound, as every server thread whose binding is refused
-          }
-          counters->attach_current_thread();
-        },
-        [this, counters] { run(*counters); });
+    thread->start([counters, cpus = m.cpus] { enter_server_thread(*counters, cpus); },
+                  [this, counters] { run(*counters); });
     threads_.push_back(std::move(thread));
   }
 }

@@ -13,18 +13,9 @@
 #include "core/request_work.h"
 #include "core/started_thread.h"
 #include "core/thread_counters.h"
+#include "core/work_offload.h"
 
 namespace echolab {
-
-/// Where a connection hands the work of its complete requests instead of
-/// doing it on its loop (offload_pool): submit() from any loop thread.
-class WorkOffload {
- public:
-  virtual ~WorkOffload() = default;
-  /// Does `requests` requests' work on another thread, then runs `done` on
-  /// `loop` (posted: the loop's eventfd wakes it).
-  virtual void submit(uint64_t requests, EventLoop& loop, std::function<void()> done) = 0;
-};
 
 /// A pool of worker threads taking request work from one queue (mutex and
 /// condition variable): each does a job's work (core/request_work.h) and
