@@ -20,6 +20,7 @@ latency (and for crr connect) counts in a few buckets of the C++ layout, so
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import itertools
 import json
@@ -438,6 +439,23 @@ def require_binary() -> None:
     reason = binary_missing()
     if reason:
         raise unittest.SkipTest(reason)
+
+
+def run_spec_with_plot(tmp: str, name: str, spec: str, timeout: int = 120):
+    """Writes `spec` to TMP/NAME.json and runs `echolab run SPEC --out
+    TMP/out --plot` from the repository root, as a user would; returns the
+    finished process and the run directory it made. SkipTest without the
+    binary."""
+    require_binary()
+    path = os.path.join(tmp, name + ".json")
+    with open(path, "w") as handle:
+        handle.write(spec)
+    done = subprocess.run(
+        [echolab_binary(), "run", path, "--out", os.path.join(tmp, "out"), "--plot"],
+        capture_output=True, text=True, timeout=timeout,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    (run_dir,) = [d for d in glob.glob(os.path.join(tmp, "out", "*")) if not d.endswith("latest")]
+    return done, run_dir
 
 
 def summarize_run_dir(run_dir: str) -> None:

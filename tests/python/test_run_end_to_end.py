@@ -7,12 +7,10 @@ from __future__ import annotations
 import glob
 import json
 import os
-import subprocess
 import tempfile
 import unittest
 
-from plot.catalogue import echolab_binary
-from tests.python.synth import require_binary
+from tests.python.synth import require_binary, run_spec_with_plot
 
 SPEC = """// two cases, one hypothesis, short windows
 {
@@ -41,15 +39,7 @@ class RunWithPlotTest(unittest.TestCase):
         require_binary()
         cls.tmp = tempfile.TemporaryDirectory()
         cls.addClassCleanup(cls.tmp.cleanup)
-        spec = os.path.join(cls.tmp.name, "end-to-end.json")
-        with open(spec, "w") as handle:
-            handle.write(SPEC)
-        cls.done = subprocess.run(
-            [echolab_binary(), "run", spec, "--out", os.path.join(cls.tmp.name, "out"), "--plot"],
-            capture_output=True, text=True, timeout=120,
-            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-        (cls.run_dir,) = [d for d in glob.glob(os.path.join(cls.tmp.name, "out", "*"))
-                          if not d.endswith("latest")]
+        cls.done, cls.run_dir = run_spec_with_plot(cls.tmp.name, "end-to-end", SPEC)
 
     def test_the_run_ends_with_its_verdict(self):
         self.assertEqual(self.done.returncode, 0, self.done.stdout + self.done.stderr)

@@ -5,17 +5,14 @@ workers, up to the connections in flight, / work), which the measured rate
 does not pass."""
 from __future__ import annotations
 
-import glob
 import os
-import subprocess
 import tempfile
 import unittest
 
-from plot.catalogue import echolab_binary
 from plot.charts_work import work_per_request
 from plot.palette import ModelColours
 from plot.rundir import load_run
-from tests.python.synth import require_binary
+from tests.python.synth import require_binary, run_spec_with_plot
 
 SPEC = """// one loop and an offload pool, 500 and 2000 us of blocking work
 {
@@ -43,15 +40,7 @@ class WorkChartTest(unittest.TestCase):
         require_binary()
         cls.tmp = tempfile.TemporaryDirectory()
         cls.addClassCleanup(cls.tmp.cleanup)
-        spec = os.path.join(cls.tmp.name, "work-chart.json")
-        with open(spec, "w") as handle:
-            handle.write(SPEC)
-        cls.done = subprocess.run(
-            [echolab_binary(), "run", spec, "--out", os.path.join(cls.tmp.name, "out"), "--plot"],
-            capture_output=True, text=True, timeout=120,
-            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-        (cls.run_dir,) = [d for d in glob.glob(os.path.join(cls.tmp.name, "out", "*"))
-                          if not d.endswith("latest")]
+        cls.done, cls.run_dir = run_spec_with_plot(cls.tmp.name, "work-chart", SPEC)
 
     def test_the_run_draws_the_chart(self):
         self.assertEqual(self.done.returncode, 0, self.done.stdout + self.done.stderr)
