@@ -18,6 +18,7 @@ from plot.naming import point_display_name
 
 matplotlib.use("Agg")  # never needs a display
 from matplotlib.figure import Figure  # noqa: E402  (after choosing Agg)
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 matplotlib.rcParams.update({
     "svg.hashsalt": "echolab",   # stable SVG ids: re-rendering diffs cleanly
@@ -64,12 +65,17 @@ def save_figure(figure: Figure, out_dir: str, stem: str,
         width_chars = max(60, int(figure.get_figwidth() * 15))
         figure.text(0.005, 0.0, textwrap.fill(caption, width_chars),
                     ha="left", va="top", fontsize=7, color="#444444")
+    # The tight box (the caption hangs below the axes) is found by one draw
+    # and given to both formats: bbox_inches="tight" would draw each twice.
+    figure.set_dpi(PNG_DPI)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    box = figure.get_tightbbox(renderer).padded(0.1)
     paths = []
     for extension in ("png", "svg"):
         path = os.path.join(out_dir, f"{stem}.{extension}")
         metadata = {"Date": None} if extension == "svg" else {"Software": None}
-        figure.savefig(path, dpi=PNG_DPI, bbox_inches="tight", pad_inches=0.1,
-                       metadata=metadata)
+        figure.savefig(path, dpi=PNG_DPI, bbox_inches=box, metadata=metadata)
         paths.append(path)
     return paths
 
