@@ -23,6 +23,8 @@ struct EchoOptions {
   /// reading; past this it stops reading until the socket drains.
   size_t max_pending = 256 * 1024;
   bool nodelay = false;
+  /// How the serving loops wait for events (server.wait).
+  LoopWait wait = LoopWait::kBlock;
   /// Register with EPOLLONESHOT and re-arm after each event (dispatch_pool).
   bool oneshot = false;
   /// Work done per request before its echo (every built-in model).

@@ -44,6 +44,7 @@ void EchoWorker::adopt(UniqueFd fd) {
 
 LoopThread::Init with_echo_worker(ThreadCounters& counters, const EchoOptions& options, EchoInit init) {
   return [&counters, options, init = std::move(init)](EventLoop& loop) -> std::shared_ptr<void> {
+    loop.set_wait(options.wait);
     auto echo = std::make_shared<EchoLoop>(loop, options, counters);
     if (init) echo->attached = init(echo->worker);
     return echo;

@@ -48,8 +48,19 @@ void EventLoop::assert_in_loop_thread(const char* what) const {
 
 void EventLoop::run() {
   assert_in_loop_thread("run");
-  while (!stopping_.load(std::memory_order_acquire)) run_once(-1);
+  if (wait_ == LoopWait::kSpin) {
+    while (!stopping_.load(std::memory_order_acquire)) {
+      if (run_once(0) == 0 && counters_) bump(counters_->empty_polls);
+    }
+  } else {
+    while (!stopping_.load(std::memory_order_acquire)) run_once(-1);
+  }
   run_posted_tasks();
+}
+
+void EventLoop::set_wait(LoopWait wait) {
+  assert_in_loop_thread("set_wait");
+  wait_ = wait;
 }
 
 int EventLoop::run_once(int timeout_ms) {

@@ -30,6 +30,10 @@ class EventLoop {
 
   /// Runs until stop(); owner thread only.
   void run();
+  /// Owner thread: how run() waits (kBlock until changed). A spinning loop
+  /// counts its empty polls in its ThreadCounters (empty_polls).
+  void set_wait(LoopWait wait);
+  LoopWait wait() const { return wait_; }
   /// Owner thread: waits up to timeout_ms (-1 forever) for one batch of
   /// events, handles it and the deferred tasks; returns the event count.
   int run_once(int timeout_ms);
@@ -81,6 +85,7 @@ class EventLoop {
   Poller poller_;
   UniqueFd wake_fd_;
   std::atomic<bool> stopping_{false};
+  LoopWait wait_ = LoopWait::kBlock;
   std::mutex tasks_mutex_;
   std::vector<std::function<void()>> tasks_;
   std::atomic<bool> tasks_posted_{false};  // tasks_ is not empty (set and cleared under tasks_mutex_)

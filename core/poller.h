@@ -18,6 +18,11 @@ inline uint32_t with_trigger(uint32_t events, Trigger trigger) {
   return trigger == Trigger::kEdge ? (events | EPOLLET) : events;
 }
 
+/// How a loop waits for events: sleeping in epoll_wait, or polling with a
+/// zero timeout without ever sleeping (busy-polling, as Seastar- and
+/// DPDK-style servers and sockperf's clients do).
+enum class LoopWait { kBlock, kSpin };
+
 /// Owns one epoll instance. epoll_ctl/epoll_wait are thread-safe syscalls, so
 /// any thread may call; an EventLoop keeps its Poller private and restricts
 /// its use to the owner thread (one-shot re-arms excepted).

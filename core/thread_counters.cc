@@ -36,6 +36,7 @@ CounterSnapshot ThreadCounters::snapshot() const {
   s.requests_worked = get(requests_worked);
   s.work_cpu_ns = get(work_cpu_ns);
   s.work_blocked_ns = get(work_blocked_ns);
+  s.empty_polls = get(empty_polls);
   s.dropped = get(dropped);
   s.handoffs = get(handoffs);
   s.handoff_ns = get(handoff_ns);

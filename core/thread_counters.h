@@ -20,6 +20,7 @@ struct CounterSnapshot {
   uint64_t handoffs = 0, handoff_ns = 0, connection_events = 0, idle_events = 0;
   uint64_t accepts_while_busy = 0;
   uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;
+  uint64_t empty_polls = 0;
   int tid = 0;
   int listener_rank = -1;
   std::vector<int> cpus_seen;
@@ -47,6 +48,9 @@ struct alignas(64) ThreadCounters {
   /// Work per request (core/request_work.h): requests worked, and the wall
   /// time spent in the CPU loop and blocked.
   std::atomic<uint64_t> requests_worked{0}, work_cpu_ns{0}, work_blocked_ns{0};
+  /// Polls that found nothing: a spinning loop's (wait spin) empty
+  /// epoll_wait(0) or completion-queue peeks.
+  std::atomic<uint64_t> empty_polls{0};
   std::atomic<int> tid{0};
   /// Order in which this thread registered its listening socket among the
   /// threads sharing it (0 = first); -1 without a listener. Written once by

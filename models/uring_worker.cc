@@ -17,6 +17,7 @@ namespace echolab {
 namespace {
 
 constexpr unsigned kQueueDepth = 512;
+constexpr unsigned kCompletionDepth = 8192;
 constexpr uint16_t kBufferGroup = 1;
 
 }  // namespace
@@ -37,8 +38,9 @@ struct alignas(8) UringWorker::Connection {
   bool closing = false;
 };
 
-UringWorker::UringWorker(int listen_fd, const EchoOptions& options, ThreadCounters& counters, CpuList cpus)
-    : listen_fd_(listen_fd), options_(options), counters_(counters), cpus_(std::move(cpus)) {}
+UringWorker::UringWorker(int listen_fd, const EchoOptions& options, const UringSetup& setup, ThreadCounters& counters,
+                         CpuList cpus)
+    : listen_fd_(listen_fd), options_(options), setup_(setup), counters_(counters), cpus_(std::move(cpus)) {}
 
 UringWorker::~UringWorker() { stop(); }
 
@@ -66,10 +68,28 @@ void UringWorker::start() {
 
 void UringWorker::setup() {
   ring_ = std::make_unique<io_uring>();
-  if (int rc = io_uring_queue_init(kQueueDepth, ring_.get(), 0); rc < 0) {
+  io_uring_params params{};
+  // Room for a multishot recv's completions of every connection between two
+  // loop turns; an overflow is kept by the kernel (FEAT_NODROP), not lost.
+  params.flags = IORING_SETUP_CQSIZE;
+  params.cq_entries = kCompletionDepth;
+  const char* task_run_flags = "";
+  switch (setup_.task_run) {
+    case UringSetup::TaskRun::kDefer:
+      params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+      task_run_flags = " with SINGLE_ISSUER|DEFER_TASKRUN (Linux 6.1+; server.task_run coop or signal do without)";
+      break;
+    case UringSetup::TaskRun::kCoop:
+      params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+      task_run_flags = " with SINGLE_ISSUER|COOP_TASKRUN (Linux 6.0+; server.task_run signal does without)";
+      break;
+    case UringSetup::TaskRun::kSignal:
+      break;
+  }
+  if (int rc = io_uring_queue_init_params(kQueueDepth, ring_.get(), &params); rc < 0) {
     ring_.reset();
-    throw ModelUnavailable(std::string("io_uring: io_uring_queue_init refused: ") + std::strerror(-rc) +
-                           " (kernel without io_uring, or kernel.io_uring_disabled set)");
+    throw ModelUnavailable(std::string("io_uring: io_uring_queue_init refused") + task_run_flags + ": " +
+                           std::strerror(-rc) + " (kernel without io_uring, or kernel.io_uring_disabled set)");
   }
   // Provided buffers: ~8 MiB per thread, a power of two in 8..8192. Every
   // connection's receive draws from this one pool, so small buffers (a
@@ -107,19 +127,26 @@ void UringWorker::setup() {
 void UringWorker::run() {
   while (!stopping_.load(std::memory_order_acquire)) {
     io_uring_cqe* cqe = nullptr;
-    int rc = io_uring_submit_and_wait(ring_.get(), 1);
-    if (rc < 0 && rc != -EINTR) {
+    // Spinning enters the kernel without waiting: it submits, runs the
+    // deferred task work (DEFER_TASKRUN posts completions only then) and
+    // returns at once.
+    int rc = setup_.spin ? io_uring_submit_and_get_events(ring_.get()) : io_uring_submit_and_wait(ring_.get(), 1);
+    if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
       bump(counters_.errors);
       break;
     }
-    bump(counters_.wakeups);
-    if ((counters_.wakeups.load(std::memory_order_relaxed) & 63) == 0) counters_.note_cpu();
     unsigned head, seen = 0;
     io_uring_for_each_cqe(ring_.get(), head, cqe) {
       handle(cqe);
       ++seen;
     }
     io_uring_cq_advance(ring_.get(), seen);
+    if (seen == 0) {
+      bump(counters_.empty_polls);
+      continue;
+    }
+    bump(counters_.wakeups);
+    if ((counters_.wakeups.load(std::memory_order_relaxed) & 63) == 0) counters_.note_cpu();
     bump(counters_.events, seen);
   }
 }
@@ -155,6 +182,10 @@ io_uring_sqe* UringWorker::next_sqe() {
   return sqe;
 }
 
+void UringWorker::submitted() {
+  if (!setup_.submit_batched) io_uring_submit(ring_.get());
+}
+
 void UringWorker::arm_accept() {
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -169,11 +200,16 @@ void UringWorker::arm_wake() {
 
 void UringWorker::arm_recv(Connection& connection) {
   io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_recv_multishot(sqe, connection.fd, nullptr, 0, 0);
+  if (setup_.multishot_recv) {
+    io_uring_prep_recv_multishot(sqe, connection.fd, nullptr, 0, 0);
+  } else {
+    io_uring_prep_recv(sqe, connection.fd, nullptr, buffer_size_, 0);
+  }
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufferGroup;
   io_uring_sqe_set_data64(sqe, tag(OpKind::kRecv, &connection));
   connection.recv_armed = true;
+  submitted();
 }
 
 void UringWorker::send_next(Connection& connection) {
@@ -184,6 +220,7 @@ void UringWorker::send_next(Connection& connection) {
                      chunk.length, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, tag(OpKind::kSend, &connection));
   connection.send_in_flight = true;
+  submitted();
 }
 
 void UringWorker::handle(io_uring_cqe* cqe) {

@@ -21,11 +21,34 @@ struct io_uring_sqe;
 
 namespace echolab {
 
+/// How a UringWorker sets up and drives its ring: the io_uring model's
+/// options (`echolab models`), so a sweep can show what each is worth; a
+/// plain value.
+struct UringSetup {
+  /// Who runs the kernel's task work (a completion's second half):
+  /// kDefer: IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, only when this
+  ///   thread asks for completions (no signal, no lock with the other CPU);
+  /// kCoop: SINGLE_ISSUER | COOP_TASKRUN | TASKRUN_FLAG, at the thread's next
+  ///   kernel entry, without interrupting it;
+  /// kSignal: no flag (the kernel's default): signalled to the thread at once.
+  enum class TaskRun { kDefer, kCoop, kSignal };
+  TaskRun task_run = TaskRun::kDefer;
+  /// One recv submission serves every read of a connection (multishot), or
+  /// one submission per read.
+  bool multishot_recv = true;
+  /// Submissions go to the kernel once per loop turn, with the wait
+  /// (batched), or each as soon as it is prepared.
+  bool submit_batched = true;
+  /// Poll the completion queue without sleeping (server.wait spin).
+  bool spin = false;
+};
+
 /// One thread with its own io_uring, provided-buffer ring and connections;
 /// everything but start()/stop() (controlling thread) runs on that thread.
 class UringWorker {
  public:
-  UringWorker(int listen_fd, const EchoOptions& options, ThreadCounters& counters, CpuList cpus);
+  UringWorker(int listen_fd, const EchoOptions& options, const UringSetup& setup, ThreadCounters& counters,
+              CpuList cpus);
   ~UringWorker();
   /// Starts the thread; returns once its ring is ready. Throws
   /// ModelUnavailable when the kernel refuses io_uring or its features.
@@ -41,6 +64,8 @@ class UringWorker {
   void teardown();
   void handle(io_uring_cqe* cqe);
   io_uring_sqe* next_sqe();
+  /// After an SQE is prepared: submits it now unless submissions are batched.
+  void submitted();
   void arm_accept();
   void arm_wake();
   void arm_recv(Connection& connection);
@@ -54,6 +79,7 @@ class UringWorker {
 
   int listen_fd_;
   EchoOptions options_;
+  UringSetup setup_;
   ThreadCounters& counters_;
   CpuList cpus_;
   std::unique_ptr<io_uring> ring_;

@@ -25,10 +25,11 @@ struct LoopOnThread {
   EventLoop* loop = nullptr;
   ThreadCounters counters;
 
-  LoopOnThread() {
+  explicit LoopOnThread(LoopWait wait = LoopWait::kBlock) {
     auto future = created.get_future();
-    thread = std::thread([this] {
+    thread = std::thread([this, wait] {
       EventLoop own(&counters);
+      own.set_wait(wait);
       created.set_value(&own);
       own.run();
       stop_returned.get_future().wait();
@@ -47,6 +48,26 @@ TEST(EventLoop, RunsPostedTasksOnItsOwnThread) {
   std::promise<std::thread::id> ran_on;
   owner.loop->post([&] { ran_on.set_value(std::this_thread::get_id()); });
   EXPECT_EQ(ran_on.get_future().get(), owner.thread.get_id());
+}
+
+TEST(EventLoop, ASpinningLoopPollsWithoutSleepingCountsItsEmptyPollsAndStillServes) {
+  LoopOnThread owner(LoopWait::kSpin);
+  ASSERT_TRUE(wait_until([&] { return owner.counters.empty_polls.load() >= 1000; }))
+      << "a spinning loop with nothing to do polls again and again";
+  std::promise<std::thread::id> ran_on;
+  owner.loop->post([&] { ran_on.set_value(std::this_thread::get_id()); });
+  EXPECT_EQ(ran_on.get_future().get(), owner.thread.get_id());
+}
+
+TEST(EventLoop, ABlockingLoopHasNoEmptyPolls) {
+  LoopOnThread owner;
+  for (int i = 0; i < 3; ++i) {
+    std::promise<void> ran;
+    owner.loop->post([&] { ran.set_value(); });
+    ran.get_future().wait();
+  }
+  EXPECT_EQ(owner.counters.empty_polls.load(), 0u);
+  EXPECT_GE(owner.counters.wakeups.load(), 3u);
 }
 
 TEST(EventLoop, TasksFromManyThreadsAllRun) {

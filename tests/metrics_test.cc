@@ -83,6 +83,22 @@ TEST(InstrumentLimits, AClientThreadBusyForNinetyPercentOfTheWindowMarksTheTrial
   }
 }
 
+TEST(InstrumentLimits, ASpinningClientIsClientBoundOnlyWhenFewOfItsPollsCameUpEmpty) {
+  // Busy all the window by construction (load.wait spin): one poll in ten
+  // found nothing, so it was waiting for the server; fewer, it set the pace.
+  const auto bound = [](double empty_polls, double wakeups) {
+    return instrument_limits({{"client_busy_fraction_max", 0.99},
+                              {"client_empty_polls", empty_polls},
+                              {"client_wakeups", wakeups}})["client_bound"]
+        .get<bool>();
+  };
+  EXPECT_TRUE(bound(0, 1000));      // a sleeping client
+  EXPECT_TRUE(bound(110, 1000));    // 110 of 1,110 polls empty: 9.9%
+  EXPECT_FALSE(bound(112, 1000));   // 10.1%
+  EXPECT_FALSE(bound(50000, 100));  // a lone ping-pong waiting for each echo
+  EXPECT_FALSE(instrument_limits({{"client_busy_fraction_max", 0.5}, {"client_empty_polls", 0}})["client_bound"]);
+}
+
 TEST(InstrumentLimits, AnOpenLoopUnderNinetyFivePercentOfItsOfferedRateIsOverloaded) {
   EXPECT_EQ(instrument_limits({{"achieved_rate_share", 0.949}})["overloaded"], true);
   EXPECT_EQ(instrument_limits({{"achieved_rate_share", 0.95}})["overloaded"], false);

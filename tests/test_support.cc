@@ -1,6 +1,7 @@
 #include "tests/test_support.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +127,30 @@ bool process_gone(pid_t pid) {
   if (!std::getline(in, stat)) return true;
   const size_t name_end = stat.rfind(')');
   return name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z';
+}
+
+nlohmann::json rr_trial(const std::string& model, int threads, int connections, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"trial",
+                                   "--model",
+                                   model,
+                                   "--threads",
+                                   std::to_string(threads),
+                                   "--workload",
+                                   "rr",
+                                   "--connections",
+                                   std::to_string(connections),
+                                   "--message-bytes",
+                                   "64",
+                                   "--duration",
+                                   "0.4",
+                                   "--warmup",
+                                   "0.1",
+                                   "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto run = run_echolab(args);
+  nlohmann::json result = nlohmann::json::parse(run.out, nullptr, false);
+  if (!result.is_object()) ADD_FAILURE() << model << ": not JSON: " << run.out << run.err;
+  return result;
 }
 
 }  // namespace echolab::testing

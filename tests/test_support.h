@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <thread>
@@ -112,5 +113,11 @@ struct CommandResult {
   std::string err;
 };
 CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s = 60);
+
+/// `echolab trial --json` of an rr ping-pong (64 B, 0.1 s warm-up, 0.4 s
+/// window) against `model`, with `extra` arguments appended; the trial
+/// record, or a failure (and a non-object) when the output is not JSON.
+nlohmann::json rr_trial(const std::string& model, int threads, int connections,
+                        const std::vector<std::string>& extra = {});
 
 }  // namespace echolab::testing

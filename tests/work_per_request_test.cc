@@ -48,30 +48,6 @@ TEST(RequestWork, DoesEachRequestsWorkAndCountsItsTime) {
   EXPECT_EQ(counters.requests_worked.load(), 5u);
 }
 
-Json rr_trial(const std::string& model, int threads, int connections, const std::vector<std::string>& work) {
-  std::vector<std::string> args = {"trial",
-                                   "--model",
-                                   model,
-                                   "--threads",
-                                   std::to_string(threads),
-                                   "--workload",
-                                   "rr",
-                                   "--connections",
-                                   std::to_string(connections),
-                                   "--message-bytes",
-                                   "64",
-                                   "--duration",
-                                   "0.4",
-                                   "--warmup",
-                                   "0.1",
-                                   "--json"};
-  args.insert(args.end(), work.begin(), work.end());
-  const auto run = testing::run_echolab(args);
-  Json result = Json::parse(run.out, nullptr, false);
-  if (!result.is_object()) ADD_FAILURE() << model << ": not JSON: " << run.out << run.err;
-  return result;
-}
-
 TEST(WorkPerRequest, EveryBuiltInModelWorksEachRequestItEchoes) {
   constexpr int kConnections = 4;
   for (const auto& info : model_registry()) {
@@ -79,7 +55,7 @@ TEST(WorkPerRequest, EveryBuiltInModelWorksEachRequestItEchoes) {
     if (name == "external") continue;  // its own server does its own work
     // blocking_pool serves one connection per thread.
     const int threads = name == "blocking_pool" ? kConnections : std::min(info.max_threads, 2);
-    const Json result = rr_trial(name, threads, kConnections, {"--server.work_cpu_us", "20"});
+    const Json result = testing::rr_trial(name, threads, kConnections, {"--server.work_cpu_us", "20"});
     if (result.value("status", "") == "skipped") continue;  // io_uring refused: LoopbackTest says so
     ASSERT_EQ(result.value("status", ""), "ok") << name << ": " << result.value("error", "");
     const Json& m = result["metrics"];
@@ -98,7 +74,7 @@ TEST(WorkPerRequest, EveryBuiltInModelWorksEachRequestItEchoes) {
 }
 
 TEST(WorkPerRequest, WithoutWorkNothingIsWorked) {
-  const Json result = rr_trial("single_thread", 1, 2, {});
+  const Json result = testing::rr_trial("single_thread", 1, 2, {});
   ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
   EXPECT_EQ(result["metrics"]["server_requests_worked"].get<double>(), 0.0);
   EXPECT_EQ(result["config"]["server"]["work_cpu_us"].get<double>(), 0.0);
@@ -108,14 +84,15 @@ TEST(WorkPerRequest, OneLoopBlockingIsBoundByTheWaitAndAPoolOverlapsTheWaits) {
   // 2 ms of blocking per request: one loop thread can finish at most 500
   // requests a second, whatever the machine; offload_pool's 8 workers wait
   // side by side.
-  const Json single = rr_trial("single_thread", 1, 8, {"--server.work_block_us", "2000"});
+  const Json single = testing::rr_trial("single_thread", 1, 8, {"--server.work_block_us", "2000"});
   ASSERT_EQ(single.value("status", ""), "ok") << single.value("error", "");
   const double single_rate = single["metrics"]["requests_per_s"].get<double>();
   EXPECT_LE(single_rate, 500 * 1.05);
   EXPECT_GE(single["metrics"]["server_work_blocked_s"].get<double>(),
             single["metrics"]["server_requests_worked"].get<double>() * 0.002);
 
-  const Json pool = rr_trial("offload_pool", 1, 8, {"--server.work_block_us", "2000", "--server.workers", "8"});
+  const Json pool =
+      testing::rr_trial("offload_pool", 1, 8, {"--server.work_block_us", "2000", "--server.workers", "8"});
   ASSERT_EQ(pool.value("status", ""), "ok") << pool.value("error", "");
   const double pool_rate = pool["metrics"]["requests_per_s"].get<double>();
   EXPECT_GT(pool_rate, 2 * 500) << "8 workers blocking side by side should pass one loop's bound";

@@ -183,6 +183,13 @@ std::vector<KeySpec> common_keys() {
        {},
        0,
        60000},
+      {"load.wait",
+       KeyType::kEnum,
+       "block",
+       "how client threads wait: block (epoll_wait; a lone ping-pong connection in recv()) or spin (epoll_wait "
+       "with a zero timeout, never sleeping: a core per client thread)",
+       "load-wait",
+       {"block", "spin"}},
       {"load.cpus", KeyType::kString, "pu:0", "where client threads run (hwloc-calc location)", "client-cpus"},
       {"load.bind",
        KeyType::kEnum,

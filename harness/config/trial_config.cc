@@ -114,6 +114,7 @@ ServerConfig server_config_from(const Json& config) {
     return out;
   }
   out.options = plugin_options_from(chosen_model(config).options, s);
+  if (out.options.has("wait") && out.options.text("wait") == "spin") out.echo.wait = LoopWait::kSpin;
   return out;
 }
 
@@ -138,6 +139,7 @@ LoadConfig load_config_from(const Json& config, const SocketAddress* server) {
   out.message_bytes = l.at("message_bytes").get<size_t>();
   out.connect_gap_ms = l.at("connect_gap_ms").get<double>();
   out.backlog = get_key(config, "server.backlog").get<int>();
+  out.wait = l.at("wait") == "spin" ? LoopWait::kSpin : LoopWait::kBlock;
   const WorkloadInfo* workload = find_workload(out.workload);
   if (!workload) throw ConfigError("load.workload: unknown workload '" + out.workload + "'");
   out.options = plugin_options_from(workload->options, l);

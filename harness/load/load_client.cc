@@ -79,6 +79,7 @@ class LoadClient::Worker {
     bind_current_thread(cpus_);
     counters_.attach_current_thread();
     loop_ = std::make_unique<EventLoop>(&counters_);
+    loop_->set_wait(config_.wait);
     context_ = std::make_unique<ClientThreadContext>(
         ClientThreadContext{*loop_, counters_, config_, requests_, scratch_, error_, index_});
     ThreadConnections started;
@@ -93,7 +94,8 @@ class LoadClient::Worker {
 
   // On the client thread until stop().
   void run() {
-    if (connections_.size() == 1 && !driver_) connections_.front()->run_alone();
+    // A spinning thread keeps even a lone connection in its polling loop.
+    if (connections_.size() == 1 && !driver_ && config_.wait == LoopWait::kBlock) connections_.front()->run_alone();
     loop_->run();
     driver_.reset();
     connections_.clear();

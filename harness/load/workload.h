@@ -29,8 +29,9 @@ struct LoadConfig {
   size_t message_bytes = 4096;
   double connect_gap_ms = 0;  // pause between connects, so pool threads can take turns accepting
   int connect_timeout_ms = 5000;
-  int backlog = 1024;    // the server's listen backlog (server.backlog), for connect pacing
-  OptionValues options;  // the workload's own options (WorkloadInfo::options), all filled in
+  int backlog = 1024;                // the server's listen backlog (server.backlog), for connect pacing
+  LoopWait wait = LoopWait::kBlock;  // load.wait: client loops sleep in epoll_wait or spin
+  OptionValues options;              // the workload's own options (WorkloadInfo::options), all filled in
 };
 
 /// What the request workloads (rr, crr, open) of one client thread record:

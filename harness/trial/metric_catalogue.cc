@@ -63,6 +63,13 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "preempted loop counts its wait"},
       {"server_work_blocked_s", "Server work blocked time", "s", kNone, kTrial, "sum", true,
        "seconds the server threads spent blocked in work (server.work_block_us) in the window"},
+      {"server_cpu_us_per_request", "Server CPU per request", "us", kLower, kTrial, "ratio", true,
+       "server CPU time (all its threads, user + system) per request answered in the window (request workloads: "
+       "rr, crr, open); a spinning server (server.wait spin) burns its core whatever the load"},
+      {"server_empty_polls", "Server empty polls", "count", kNone, kTrial, "sum", true,
+       "polls of the server threads that found nothing to do in the window: with server.wait spin, epoll_wait(0) "
+       "or io_uring completion peeks that returned empty (0 when the threads sleep: server.wait block); null for "
+       "an external server"},
       {"server_threads_active", "Server threads active", "threads", kNone, kTrial, "count", true,
        "server threads that moved bytes in the window (2 connections on 1 thread: 1)"},
       {"idle_event_share", "Idle event share", "ratio", kLower, kTrial, "ratio", true,
@@ -86,10 +93,13 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "where neither exists"},
       {"client_busy_fraction_max", "Busiest client thread's busy fraction", "ratio", kNone, kTrial, "max", true,
        "CPU time of the busiest client thread over the window (1 = busy all the time); at 0.9 or more the trial "
-       "record carries \"client_bound\": true, the client rather than the server may have set the pace"},
+       "record carries \"client_bound\": true, the client rather than the server may have set the pace (a spinning "
+       "client, load.wait spin, only when under one in ten of its polls came up empty)"},
       {"client_wakeups", "Client wake-ups", "count", kNone, kTrial, "sum", false,
        "epoll_wait returns of the client threads' event loops in the window (0 for a ping-pong connection alone on "
        "its thread: it waits in recv())"},
+      {"client_empty_polls", "Client empty polls", "count", kNone, kTrial, "sum", true,
+       "polls of the client threads that found nothing to do in the window (load.wait spin; 0 with block)"},
       {"busy_threads", "Busy threads", "threads", kNone, kTrial, "count", true,
        "server and client threads that used at least half a CPU over the window"},
       {"accepts_in_window", "Accepts in the window", "count", kNone, kTrial, "sum", true,
@@ -230,6 +240,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "mean time from accept to the worker adopting the socket (acceptor_workers)"},
       {"idle_events", "Idle events", "count", kLower, kThread, "sum", false,
        "the thread's connection events that moved no byte (busy loop)"},
+      {"empty_polls", "Empty polls", "count", kNone, kThread, "sum", false,
+       "polls that found nothing (wait spin); absent when 0"},
       {"cpu_user_s", "User CPU", "s", kLower, kThread, "sum", false, "user CPU seconds in the window"},
       {"cpu_sys_s", "System CPU", "s", kLower, kThread, "sum", false, "system CPU seconds in the window"},
       {"ctx_voluntary", "Voluntary context switches", "count", kLower, kThread, "sum", false,

@@ -34,6 +34,7 @@ struct SideTotals {
   double max_busy_fraction = 0;  // the busiest thread's CPU time over the window
   uint64_t wakeups = 0;
   uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;  // work per request, in the window
+  uint64_t empty_polls = 0;                                            // a spinning wait's polls that found nothing
   bool migrations_known = true;
 };
 
@@ -85,6 +86,8 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
       row["handoff_us_mean"] = static_cast<double>(b.handoff_ns) / static_cast<double>(b.handoffs) / 1000.0;
     }
     if (b.idle_events) row["idle_events"] = b.idle_events - a.idle_events;
+    if (b.empty_polls) row["empty_polls"] = b.empty_polls - a.empty_polls;
+    totals.empty_polls += b.empty_polls - a.empty_polls;
     if (b.requests_worked) {
       row["requests_worked"] = b.requests_worked - a.requests_worked;
       row["work_cpu_s"] = static_cast<double>(b.work_cpu_ns - a.work_cpu_ns) / 1e9;
@@ -322,8 +325,14 @@ void add_latency_metrics(const LatencyHistogram& histogram, const std::string& p
 }
 
 Json instrument_limits(const Json& metrics) {
-  return {{"client_bound", metrics.value("client_busy_fraction_max", 0.0) >= kClientBoundFraction},
-          {"overloaded", metrics.value("achieved_rate_share", 1.0) < kOverloadedRateShare}};
+  // A spinning client (load.wait spin) is busy by construction: it set the
+  // pace only when it rarely polled in vain (under one poll in ten empty).
+  const double empty = metrics.value("client_empty_polls", 0.0);
+  const double polls = empty + metrics.value("client_wakeups", 0.0);
+  const bool waited_for_server = empty > 0 && empty >= kSpinningClientIdlePollShare * polls;
+  return {
+      {"client_bound", metrics.value("client_busy_fraction_max", 0.0) >= kClientBoundFraction && !waited_for_server},
+      {"overloaded", metrics.value("achieved_rate_share", 1.0) < kOverloadedRateShare}};
 }
 
 Json compute_metrics(const WindowMeasurement& w) {
@@ -346,6 +355,9 @@ Json compute_metrics(const WindowMeasurement& w) {
   if (have_server) {
     m["server_cpu_s"] = server.cpu_s;
     m["server_cpu_per_gb"] = bytes > 0 ? server.cpu_s / (bytes / 1e9) : 0.0;
+    if (w.requests && w.requests->completed > 0) {
+      m["server_cpu_us_per_request"] = server.cpu_s * 1e6 / static_cast<double>(w.requests->completed);
+    }
     m["ctx_switches_voluntary"] = server.voluntary;
     m["ctx_switches_involuntary"] = server.involuntary;
     m["migrations"] = server.migrations_known ? Json(server.migrations) : Json("not supported");
@@ -359,6 +371,7 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["server_requests_worked"] = counted ? Json(server.requests_worked) : Json(nullptr);
     m["server_work_cpu_s"] = counted ? Json(static_cast<double>(server.work_cpu_ns) / 1e9) : Json(nullptr);
     m["server_work_blocked_s"] = counted ? Json(static_cast<double>(server.work_blocked_ns) / 1e9) : Json(nullptr);
+    m["server_empty_polls"] = counted ? Json(server.empty_polls) : Json(nullptr);
     m["idle_event_share"] =
         counted && server.connection_events > 0
             ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.connection_events))
@@ -367,6 +380,7 @@ Json compute_metrics(const WindowMeasurement& w) {
   m["client_cpu_s"] = client.cpu_s;
   m["client_busy_fraction_max"] = client.max_busy_fraction;
   m["client_wakeups"] = client.wakeups;
+  m["client_empty_polls"] = client.empty_polls;
   m["client_ctx_switches_voluntary"] = client.voluntary;
   m["client_ctx_switches_involuntary"] = client.involuntary;
   m["client_migrations"] = client.migrations_known ? Json(client.migrations) : Json("not supported");

@@ -63,6 +63,9 @@ Json compute_metrics(const WindowMeasurement& window);
 /// A client thread busy for this share of the window or more: the client,
 /// not the server, may have set the pace.
 constexpr double kClientBoundFraction = 0.9;
+/// ... unless it spins (load.wait spin) and at least this share of its polls
+/// found nothing: then it was waiting for the server.
+constexpr double kSpinningClientIdlePollShare = 0.1;
 /// An open loop that answered less than this share of its offered rate.
 constexpr double kOverloadedRateShare = 0.95;
 /// The trial record's instrument flags from its metrics: "client_bound"
