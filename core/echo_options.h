@@ -23,8 +23,10 @@ struct EchoOptions {
   /// reading; past this it stops reading until the socket drains.
   size_t max_pending = 256 * 1024;
   bool nodelay = false;
-  /// How the serving loops wait for events (server.wait).
+  /// How the serving loops wait for events (server.wait), and how many
+  /// events each epoll_wait fetches at most (server.max_events).
   LoopWait wait = LoopWait::kBlock;
+  int max_events = 256;
   /// Register with EPOLLONESHOT and re-arm after each event (dispatch_pool).
   bool oneshot = false;
   /// Work done per request before its echo (every built-in model).

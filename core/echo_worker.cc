@@ -42,9 +42,14 @@ void EchoWorker::adopt(UniqueFd fd) {
   connections_.emplace(raw, std::move(connection));
 }
 
+void configure_loop(EventLoop& loop, const EchoOptions& options) {
+  loop.set_wait(options.wait);
+  loop.set_max_events(options.max_events);
+}
+
 LoopThread::Init with_echo_worker(ThreadCounters& counters, const EchoOptions& options, EchoInit init) {
   return [&counters, options, init = std::move(init)](EventLoop& loop) -> std::shared_ptr<void> {
-    loop.set_wait(options.wait);
+    configure_loop(loop, options);
     auto echo = std::make_shared<EchoLoop>(loop, options, counters);
     if (init) echo->attached = init(echo->worker);
     return echo;

@@ -43,6 +43,11 @@ using EchoInit = std::function<std::shared_ptr<void>(EchoWorker&)>;
 /// (with `counters`) and then runs `init`, if any, with it. After the loop
 /// stops, on its thread, init's object goes first (listeners), then the
 /// worker (connections).
+/// On the loop's thread: gives it the server's loop settings (server.wait,
+/// server.max_events); every serving, accepting and dispatching loop of a
+/// model starts with this.
+void configure_loop(EventLoop& loop, const EchoOptions& options);
+
 LoopThread::Init with_echo_worker(ThreadCounters& counters, const EchoOptions& options, EchoInit init = nullptr);
 
 }  // namespace echolab

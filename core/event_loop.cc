@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace echolab {
@@ -63,10 +66,19 @@ void EventLoop::set_wait(LoopWait wait) {
   wait_ = wait;
 }
 
+void EventLoop::set_max_events(int max_events) {
+  assert_in_loop_thread("set_max_events");
+  if (max_events < 1 || max_events > kMaxEvents) {
+    throw std::invalid_argument("max_events " + std::to_string(max_events) + " is outside 1.." +
+                                std::to_string(kMaxEvents));
+  }
+  max_events_ = max_events;
+}
+
 int EventLoop::run_once(int timeout_ms) {
   assert_in_loop_thread("run_once");
-  std::array<epoll_event, kBatch> events;
-  int n = poller_.wait(events, timeout_ms);
+  std::array<epoll_event, kMaxEvents> events;
+  int n = poller_.wait(std::span(events).first(static_cast<size_t>(max_events_)), timeout_ms);
   if (counters_ && n > 0) {
     bump(counters_->wakeups);
     bump(counters_->events, static_cast<uint64_t>(n));

@@ -74,8 +74,11 @@ class EventLoop {
   /// its ThreadCounters) since its previous wake-up began, i.e. it was busy
   /// serving rather than asleep. False without counters.
   bool served_connections_recently() const;
-  /// Max events per epoll_wait.
-  static constexpr int kBatch = 256;
+  /// Owner thread: at most this many events per epoll_wait (1..kMaxEvents;
+  /// kDefaultMaxEvents until changed: server.max_events).
+  void set_max_events(int max_events);
+  static constexpr int kDefaultMaxEvents = 256;
+  static constexpr int kMaxEvents = 1024;
 
  private:
   class Waker;
@@ -86,6 +89,7 @@ class EventLoop {
   UniqueFd wake_fd_;
   std::atomic<bool> stopping_{false};
   LoopWait wait_ = LoopWait::kBlock;
+  int max_events_ = kDefaultMaxEvents;
   std::mutex tasks_mutex_;
   std::vector<std::function<void()>> tasks_;
   std::atomic<bool> tasks_posted_{false};  // tasks_ is not empty (set and cleared under tasks_mutex_)

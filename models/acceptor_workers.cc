@@ -34,9 +34,9 @@ void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& pla
     acceptor_ = std::make_unique<LoopThread>(acceptor_counters, plan.cpus("acceptor", 0));
     const int listen_fd = listen_fd_.get();
     const ListenerOptions listener = listener_options_from(config.options);
-    const LoopWait wait = config.echo.wait;
-    acceptor_->start([this, listen_fd, listener, wait, &acceptor_counters](EventLoop& loop) {
-      loop.set_wait(wait);
+    const EchoOptions echo = config.echo;
+    acceptor_->start([this, listen_fd, listener, echo, &acceptor_counters](EventLoop& loop) {
+      configure_loop(loop, echo);
       return std::make_shared<Listener>(loop, listen_fd, listener, acceptor_counters,
                                         [this, &acceptor_counters](UniqueFd fd) {
                                           bump(acceptor_counters.accepted);

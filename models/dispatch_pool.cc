@@ -1,5 +1,6 @@
 #include "models/dispatch_pool.h"
 
+#include "core/echo_worker.h"
 #include "core/listener.h"
 
 namespace echolab {
@@ -39,9 +40,9 @@ void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) 
     dispatcher_ = std::make_unique<LoopThread>(dispatcher_counters, plan.cpus("dispatcher", 0));
     const int listen_fd = listen_fd_.get();
     const ListenerOptions listener = listener_options_from(config.options);
-    const LoopWait wait = config.echo.wait;
-    dispatcher_->start([this, listen_fd, listener, wait, &dispatcher_counters](EventLoop& loop) {
-      loop.set_wait(wait);
+    const EchoOptions echo = config.echo;
+    dispatcher_->start([this, listen_fd, listener, echo, &dispatcher_counters](EventLoop& loop) {
+      configure_loop(loop, echo);
       return std::make_shared<Listener>(loop, listen_fd, listener, dispatcher_counters,
                                         [this, &loop, &dispatcher_counters](UniqueFd fd) {
                                           bump(dispatcher_counters.accepted);

@@ -34,13 +34,17 @@ const OptionSpec kWait{"wait",
                        "without sleeping, counting empty polls: a core per loop)",
                        {"block", "spin"}};
 
+const OptionSpec kMaxEvents{
+    "max_events", OptionType::kInt, 256LL, "events fetched per epoll_wait (frevib's epoll echo server: 10)", {}, 1,
+    1024};
+
 }  // namespace
 
 const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> models = {
       {"single_thread",
        "one thread, one epoll loop doing accept and all I/O",
-       {kListenerTrigger, kAccept, kWait},
+       {kListenerTrigger, kAccept, kWait, kMaxEvents},
        true,
        1,
        {},
@@ -50,6 +54,7 @@ const std::vector<ModelInfo>& model_registry() {
        {kListenerTrigger,
         kAccept,
         kWait,
+        kMaxEvents,
         {"exclusive", OptionType::kBool, false, "register the shared listener with EPOLLEXCLUSIVE"},
         {"register_order",
          OptionType::kEnum,
@@ -65,6 +70,7 @@ const std::vector<ModelInfo>& model_registry() {
        {kListenerTrigger,
         kAccept,
         kWait,
+        kMaxEvents,
         {"dispatch",
          OptionType::kEnum,
          std::string("round_robin"),
@@ -86,6 +92,7 @@ const std::vector<ModelInfo>& model_registry() {
        {kListenerTrigger,
         kAccept,
         kWait,
+        kMaxEvents,
         {"steer", OptionType::kBool, false,
          "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads"}},
        true,
@@ -109,7 +116,7 @@ const std::vector<ModelInfo>& model_registry() {
        [] { return std::make_unique<BlockingPoolServer>(); }},
       {"dispatch_pool",
        "one epoll thread hands each ready event (EPOLLONESHOT) to a pool of N threads; connections migrate",
-       {kListenerTrigger, kAccept, kWait},
+       {kListenerTrigger, kAccept, kWait, kMaxEvents},
        true,
        1024,
        {"dispatcher"},
@@ -121,6 +128,7 @@ const std::vector<ModelInfo>& model_registry() {
        {kListenerTrigger,
         kAccept,
         kWait,
+        kMaxEvents,
         {"workers",
          OptionType::kInt,
          4LL,

@@ -48,12 +48,22 @@ def claim_runs(results_dir: str) -> List[str]:
     return found
 
 
+def run_provenance(meta: dict) -> str:
+    """`made 2026-12-05T10:01:31Z at 45b9826c5239, clean tree` from meta.json;
+    a run from a dirty tree says so, a run without meta.json too."""
+    if not meta:
+        return "no meta.json: date and commit unknown"
+    tree = {True: "dirty tree", False: "clean tree"}.get(meta.get("git_dirty"), "tree state unknown")
+    return (f"made {meta.get('start_time', 'at an unknown time')} at "
+            f"{meta.get('git_commit', 'an unknown commit')}, {tree}")
+
+
 def claim_table(run_dir: str) -> List[str]:
     """Markdown lines: the claim run's points and its metric."""
     run = load_run(run_dir)
     metric = CLAIM_METRICS.get(run.name, "throughput_mb_s")
     lines = [f"## {run.name}", "", f"`{metric}` per point, median [p25-p75] over the ok repetitions "
-             f"(run {run_dir}).", "",
+             f"(run {run_dir}; {run_provenance(run.meta)}).", "",
              "| point | median | p25-p75 | ok / trials | client-bound |", "| --- | --- | --- | --- | --- |"]
     for point in run.points:
         low, high = point.stat(metric, "p25"), point.stat(metric, "p75")

@@ -71,6 +71,30 @@ TEST(ServerWait, EveryLoopModelServesWhileSpinningAndCountsItsEmptyPolls) {
   EXPECT_NE(refused.err.find("server.wait"), std::string::npos) << refused.err;
 }
 
+TEST(ServerMaxEvents, EachEpollWaitFetchesAtMostThatMany) {
+  // 16 ping-pong connections on one loop: with the default 256 some wake-up
+  // carries several events; with 1, every wake-up carries exactly one.
+  for (const auto& [max_events, several] : std::vector<std::pair<std::string, bool>>{{"1", false}, {"256", true}}) {
+    const Json result = testing::rr_trial("single_thread", 1, 16, {"--server.max_events", max_events});
+    ASSERT_TRUE(served(result, "max_events " + max_events));
+    EXPECT_EQ(result["config"]["server"]["max_events"], std::stoi(max_events));
+    double events = 0, wakeups = 0;
+    for (const Json& thread : result["metrics"]["threads"]) {
+      if (thread["role"] != "server") continue;
+      events += thread["events"].get<double>();
+      wakeups += thread["wakeups"].get<double>();
+    }
+    ASSERT_GT(wakeups, 100) << max_events;
+    if (several) {
+      EXPECT_GT(events, wakeups * 1.05) << "max_events " << max_events;
+    } else {
+      EXPECT_EQ(events, wakeups) << "max_events " << max_events;
+    }
+  }
+  const auto refused = testing::run_echolab({"trial", "--model", "io_uring", "--server.max_events", "10"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+}
+
 TEST(LoadWait, ASpinningClientPollsInsteadOfSleepingAndIsNotCalledTheLimitWhileItWaits) {
   // A lone ping-pong: the spinning client polls between each request and
   // its echo, so most of its polls are empty and it did not set the pace.

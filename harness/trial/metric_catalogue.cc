@@ -226,6 +226,8 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"bytes", "Bytes moved", "bytes", kNone, kThread, "sum", false,
        "bytes the thread wrote (server) or received (client) in the window"},
       {"wakeups", "Wake-ups", "count", kNone, kThread, "sum", false, "returns from epoll_wait with events"},
+      {"events", "Events", "count", kNone, kThread, "sum", false,
+       "events those returns carried (io_uring: completions); at most server.max_events per wake-up"},
       {"reads", "Reads", "count", kNone, kThread, "sum", false, "read() calls that returned data"},
       {"writes", "Writes", "count", kNone, kThread, "sum", false, "write()/send() calls that wrote data"},
       {"errors", "Errors", "count", kLower, kThread, "sum", false, "connections closed on an error"},

@@ -74,6 +74,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     }
     row["bytes"] = bytes;
     row["wakeups"] = b.wakeups - a.wakeups;
+    row["events"] = b.events - a.events;
     totals.wakeups += b.wakeups - a.wakeups;
     row["reads"] = b.reads - a.reads;
     row["writes"] = b.writes - a.writes;

@@ -65,6 +65,16 @@ class ClaimsTableTest(unittest.TestCase):
         self.assertTrue(rows["model=io_uring"].endswith("| 2 / 3 |"), rows)
         self.assertTrue(rows["model=single_thread"].endswith("| 0 / 3 |"), rows)
 
+    def test_each_table_says_when_and_from_which_commit_and_tree_its_run_was_made(self):
+        # Runs of different dates sit side by side after `make claims CLAIM=x`.
+        clean = claims.claim_table(os.path.join(REFERENCE, "claim-herd"))
+        with open(os.path.join(REFERENCE, "claim-herd", "meta.json"), encoding="utf-8") as handle:
+            meta = json.load(handle)
+        self.assertIn(f"made {meta['start_time']} at {meta['git_commit']}, clean tree", clean[2])
+        dirty = claims.claim_table(os.path.join(REFERENCE, "xeon", "claim-herd"))
+        self.assertIn("dirty tree", dirty[2])
+        self.assertEqual(claims.run_provenance({}), "no meta.json: date and commit unknown")
+
     def test_no_claim_runs_is_exit_2(self):
         with tempfile.TemporaryDirectory() as results:
             self.assertEqual(claims.main([results]), 2)
