@@ -63,8 +63,12 @@ test-fast: build mio-peer
 # Tests the sanitizer stages leave to test-fast: the Python tests (not built
 # there), the stream check against misbehaving servers (a client-side byte
 # comparison that spends its time starting Python servers: 12 s per build)
-# and the placement check of every model (binding, 16 short trials: 7 s).
-NOT_UNDER_SANITIZERS := -StreamCheck.*:PlacementObserved.*
+# and the placement check of every model (binding, 16 short trials: 7 s);
+# the checks of what spinning loops and server.max_events count (the loop's
+# wait and batch, no new threads or memory: 9 s per build) and the quick
+# sweep end to end (its trials are timed: 9 s per build). UringOptions, the
+# io_uring setups, stays under both sanitizers.
+NOT_UNDER_SANITIZERS := -StreamCheck.*:PlacementObserved.*:ServerWait.*:LoadWait.*:ServerMaxEvents.*:ServerCpuPerRequest.*:SweepRun.QuickExperimentRunsEndToEnd
 
 # The sanitizer stages run echolab_tests in SANITIZER_SHARDS processes (gtest
 # sharding, tests/run_gtest_shards.sh) instead of one per test: a sanitized
@@ -101,7 +105,7 @@ test-tsan: deps
 # control protocol's config line, a host's result line (the remote window)
 # and a trial's result; each seeded from fuzz/corpus/<input>/, with a JSON
 # dictionary (fuzz/json.dict) for the JSON inputs. `make fuzz` runs each for
-# FUZZ_S seconds (default 300), JOBS at a time; `make test` for 6 (a smoke run: the seed corpus
+# FUZZ_S seconds (default 300), JOBS at a time; `make test` for 5 (a smoke run: the seed corpus
 # and 2,000-80,000 mutations per input). Findings
 # (crash-*, timeout-*) land in build-fuzz/artifacts/<input>/.
 FUZZ_S ?= 300
@@ -121,17 +125,17 @@ fuzz: fuzz-build
 	  echo "fuzz: $$input for $(FUZZ_S) s: $$(grep -E "stat::number_of_executed_units|stat::peak_rss" $$dir/$$input.log | tr "\n" " ")"'
 
 test-fuzz:
-	@$(MAKE) --no-print-directory fuzz FUZZ_S=6
+	@$(MAKE) --no-print-directory fuzz FUZZ_S=5
 
 # Every model under churn and abusive clients (experiments/soak.py): fds and
 # RSS sampled, charts and SOAK.md in results/soak/<stamp>/. SOAK_S seconds in
-# all (default 600); `make test` runs 32 (4 s a model).
+# all (default 600); `make test` runs 24 (3 s a model).
 SOAK_S ?= 600
 soak: build
 	@$(NEED_PY); $(PYTHON) experiments/soak.py --seconds $(SOAK_S) --echolab $(BUILD)/echolab
 
 test-soak: build
-	@$(MAKE) --no-print-directory soak SOAK_S=32
+	@$(MAKE) --no-print-directory soak SOAK_S=24
 
 # The default experiment: the forum's threadpool slowdown, reproduced and
 # explained (experiments/forum-threadpool.md), with a verdict per hypothesis

@@ -14,11 +14,9 @@
 namespace echolab {
 namespace {
 
-using Json = nlohmann::json;
-
 // An rr trial that served: ok (or skipped where the kernel refuses io_uring:
 // false, and LoopbackTest says so), with answers checked byte by byte.
-bool served(const Json& result, const std::string& what) {
+bool served(const nlohmann::json& result, const std::string& what) {
   if (result.value("status", "") == "skipped") return false;
   EXPECT_EQ(result.value("status", ""), "ok") << what << ": " << result.value("error", "");
   if (!result.contains("metrics")) return false;
@@ -35,7 +33,7 @@ TEST(UringOptions, EveryValueOfEveryOptionEchoesEveryRequest) {
     ASSERT_NE(option, nullptr) << "io_uring has no option " << key;
     for (const auto& value : option->allowed) {
       const std::string what = std::string("io_uring ") + key + " " + value;
-      const Json result = testing::rr_trial("io_uring", 1, 8, {"--server." + std::string(key), value});
+      const nlohmann::json result = testing::rr_trial("io_uring", 1, 8, {"--server." + std::string(key), value});
       if (!served(result, what)) continue;
       EXPECT_EQ(result["config"]["server"][key], value) << what;
       const double empty_polls = result["metrics"]["server_empty_polls"].get<double>();
@@ -58,7 +56,7 @@ TEST(ServerWait, EveryLoopModelServesWhileSpinningAndCountsItsEmptyPolls) {
     if (!info.option("wait")) continue;
     ++spinning_models;
     const int threads = std::min(info.max_threads, 2);
-    const Json result = testing::rr_trial(name, threads, 4, {"--server.wait", "spin"});
+    const nlohmann::json result = testing::rr_trial(name, threads, 4, {"--server.wait", "spin"});
     if (!served(result, name)) continue;
     // One PU for the server: two spinning threads take turns on it, and
     // each still finds nothing to do between requests.
@@ -75,11 +73,11 @@ TEST(ServerMaxEvents, EachEpollWaitFetchesAtMostThatMany) {
   // 16 ping-pong connections on one loop: with the default 256 some wake-up
   // carries several events; with 1, every wake-up carries exactly one.
   for (const auto& [max_events, several] : std::vector<std::pair<std::string, bool>>{{"1", false}, {"256", true}}) {
-    const Json result = testing::rr_trial("single_thread", 1, 16, {"--server.max_events", max_events});
+    const nlohmann::json result = testing::rr_trial("single_thread", 1, 16, {"--server.max_events", max_events});
     ASSERT_TRUE(served(result, "max_events " + max_events));
     EXPECT_EQ(result["config"]["server"]["max_events"], std::stoi(max_events));
     double events = 0, wakeups = 0;
-    for (const Json& thread : result["metrics"]["threads"]) {
+    for (const nlohmann::json& thread : result["metrics"]["threads"]) {
       if (thread["role"] != "server") continue;
       events += thread["events"].get<double>();
       wakeups += thread["wakeups"].get<double>();
@@ -98,27 +96,27 @@ TEST(ServerMaxEvents, EachEpollWaitFetchesAtMostThatMany) {
 TEST(LoadWait, ASpinningClientPollsInsteadOfSleepingAndIsNotCalledTheLimitWhileItWaits) {
   // A lone ping-pong: the spinning client polls between each request and
   // its echo, so most of its polls are empty and it did not set the pace.
-  const Json result = testing::rr_trial("single_thread", 1, 1, {"--load.wait", "spin"});
+  const nlohmann::json result = testing::rr_trial("single_thread", 1, 1, {"--load.wait", "spin"});
   ASSERT_TRUE(served(result, "load.wait spin"));
-  const Json& m = result["metrics"];
+  const nlohmann::json& m = result["metrics"];
   EXPECT_GT(m["client_empty_polls"].get<double>(), m["client_wakeups"].get<double>() * 0.1);
   EXPECT_GT(m["client_wakeups"].get<double>(), 0) << "a spinning lone connection stays in the loop";
   EXPECT_EQ(result["client_bound"], false);
 
-  const Json blocking = testing::rr_trial("single_thread", 1, 1);
+  const nlohmann::json blocking = testing::rr_trial("single_thread", 1, 1);
   ASSERT_TRUE(served(blocking, "load.wait block"));
   EXPECT_EQ(blocking["metrics"]["client_empty_polls"].get<double>(), 0);
 }
 
 TEST(ServerCpuPerRequest, IsTheServersCpuOverTheRequestsAnsweredAndOnlyForRequestWorkloads) {
-  const Json result = testing::rr_trial("single_thread", 1, 2);
+  const nlohmann::json result = testing::rr_trial("single_thread", 1, 2);
   ASSERT_TRUE(served(result, "rr"));
-  const Json& m = result["metrics"];
+  const nlohmann::json& m = result["metrics"];
   const double requests = m["requests_per_s"].get<double>() * m["window_s"].get<double>();
   EXPECT_NEAR(m["server_cpu_us_per_request"].get<double>(), m["server_cpu_s"].get<double>() * 1e6 / requests,
               1e-6 * m["server_cpu_us_per_request"].get<double>());
   const auto stream = testing::run_echolab({"trial", "--duration", "0.2", "--warmup", "0.05", "--json"});
-  const Json streamed = Json::parse(stream.out, nullptr, false);
+  const nlohmann::json streamed = nlohmann::json::parse(stream.out, nullptr, false);
   ASSERT_TRUE(streamed.is_object()) << stream.out << stream.err;
   EXPECT_FALSE(streamed["metrics"].contains("server_cpu_us_per_request"));
 }

@@ -15,8 +15,6 @@
 namespace echolab {
 namespace {
 
-using Json = nlohmann::json;
-
 TEST(RequestCounter, CountsRequestsSplitOverReadsWhenTheirLastByteArrives) {
   RequestCounter counter(100);
   EXPECT_EQ(counter.complete(60), 0u);
@@ -55,10 +53,10 @@ TEST(WorkPerRequest, EveryBuiltInModelWorksEachRequestItEchoes) {
     if (name == "external") continue;  // its own server does its own work
     // blocking_pool serves one connection per thread.
     const int threads = name == "blocking_pool" ? kConnections : std::min(info.max_threads, 2);
-    const Json result = testing::rr_trial(name, threads, kConnections, {"--server.work_cpu_us", "20"});
+    const nlohmann::json result = testing::rr_trial(name, threads, kConnections, {"--server.work_cpu_us", "20"});
     if (result.value("status", "") == "skipped") continue;  // io_uring refused: LoopbackTest says so
     ASSERT_EQ(result.value("status", ""), "ok") << name << ": " << result.value("error", "");
-    const Json& m = result["metrics"];
+    const nlohmann::json& m = result["metrics"];
     const double completed = m["requests_per_s"].get<double>() * m["window_s"].get<double>();
     const double worked = m["server_requests_worked"].get<double>();
     ASSERT_GT(completed, 20) << name;
@@ -74,7 +72,7 @@ TEST(WorkPerRequest, EveryBuiltInModelWorksEachRequestItEchoes) {
 }
 
 TEST(WorkPerRequest, WithoutWorkNothingIsWorked) {
-  const Json result = testing::rr_trial("single_thread", 1, 2, {});
+  const nlohmann::json result = testing::rr_trial("single_thread", 1, 2, {});
   ASSERT_EQ(result.value("status", ""), "ok") << result.value("error", "");
   EXPECT_EQ(result["metrics"]["server_requests_worked"].get<double>(), 0.0);
   EXPECT_EQ(result["config"]["server"]["work_cpu_us"].get<double>(), 0.0);
@@ -84,20 +82,20 @@ TEST(WorkPerRequest, OneLoopBlockingIsBoundByTheWaitAndAPoolOverlapsTheWaits) {
   // 2 ms of blocking per request: one loop thread can finish at most 500
   // requests a second, whatever the machine; offload_pool's 8 workers wait
   // side by side.
-  const Json single = testing::rr_trial("single_thread", 1, 8, {"--server.work_block_us", "2000"});
+  const nlohmann::json single = testing::rr_trial("single_thread", 1, 8, {"--server.work_block_us", "2000"});
   ASSERT_EQ(single.value("status", ""), "ok") << single.value("error", "");
   const double single_rate = single["metrics"]["requests_per_s"].get<double>();
   EXPECT_LE(single_rate, 500 * 1.05);
   EXPECT_GE(single["metrics"]["server_work_blocked_s"].get<double>(),
             single["metrics"]["server_requests_worked"].get<double>() * 0.002);
 
-  const Json pool =
+  const nlohmann::json pool =
       testing::rr_trial("offload_pool", 1, 8, {"--server.work_block_us", "2000", "--server.workers", "8"});
   ASSERT_EQ(pool.value("status", ""), "ok") << pool.value("error", "");
   const double pool_rate = pool["metrics"]["requests_per_s"].get<double>();
   EXPECT_GT(pool_rate, 2 * 500) << "8 workers blocking side by side should pass one loop's bound";
   int workers = 0;
-  for (const Json& thread : pool["metrics"]["threads"]) {
+  for (const nlohmann::json& thread : pool["metrics"]["threads"]) {
     if (thread["role"] == "worker" && thread.value("requests_worked", 0.0) > 0) ++workers;
   }
   EXPECT_GE(workers, 2) << "the work ran on the pool's threads";
