@@ -129,13 +129,15 @@ test-fuzz:
 
 # Every model under churn and abusive clients (experiments/soak.py): fds and
 # RSS sampled, charts and SOAK.md in results/soak/<stamp>/. SOAK_S seconds in
-# all (default 600); `make test` runs 24 (3 s a model).
+# all (default 600); `make test` runs 32 (4 s a model: at 24, 3 s a model,
+# offload_pool's RSS was still warming up in the last third and failed the
+# growth check).
 SOAK_S ?= 600
 soak: build
 	@$(NEED_PY); $(PYTHON) experiments/soak.py --seconds $(SOAK_S) --echolab $(BUILD)/echolab
 
 test-soak: build
-	@$(MAKE) --no-print-directory soak SOAK_S=24
+	@$(MAKE) --no-print-directory soak SOAK_S=32
 
 # The default experiment: the forum's threadpool slowdown, reproduced and
 # explained (experiments/forum-threadpool.md), with a verdict per hypothesis
