@@ -105,8 +105,8 @@ test-tsan: deps
 # control protocol's config line, a host's result line (the remote window)
 # and a trial's result; each seeded from fuzz/corpus/<input>/, with a JSON
 # dictionary (fuzz/json.dict) for the JSON inputs. `make fuzz` runs each for
-# FUZZ_S seconds (default 300), JOBS at a time; `make test` for 5 (a smoke run: the seed corpus
-# and 2,000-80,000 mutations per input). Findings
+# FUZZ_S seconds (default 300), JOBS at a time; `make test` for 3 (a smoke run: the seed corpus
+# and about 1,000-40,000 mutations per input). Findings
 # (crash-*, timeout-*) land in build-fuzz/artifacts/<input>/.
 FUZZ_S ?= 300
 FUZZ_INPUTS := spec location cli trials control window result
@@ -125,7 +125,7 @@ fuzz: fuzz-build
 	  echo "fuzz: $$input for $(FUZZ_S) s: $$(grep -E "stat::number_of_executed_units|stat::peak_rss" $$dir/$$input.log | tr "\n" " ")"'
 
 test-fuzz:
-	@$(MAKE) --no-print-directory fuzz FUZZ_S=5
+	@$(MAKE) --no-print-directory fuzz FUZZ_S=3
 
 # Every model under churn and abusive clients (experiments/soak.py): fds and
 # RSS sampled, charts and SOAK.md in results/soak/<stamp>/. SOAK_S seconds in
