@@ -13,7 +13,6 @@ UringSetup uring_setup_from(const OptionValues& options) {
                                           : UringSetup::TaskRun::kDefer;
   setup.multishot_recv = options.text("recv") == "multishot";
   setup.submit_batched = options.text("submit") == "batched";
-  setup.spin = options.text("wait") == "spin";
   return setup;
 }
 

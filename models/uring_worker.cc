@@ -130,7 +130,8 @@ void UringWorker::run() {
     // Spinning enters the kernel without waiting: it submits, runs the
     // deferred task work (DEFER_TASKRUN posts completions only then) and
     // returns at once.
-    int rc = setup_.spin ? io_uring_submit_and_get_events(ring_.get()) : io_uring_submit_and_wait(ring_.get(), 1);
+    int rc = options_.wait == LoopWait::kSpin ? io_uring_submit_and_get_events(ring_.get())
+                                              : io_uring_submit_and_wait(ring_.get(), 1);
     if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
       bump(counters_.errors);
       break;

@@ -39,8 +39,6 @@ struct UringSetup {
   /// Submissions go to the kernel once per loop turn, with the wait
   /// (batched), or each as soon as it is prepared.
   bool submit_batched = true;
-  /// Poll the completion queue without sleeping (server.wait spin).
-  bool spin = false;
 };
 
 /// One thread with its own io_uring, provided-buffer ring and connections;
