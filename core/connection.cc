@@ -24,6 +24,28 @@ Connection::Connection(EventLoop& loop, UniqueFd fd, const EchoOptions& options,
       options_(options),
       on_close_(std::move(on_close)),
       requests_(options.offload ? RequestCounter(options.work.message_bytes) : RequestCounter::for_work(options.work)) {
+  if (options.send == SendMode::kZeroCopy) {
+    // As many bytes as a copying echo may hold: max_pending in the process,
+    // and a full send buffer in the kernel, which a zero-copy send leaves in
+    // our chunks until the peer's ACK frees its packets. Chunks are
+    // allocated as they are first needed.
+    const size_t bytes = options.max_pending + tcp_send_buffer_max();
+    const size_t chunks = (bytes + options.read_buffer - 1) / options.read_buffer;
+    zerocopy_ = std::make_unique<ZeroCopyOutput>(options.read_buffer, chunks);
+  }
+}
+
+Connection::~Connection() { abort_if_sending_zerocopy(); }
+
+void Connection::abort_if_sending_zerocopy() {
+  if (!zerocopy_ || !fd_.valid() || zerocopy_->sends_in_flight() == 0) return;
+  // close() with SO_LINGER 0 resets the connection and frees its send queue
+  // at once, so no queued packet still points into a chunk freed with us.
+  try {
+    set_linger_reset(fd_.get());
+  } catch (const std::system_error&) {
+    // The socket is already gone (an error closed it): nothing is queued.
+  }
 }
 
 void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) {
@@ -33,13 +55,14 @@ void Connection::bind_thread(ThreadCounters* counters, std::span<char> scratch) 
 
 void Connection::start() {
   if (options_.nodelay) set_nodelay(fd_.get(), true);
+  if (zerocopy_) enable_zerocopy(fd_.get());
   registered_ = wanted_events();
   loop_.add(fd_.get(), registered_, tag_);
 }
 
 uint32_t Connection::wanted_events() const {
   uint32_t events = 0;
-  bool paused = pending_bytes() + held_bytes() >= options_.max_pending;
+  bool paused = pending_bytes() + held_bytes() >= options_.max_pending || (zerocopy_ && !zerocopy_->has_room());
   if (!peer_eof_ && !paused) events |= EPOLLIN | EPOLLRDHUP;
   if (pending_bytes() > 0 || options_.write_interest == WriteInterest::kAlways) events |= EPOLLOUT;
   events = with_trigger(events, options_.trigger);
@@ -87,14 +110,18 @@ void Connection::handle_events_or_close(uint32_t events) {
 void Connection::handle_events(uint32_t events) {
   if (closed()) return;
   if (events & EPOLLERR) {
-    close_now(true);
-    return;
+    // Zero-copy completions wake the socket with EPOLLERR too: read them; a
+    // real error is still fatal.
+    if (!zerocopy_ || !zerocopy_->read_completions(fd_.get(), *counters_) || take_socket_error(fd_.get()) != 0) {
+      close_now(true);
+      return;
+    }
   }
   if ((events & EPOLLOUT) && pending_bytes() > 0 && !flush()) return;
   if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
     if (!read_pass()) return;
   }
-  if (peer_eof_ && pending_bytes() == 0 && batches_.empty()) {
+  if (finished()) {
     close_now(false);
     return;
   }
@@ -103,7 +130,11 @@ void Connection::handle_events(uint32_t events) {
 
 bool Connection::read_pass() {
   while (!peer_eof_ && pending_bytes() + held_bytes() < options_.max_pending) {
-    ssize_t n = ::read(fd_.get(), scratch_.data(), scratch_.size());
+    // Zero-copy reads straight into the chunk the echo is sent from.
+    const bool into_chunk = zerocopy_ && !options_.offload;
+    const std::span<char> into = into_chunk ? zerocopy_->reserve() : scratch_;
+    if (into.empty()) break;  // every chunk waits for a completion: EPOLLERR resumes
+    ssize_t n = ::read(fd_.get(), into.data(), into.size());
     if (n > 0) {
       bump(counters_->bytes_in, static_cast<uint64_t>(n));
       bump(counters_->reads);
@@ -113,7 +144,12 @@ bool Connection::read_pass() {
         continue;
       }
       work_on_arrival(options_.work, requests_, *counters_, static_cast<size_t>(n));
-      if (!echo(scratch_.data(), static_cast<size_t>(n))) return false;
+      if (into_chunk) {
+        zerocopy_->commit(static_cast<size_t>(n));
+        if (!flush()) return false;
+      } else if (!echo(scratch_.data(), static_cast<size_t>(n))) {
+        return false;
+      }
       if (options_.read == ReadMode::kOnce) break;
     } else if (n == 0) {
       peer_eof_ = true;
@@ -135,7 +171,15 @@ bool Connection::read_pass() {
   return true;
 }
 
+bool Connection::finished() const {
+  return peer_eof_ && pending_bytes() == 0 && batches_.empty() && (!zerocopy_ || zerocopy_->sends_in_flight() == 0);
+}
+
 bool Connection::echo(const char* data, size_t length) {
+  if (zerocopy_) {
+    zerocopy_->append(data, length);
+    return flush();
+  }
   if (pending_bytes() == 0) {
     pending_.clear();
     pending_head_ = 0;
@@ -171,7 +215,7 @@ void Connection::on_offloaded_work_done(uint64_t sequence) {
   if (closed() || sequence < first_batch_) return;
   batches_[sequence - first_batch_].done = true;
   if (!release_worked_batches()) return;
-  if (peer_eof_ && pending_bytes() == 0 && batches_.empty()) {
+  if (finished()) {
     close_now(false);
     return;
   }
@@ -196,6 +240,11 @@ bool Connection::release_worked_batches() {
 }
 
 bool Connection::flush() {
+  if (zerocopy_) {
+    if (zerocopy_->flush(fd_.get(), *counters_)) return true;
+    close_now(true);
+    return false;
+  }
   ssize_t sent = send_some(pending_.data() + pending_head_, pending_bytes());
   if (sent < 0) return false;
   pending_head_ += static_cast<size_t>(sent);
@@ -230,6 +279,7 @@ void Connection::close_now(bool error) {
   } else {
     loop_.remove(fd_.get());
   }
+  abort_if_sending_zerocopy();
   fd_.reset();
   if (counters_) {
     bump(counters_->closed);

@@ -14,6 +14,7 @@
 #include "core/request_work.h"
 #include "core/thread_counters.h"
 #include "core/unique_fd.h"
+#include "core/zerocopy_output.h"
 
 namespace echolab {
 
@@ -26,6 +27,7 @@ class Connection : public EventHandler {
   using CloseCallback = std::function<void(Connection*)>;
 
   Connection(EventLoop& loop, UniqueFd fd, const EchoOptions& options, CloseCallback on_close);
+  ~Connection() override;
 
   /// Registers the fd with `tag` as its epoll data instead of this
   /// connection (dispatch_pool routes events through a queue); before start().
@@ -42,7 +44,9 @@ class Connection : public EventHandler {
 
   int fd() const { return fd_.get(); }
   bool closed() const { return !fd_.valid(); }
-  size_t pending_bytes() const { return pending_.size() - pending_head_; }
+  size_t pending_bytes() const {
+    return pending_.size() - pending_head_ + (zerocopy_ ? zerocopy_->pending_bytes() : 0);
+  }
   /// Thread that served the previous event (dispatch_pool counts hops).
   int last_server_index = -1;
 
@@ -65,6 +69,12 @@ class Connection : public EventHandler {
   void update_interest();
   uint32_t wanted_events() const;
   void close_now(bool error);
+  /// Whether the connection is done: the peer closed and everything owed is
+  /// sent (and, zero-copy, the kernel released every buffer).
+  bool finished() const;
+  /// Before the fd closes with zero-copy sends in flight: aborts the
+  /// connection so the kernel drops its references to our buffers.
+  void abort_if_sending_zerocopy();
 
   EventLoop& loop_;
   UniqueFd fd_;
@@ -73,6 +83,7 @@ class Connection : public EventHandler {
   ThreadCounters* counters_ = nullptr;
   std::span<char> scratch_;
   std::vector<char> pending_;
+  std::unique_ptr<ZeroCopyOutput> zerocopy_;  // server.send zerocopy: the pending output instead of pending_
   size_t pending_head_ = 0;
   bool peer_eof_ = false;
   uint32_t registered_ = 0;

@@ -12,6 +12,8 @@ class WorkOffload;
 
 enum class ReadMode { kOnce, kDrain };
 enum class WriteInterest { kOnDemand, kAlways };
+/// How echoes are sent (server.send): plain copying send(), or MSG_ZEROCOPY.
+enum class SendMode { kCopy, kZeroCopy };
 
 /// The per-connection axes shared by every epoll model; a plain value.
 struct EchoOptions {
@@ -23,6 +25,7 @@ struct EchoOptions {
   /// reading; past this it stops reading until the socket drains.
   size_t max_pending = 256 * 1024;
   bool nodelay = false;
+  SendMode send = SendMode::kCopy;
   /// How the serving loops wait for events (server.wait), and how many
   /// events each epoll_wait fetches at most (server.max_events).
   LoopWait wait = LoopWait::kBlock;

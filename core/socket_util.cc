@@ -183,4 +183,11 @@ void set_linger_reset(int fd) {
   if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, sizeof value) != 0) throw_errno("SO_LINGER");
 }
 
+int take_socket_error(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
+  return error;
+}
+
 }  // namespace echolab

@@ -57,7 +57,10 @@ void ignore_sigpipe();
 /// Whether `host` (an address or "localhost") names this machine's loopback:
 /// 127.0.0.0/8, ::1 or localhost.
 bool is_loopback_address(const std::string& host);
-/// Makes close() send an RST instead of a FIN (SO_LINGER 0), for tests.
+/// Makes close() send an RST instead of a FIN (SO_LINGER 0): tests, and
+/// zero-copy connections closing with sends in flight.
 void set_linger_reset(int fd);
+/// The socket's pending error (SO_ERROR, which this clears), 0 if none.
+int take_socket_error(int fd);
 
 }  // namespace echolab

@@ -37,6 +37,10 @@ CounterSnapshot ThreadCounters::snapshot() const {
   s.work_cpu_ns = get(work_cpu_ns);
   s.work_blocked_ns = get(work_blocked_ns);
   s.empty_polls = get(empty_polls);
+  s.zerocopy_sends = get(zerocopy_sends);
+  s.zerocopy_completed = get(zerocopy_completed);
+  s.zerocopy_copied = get(zerocopy_copied);
+  s.zerocopy_refused = get(zerocopy_refused);
   s.dropped = get(dropped);
   s.handoffs = get(handoffs);
   s.handoff_ns = get(handoff_ns);

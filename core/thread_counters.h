@@ -21,6 +21,7 @@ struct CounterSnapshot {
   uint64_t accepts_while_busy = 0;
   uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;
   uint64_t empty_polls = 0;
+  uint64_t zerocopy_sends = 0, zerocopy_completed = 0, zerocopy_copied = 0, zerocopy_refused = 0;
   int tid = 0;
   int listener_rank = -1;
   std::vector<int> cpus_seen;
@@ -51,6 +52,11 @@ struct alignas(64) ThreadCounters {
   /// Polls that found nothing: a spinning loop's (wait spin) empty
   /// epoll_wait(0) or completion-queue peeks.
   std::atomic<uint64_t> empty_polls{0};
+  /// server.send zerocopy: sends made with MSG_ZEROCOPY, their completions
+  /// read from the error queue, those the kernel reported as copied
+  /// (SO_EE_CODE_ZEROCOPY_COPIED), and sends that copied because the kernel
+  /// refused another notification (ENOBUFS).
+  std::atomic<uint64_t> zerocopy_sends{0}, zerocopy_completed{0}, zerocopy_copied{0}, zerocopy_refused{0};
   std::atomic<int> tid{0};
   /// Order in which this thread registered its listening socket among the
   /// threads sharing it (0 = first); -1 without a listener. Written once by

@@ -8,6 +8,7 @@
 namespace echolab {
 
 void AcceptorWorkersServer::start(const ServerConfig& config, const CpuPlan& plan) {
+  require_kernel_support(config.echo);
   config_ = config;
   const std::string& policy = config.options.text("dispatch");
   if (policy != "round_robin" && policy != "least_connections") {

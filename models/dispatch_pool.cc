@@ -26,6 +26,7 @@ DispatchPoolServer::DispatchPoolServer() = default;
 DispatchPoolServer::~DispatchPoolServer() { stop(); }
 
 void DispatchPoolServer::start(const ServerConfig& config, const CpuPlan& plan) {
+  require_kernel_support(config.echo);
   config_ = config;
   config_.echo.oneshot = true;
   listen_fd_ =

@@ -6,6 +6,7 @@
 namespace echolab {
 
 void ListeningLoops::start(const ServerConfig& config, const CpuPlan& plan, Sockets sockets) {
+  require_kernel_support(config.echo);
   SocketAddress where = SocketAddress::from_host_port(config.bind_address, config.port);
   ListenOptions listen_options{config.backlog, sockets == Sockets::kPerThread, true};
   listen_fds_.push_back(listen_tcp(where, listen_options));

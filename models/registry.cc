@@ -34,6 +34,15 @@ const OptionSpec kWait{"wait",
                        "without sleeping, counting empty polls: a core per loop)",
                        {"block", "spin"}};
 
+const OptionSpec kSend{
+    "send",
+    OptionType::kEnum,
+    std::string("copy"),
+    "how echoes are sent: copy (send) or zerocopy (MSG_ZEROCOPY from per-connection buffers kept until "
+    "the kernel's completion arrives on the error queue; server_zerocopy_copied counts the sends it "
+    "copied anyway)",
+    {"copy", "zerocopy"}};
+
 const OptionSpec kMaxEvents{
     "max_events", OptionType::kInt, 256LL, "events fetched per epoll_wait (frevib's epoll echo server: 10)", {}, 1,
     1024};
@@ -44,7 +53,7 @@ const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> models = {
       {"single_thread",
        "one thread, one epoll loop doing accept and all I/O",
-       {kListenerTrigger, kAccept, kWait, kMaxEvents},
+       {kListenerTrigger, kAccept, kWait, kMaxEvents, kSend},
        true,
        1,
        {},
@@ -55,6 +64,7 @@ const std::vector<ModelInfo>& model_registry() {
         kAccept,
         kWait,
         kMaxEvents,
+        kSend,
         {"exclusive", OptionType::kBool, false, "register the shared listener with EPOLLEXCLUSIVE"},
         {"register_order",
          OptionType::kEnum,
@@ -71,6 +81,7 @@ const std::vector<ModelInfo>& model_registry() {
         kAccept,
         kWait,
         kMaxEvents,
+        kSend,
         {"dispatch",
          OptionType::kEnum,
          std::string("round_robin"),
@@ -93,6 +104,7 @@ const std::vector<ModelInfo>& model_registry() {
         kAccept,
         kWait,
         kMaxEvents,
+        kSend,
         {"steer", OptionType::kBool, false,
          "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads"}},
        true,
@@ -116,7 +128,7 @@ const std::vector<ModelInfo>& model_registry() {
        [] { return std::make_unique<BlockingPoolServer>(); }},
       {"dispatch_pool",
        "one epoll thread hands each ready event (EPOLLONESHOT) to a pool of N threads; connections migrate",
-       {kListenerTrigger, kAccept, kWait, kMaxEvents},
+       {kListenerTrigger, kAccept, kWait, kMaxEvents, kSend},
        true,
        1024,
        {"dispatcher"},
@@ -129,6 +141,7 @@ const std::vector<ModelInfo>& model_registry() {
         kAccept,
         kWait,
         kMaxEvents,
+        kSend,
         {"workers",
          OptionType::kInt,
          4LL,

@@ -1,5 +1,7 @@
 #include "models/server_model.h"
 
+#include "core/zerocopy_output.h"
+
 namespace echolab {
 
 ListenerOptions listener_options_from(const OptionValues& options) {
@@ -10,6 +12,12 @@ ListenerOptions listener_options_from(const OptionValues& options) {
   listener.exclusive = options.has("exclusive") && options.flag("exclusive");
   listener.accept_once = options.has("accept") && options.text("accept") == "once";
   return listener;
+}
+
+void require_kernel_support(const EchoOptions& echo) {
+  if (echo.send == SendMode::kZeroCopy && !kernel_takes_zerocopy()) {
+    throw ModelUnavailable("server.send zerocopy: this kernel refuses SO_ZEROCOPY on TCP sockets");
+  }
 }
 
 void enter_server_thread(ThreadCounters& counters, const CpuList& cpus) {

@@ -65,6 +65,9 @@ class ServerModel {
 /// The listener options a model's own options ask for: listener_trigger,
 /// exclusive and accept, each where the model declares it (else defaults).
 ListenerOptions listener_options_from(const OptionValues& options);
+/// Throws ModelUnavailable if this kernel lacks what the echo options ask
+/// for (server.send zerocopy: SO_ZEROCOPY); every epoll model's start calls it.
+void require_kernel_support(const EchoOptions& echo);
 
 /// Called first on a model's own thread: binds it to `cpus` (a refusal is
 /// counted in errors and the thread runs unbound) and records its tid.

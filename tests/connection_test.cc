@@ -12,13 +12,21 @@
 namespace echolab {
 namespace {
 
-/// A Connection on one end of a socketpair, driven by the test thread.
+/// A Connection on one end of a socketpair (or, for MSG_ZEROCOPY, a
+/// loopback TCP pair), driven by the test thread.
 class ConnectionHarness {
  public:
   explicit ConnectionHarness(EchoOptions options) : options_(options), scratch_(options.read_buffer) {
     int pair[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
-    peer_.reset(pair[1]);
+    if (options.send == SendMode::kZeroCopy) {
+      UniqueFd listener = listen_tcp(SocketAddress::from_host_port("127.0.0.1", 0), {16, false, false});
+      peer_ = connect_tcp(local_address(listener.get()));
+      pair[0] = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      EXPECT_GE(pair[0], 0);
+    } else {
+      EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
+      peer_.reset(pair[1]);
+    }
     connection_ =
         std::make_unique<Connection>(loop_, UniqueFd(pair[0]), options_, [this](Connection*) { closed_ = true; });
     connection_->bind_thread(&counters_, scratch_);
@@ -101,10 +109,17 @@ INSTANTIATE_TEST_SUITE_P(AllAxes, ConnectionModes,
                                             ::testing::Values(ReadMode::kOnce, ReadMode::kDrain),
                                             ::testing::Values(WriteInterest::kOnDemand, WriteInterest::kAlways)));
 
-TEST(Connection, StopsReadingWhenPeerNeverReadsAndResumesAfter) {
+/// Copying sends, and MSG_ZEROCOPY (over TCP), whose buffers stay ours
+/// until the kernel's completions arrive.
+class ConnectionSend : public ::testing::TestWithParam<SendMode> {};
+
+TEST_P(ConnectionSend, StopsReadingWhenPeerNeverReadsAndResumesAfter) {
   EchoOptions options = small_options(Trigger::kEdge, ReadMode::kDrain, WriteInterest::kOnDemand);
+  options.send = GetParam();
   ConnectionHarness harness(options);
-  const auto payload = testing::random_payload(4 << 20, 11);
+  // Zero-copy may also hold a send buffer's worth (net.ipv4.tcp_wmem's
+  // maximum) in flight, and TCP's socket buffers take more than a socketpair's.
+  const auto payload = testing::random_payload(options.send == SendMode::kZeroCopy ? 64 << 20 : 4 << 20, 11);
   size_t sent = 0;
   // Push until neither side takes more: the server must stop reading.
   for (int idle_rounds = 0; idle_rounds < 50;) {
@@ -126,10 +141,18 @@ TEST(Connection, StopsReadingWhenPeerNeverReadsAndResumesAfter) {
   }
   ASSERT_EQ(received.size(), payload.size());
   EXPECT_TRUE(received == payload);
+  if (options.send == SendMode::kZeroCopy) {
+    EXPECT_GT(harness.counters().zerocopy_sends.load(), 0u);
+  }
 }
 
-TEST(Connection, HalfCloseEchoesTheRestThenCloses) {
-  ConnectionHarness harness(small_options(Trigger::kLevel, ReadMode::kOnce, WriteInterest::kOnDemand));
+TEST_P(ConnectionSend, HalfCloseEchoesTheRestThenCloses) {
+  EchoOptions options = small_options(Trigger::kLevel, ReadMode::kOnce, WriteInterest::kOnDemand);
+  options.send = GetParam();
+  // Zero-copy drains: one pass reads everything and the EOF, so the last
+  // echoes are still in flight when the peer's close is seen.
+  if (options.send == SendMode::kZeroCopy) options.read = ReadMode::kDrain;
+  ConnectionHarness harness(options);
   const auto payload = testing::random_payload(10000, 3);
   size_t sent = 0;
   while (sent < payload.size()) sent += harness.peer_write(payload, sent);
@@ -143,7 +166,12 @@ TEST(Connection, HalfCloseEchoesTheRestThenCloses) {
   harness.peer_read_available(received);
   EXPECT_TRUE(received == payload);
   EXPECT_EQ(harness.counters().errors.load(), 0u);
+  // Zero-copy: closed only after every send's completion arrived.
+  EXPECT_EQ(harness.counters().zerocopy_completed.load(), harness.counters().zerocopy_sends.load());
 }
+
+INSTANTIATE_TEST_SUITE_P(CopyAndZeroCopy, ConnectionSend, ::testing::Values(SendMode::kCopy, SendMode::kZeroCopy),
+                         [](const auto& info) { return info.param == SendMode::kCopy ? "copy" : "zerocopy"; });
 
 TEST(Connection, PeerResetClosesAndCountsAnError) {
   // RST needs TCP: build a loopback pair.

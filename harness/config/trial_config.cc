@@ -115,6 +115,7 @@ ServerConfig server_config_from(const Json& config) {
   }
   out.options = plugin_options_from(chosen_model(config).options, s);
   if (out.options.has("wait") && out.options.text("wait") == "spin") out.echo.wait = LoopWait::kSpin;
+  if (out.options.has("send") && out.options.text("send") == "zerocopy") out.echo.send = SendMode::kZeroCopy;
   if (out.options.has("max_events")) out.echo.max_events = static_cast<int>(out.options.integer("max_events"));
   return out;
 }

@@ -70,6 +70,18 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "polls of the server threads that found nothing to do in the window: with server.wait spin, epoll_wait(0) "
        "or io_uring completion peeks that returned empty (0 when the threads sleep: server.wait block); null for "
        "an external server"},
+      {"server_zerocopy_sends", "Zero-copy sends", "count", kNone, kTrial, "sum", true,
+       "sends the server made with MSG_ZEROCOPY in the window (server.send zerocopy; 0 with copy, null for an "
+       "external server)"},
+      {"server_zerocopy_copied", "Zero-copy sends copied", "count", kNone, kTrial, "sum", true,
+       "zero-copy sends whose completion, read from the socket's error queue in the window, the kernel marked "
+       "SO_EE_CODE_ZEROCOPY_COPIED: it copied the data after all (loopback and veth always do)"},
+      {"server_zerocopy_copied_share", "Share of zero-copy sends copied", "ratio", kNone, kTrial, "ratio", true,
+       "server_zerocopy_copied over the zero-copy completions read in the window (1 = every send was copied "
+       "anyway); null without completions"},
+      {"server_zerocopy_refused", "Zero-copy sends refused", "count", kLower, kTrial, "sum", true,
+       "sends the kernel refused as zero-copy in the window (ENOBUFS: the socket's notification memory, "
+       "net.core.optmem_max, was full), made again as plain copying sends"},
       {"server_threads_active", "Server threads active", "threads", kNone, kTrial, "count", true,
        "server threads that moved bytes in the window (2 connections on 1 thread: 1)"},
       {"idle_event_share", "Idle event share", "ratio", kLower, kTrial, "ratio", true,
@@ -244,6 +256,14 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "the thread's connection events that moved no byte (busy loop)"},
       {"empty_polls", "Empty polls", "count", kNone, kThread, "sum", false,
        "polls that found nothing (wait spin); absent when 0"},
+      {"zerocopy_sends", "Zero-copy sends", "count", kNone, kThread, "sum", false,
+       "MSG_ZEROCOPY sends (server.send zerocopy); absent otherwise"},
+      {"zerocopy_completed", "Zero-copy completions", "count", kNone, kThread, "sum", false,
+       "zero-copy sends whose completion was read from the error queue; absent without server.send zerocopy"},
+      {"zerocopy_copied", "Zero-copy sends copied", "count", kNone, kThread, "sum", false,
+       "completions marked SO_EE_CODE_ZEROCOPY_COPIED; absent without server.send zerocopy"},
+      {"zerocopy_refused", "Zero-copy sends refused", "count", kNone, kThread, "sum", false,
+       "sends refused as zero-copy (ENOBUFS) and made as copies; absent without server.send zerocopy"},
       {"cpu_user_s", "User CPU", "s", kLower, kThread, "sum", false, "user CPU seconds in the window"},
       {"cpu_sys_s", "System CPU", "s", kLower, kThread, "sum", false, "system CPU seconds in the window"},
       {"ctx_voluntary", "Voluntary context switches", "count", kLower, kThread, "sum", false,

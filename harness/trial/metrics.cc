@@ -35,6 +35,7 @@ struct SideTotals {
   uint64_t wakeups = 0;
   uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;  // work per request, in the window
   uint64_t empty_polls = 0;                                            // a spinning wait's polls that found nothing
+  uint64_t zerocopy_sends = 0, zerocopy_completed = 0, zerocopy_copied = 0, zerocopy_refused = 0;
   bool migrations_known = true;
 };
 
@@ -89,6 +90,16 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     if (b.idle_events) row["idle_events"] = b.idle_events - a.idle_events;
     if (b.empty_polls) row["empty_polls"] = b.empty_polls - a.empty_polls;
     totals.empty_polls += b.empty_polls - a.empty_polls;
+    if (b.zerocopy_sends || b.zerocopy_refused) {
+      row["zerocopy_sends"] = b.zerocopy_sends - a.zerocopy_sends;
+      row["zerocopy_completed"] = b.zerocopy_completed - a.zerocopy_completed;
+      row["zerocopy_copied"] = b.zerocopy_copied - a.zerocopy_copied;
+      row["zerocopy_refused"] = b.zerocopy_refused - a.zerocopy_refused;
+    }
+    totals.zerocopy_sends += b.zerocopy_sends - a.zerocopy_sends;
+    totals.zerocopy_completed += b.zerocopy_completed - a.zerocopy_completed;
+    totals.zerocopy_copied += b.zerocopy_copied - a.zerocopy_copied;
+    totals.zerocopy_refused += b.zerocopy_refused - a.zerocopy_refused;
     if (b.requests_worked) {
       row["requests_worked"] = b.requests_worked - a.requests_worked;
       row["work_cpu_s"] = static_cast<double>(b.work_cpu_ns - a.work_cpu_ns) / 1e9;
@@ -373,6 +384,13 @@ Json compute_metrics(const WindowMeasurement& w) {
     m["server_work_cpu_s"] = counted ? Json(static_cast<double>(server.work_cpu_ns) / 1e9) : Json(nullptr);
     m["server_work_blocked_s"] = counted ? Json(static_cast<double>(server.work_blocked_ns) / 1e9) : Json(nullptr);
     m["server_empty_polls"] = counted ? Json(server.empty_polls) : Json(nullptr);
+    m["server_zerocopy_sends"] = counted ? Json(server.zerocopy_sends) : Json(nullptr);
+    m["server_zerocopy_refused"] = counted ? Json(server.zerocopy_refused) : Json(nullptr);
+    m["server_zerocopy_copied"] = counted ? Json(server.zerocopy_copied) : Json(nullptr);
+    m["server_zerocopy_copied_share"] =
+        counted && server.zerocopy_completed > 0
+            ? Json(static_cast<double>(server.zerocopy_copied) / static_cast<double>(server.zerocopy_completed))
+            : Json(nullptr);
     m["idle_event_share"] =
         counted && server.connection_events > 0
             ? Json(static_cast<double>(server.idle_events) / static_cast<double>(server.connection_events))

@@ -107,6 +107,11 @@ void print_trial_table(std::ostream& out, const Json& result) {
   } else {
     out << "client CPU " << fixed(number(m, "client_cpu_s"), 2) << " s\n";
   }
+  if (number(m, "server_zerocopy_sends") > 0 || number(m, "server_zerocopy_refused") > 0) {
+    out << "zero-copy sends " << m.at("server_zerocopy_sends").dump() << "  copied by the kernel "
+        << m.at("server_zerocopy_copied").dump() << " (share " << or_na(m, "server_zerocopy_copied_share", 3)
+        << ")  refused (ENOBUFS) " << m.at("server_zerocopy_refused").dump() << "\n";
+  }
   char line[200];
   std::snprintf(line, sizeof line, "%-10s %3s %-8s %6s %12s %10s %8s %8s %8s %8s\n", "role", "idx", "cpus", "conns",
                 "MB", "wakeups", "user_s", "sys_s", "vol", "invol");

@@ -27,12 +27,16 @@ constexpr std::pair<const char*, uint64_t CounterSnapshot::*> kCounterFields[] =
 };
 
 // Counters a window may lack (a host running an echolab from before work
-// per request or empty polls): read as 0 when absent.
+// per request, empty polls or zero-copy sends): read as 0 when absent.
 constexpr std::pair<const char*, uint64_t CounterSnapshot::*> kOptionalCounterFields[] = {
     {"requests_worked", &CounterSnapshot::requests_worked},
     {"work_cpu_ns", &CounterSnapshot::work_cpu_ns},
     {"work_blocked_ns", &CounterSnapshot::work_blocked_ns},
     {"empty_polls", &CounterSnapshot::empty_polls},
+    {"zerocopy_sends", &CounterSnapshot::zerocopy_sends},
+    {"zerocopy_completed", &CounterSnapshot::zerocopy_completed},
+    {"zerocopy_copied", &CounterSnapshot::zerocopy_copied},
+    {"zerocopy_refused", &CounterSnapshot::zerocopy_refused},
 };
 
 constexpr std::pair<const char*, uint64_t RequestTotals::*> kRequestCounts[] = {
