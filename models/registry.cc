@@ -106,7 +106,10 @@ const std::vector<ModelInfo>& model_registry() {
         kMaxEvents,
         kSend,
         {"steer", OptionType::kBool, false,
-         "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads"}},
+         "SO_ATTACH_REUSEPORT_CBPF: listener = CPU that received the SYN mod threads"},
+        {"incoming_cpu", OptionType::kBool, false,
+         "SO_INCOMING_CPU on each listener = the PU its thread is placed on: a connection whose SYN was processed on "
+         "that PU goes to that listener (Linux 6.1+; each server thread must be placed on one PU)"}},
        true,
        1024,
        {},

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace echolab {
 namespace {
@@ -24,17 +26,35 @@ void attach_cpu_steering(int fd, int group_size) {
   }
 }
 
+/// SO_INCOMING_CPU on each thread's listener: the CPU its thread is placed
+/// on, so that (since Linux 6.1, commit b261eda84ec1) a connection whose SYN
+/// was processed on that CPU goes to that listener.
+void set_incoming_cpus(const std::vector<UniqueFd>& sockets, const CpuPlan& plan) {
+  for (size_t i = 0; i < sockets.size(); ++i) {
+    const CpuList cpus = plan.cpus("server", static_cast<int>(i));
+    if (cpus.size() != 1) {
+      throw std::invalid_argument("reuseport incoming_cpu: server thread " + std::to_string(i) +
+                                  " must be placed on exactly one PU (placement gives " + std::to_string(cpus.size()) +
+                                  ")");
+    }
+    const int cpu = cpus.front();
+    if (setsockopt(sockets[i].get(), SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof cpu) != 0) {
+      throw ModelUnavailable(std::string("reuseport incoming_cpu: the kernel refused SO_INCOMING_CPU: ") +
+                             std::strerror(errno));
+    }
+  }
+}
+
 }  // namespace
 
 void ReuseportServer::start(const ServerConfig& config, const CpuPlan& plan) {
   loops_.start(config, plan, ListeningLoops::Sockets::kPerThread);
-  if (config.options.flag("steer")) {
-    try {
-      attach_cpu_steering(loops_.sockets().front().get(), config.threads);
-    } catch (...) {
-      loops_.stop();
-      throw;
-    }
+  try {
+    if (config.options.flag("steer")) attach_cpu_steering(loops_.sockets().front().get(), config.threads);
+    if (config.options.flag("incoming_cpu")) set_incoming_cpus(loops_.sockets(), plan);
+  } catch (...) {
+    loops_.stop();
+    throw;
   }
 }
 

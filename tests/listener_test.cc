@@ -148,5 +148,39 @@ TEST(ReuseportSteer, EachConnectionGoesToTheListenerOfTheCpuThatReceivedIt) {
   server.stop();
 }
 
+TEST(ReuseportIncomingCpu, EachConnectionGoesToTheListenerWhoseThreadIsOnTheCpuThatReceivedIt) {
+  const auto pus = Topology::system().usable_pus();
+  if (pus.size() < 2) GTEST_SKIP() << "needs 2 usable PUs";
+  ReuseportServer server;
+  ServerConfig config = testing::model_config("reuseport", 2);
+  config.options.set("incoming_cpu", true);
+  // Thread 0 on the second PU, thread 1 on the first: the listener is
+  // chosen by its thread's PU, not by index (steer's CPU mod 2).
+  CpuPlan plan;
+  plan.set("server", 0, {pus[1]});
+  plan.set("server", 1, {pus[0]});
+  server.start(config, plan);
+  std::vector<UniqueFd> clients;
+  uint64_t expected[2] = {0, 0};
+  for (int round = 0; round < 2; ++round) {
+    const int pu = pus[static_cast<size_t>(round)];
+    on_pu(pu, [&] {
+      for (int i = 0; i < 20; ++i) clients.push_back(connect_tcp(server.address()));
+    });
+    expected[pu == pus[0] ? 1 : 0] += 20;
+    ASSERT_TRUE(testing::wait_until([&] { return testing::accepted(server) == clients.size(); }));
+    const auto threads = server.threads();
+    ASSERT_EQ(threads.size(), 2u);
+    for (size_t listener = 0; listener < 2; ++listener) {
+      EXPECT_EQ(threads[listener].counters.accepted, expected[listener])
+          << "listener " << listener << " after 20 connections from PU " << pu;
+    }
+  }
+  server.stop();
+  // A thread not placed on exactly one PU has no CPU to name.
+  ReuseportServer unplaced;
+  EXPECT_THROW(unplaced.start(config, CpuPlan{}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace echolab

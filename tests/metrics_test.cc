@@ -62,6 +62,25 @@ TEST(AcceptMetrics, TheAcceptRaceCountsFromServerStartByRankIndexAndBusyWinner) 
   EXPECT_EQ(m["threads"][0]["listener_rank"], 2);
 }
 
+TEST(AcceptMetrics, TheShareOnTheClientsPusCountsTheAcceptsOfServerThreadsSeenOnlyThere) {
+  // Server thread 0 ran on PU 1 and took 3, thread 1 on PU 0 took 9, thread
+  // 2 on PUs 0 and 1 took 4; the client ran on PU 0: 9 of 16.
+  WindowMeasurement w = window_with_accepts({0, 0, 0}, {3, 9, 4});
+  w.server_end[0].counters.cpus_seen = {1};
+  w.server_end[1].counters.cpus_seen = {0};
+  w.server_end[2].counters.cpus_seen = {0, 1};
+  w.server_end[0].counters.bytes_out = 10;
+  ThreadObservation client;
+  client.role = "client";
+  client.counters.cpus_seen = {0};
+  w.client_start.push_back(client);
+  w.client_end.push_back(client);
+  EXPECT_DOUBLE_EQ(compute_metrics(w)["accepts_on_client_cpus_share"].get<double>(), 9.0 / 16);
+  // A client on another host: PU numbers do not compare.
+  w.client_end[0].host = "peer";
+  EXPECT_FALSE(compute_metrics(w).contains("accepts_on_client_cpus_share"));
+}
+
 ThreadObservation client_thread(double cpu_s) {
   ThreadObservation observation;
   observation.role = "client";

@@ -115,6 +115,10 @@ ServerConfig server_config_from(const Json& config) {
   }
   out.options = plugin_options_from(chosen_model(config).options, s);
   if (out.options.has("wait") && out.options.text("wait") == "spin") out.echo.wait = LoopWait::kSpin;
+  if (out.options.has("steer") && out.options.has("incoming_cpu") && out.options.flag("steer") &&
+      out.options.flag("incoming_cpu")) {
+    throw ConfigError("server.incoming_cpu: cannot be combined with server.steer (its BPF program picks the listener)");
+  }
   if (out.options.has("send") && out.options.text("send") == "zerocopy") out.echo.send = SendMode::kZeroCopy;
   if (out.options.has("max_events")) out.echo.max_events = static_cast<int>(out.options.integer("max_events"));
   return out;

@@ -118,6 +118,10 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "connections the server threads took during the window (crr, or connects spaced into the window)"},
       {"accept_fairness_jain", "Accept fairness (Jain)", "1 = even", kHigher, kTrial, "jain", true,
        "Jain's index over the connections each server thread took in the window; absent without accepts"},
+      {"accepts_on_client_cpus_share", "Accepts on the client's PUs", "ratio", kNone, kTrial, "ratio", true,
+       "share of the connections accepted since the server started that went to server threads observed only on "
+       "PUs the client threads ran on (loopback processes a SYN on the sender's PU: with server.incoming_cpu, 1); "
+       "absent without accepts or across hosts"},
       {"accept_max_share", "Busiest thread's share of accepts", "ratio", kNone, kTrial, "max", true,
        "the largest share of the window's accepts one server thread took (1/N = even, 1 = one thread took all)"},
       {"accept_max_min_ratio", "Busiest to idlest thread's accepts", "ratio", kNone, kTrial, "max", true,

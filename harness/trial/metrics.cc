@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace echolab {
 namespace {
@@ -36,6 +37,11 @@ struct SideTotals {
   uint64_t requests_worked = 0, work_cpu_ns = 0, work_blocked_ns = 0;  // work per request, in the window
   uint64_t empty_polls = 0;                                            // a spinning wait's polls that found nothing
   uint64_t zerocopy_sends = 0, zerocopy_completed = 0, zerocopy_copied = 0, zerocopy_refused = 0;
+  // Where the accepts went, from server start: each server thread's CPUs
+  // and connections taken; the CPUs the side's threads were seen on.
+  std::vector<std::pair<std::vector<int>, uint64_t>> accepts_by_cpus;
+  std::set<int> cpus_seen;
+  bool remote = false;  // a thread observed on another host: CPUs do not compare
   bool migrations_known = true;
 };
 
@@ -54,6 +60,8 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
   if (!end.host.empty()) row["host"] = end.host;
   row["tid"] = end.counters.tid;
   row["cpus_observed"] = end.counters.cpus_seen;
+  totals.cpus_seen.insert(end.counters.cpus_seen.begin(), end.counters.cpus_seen.end());
+  if (!end.host.empty()) totals.remote = true;
   const bool is_client = end.role == "client";
   if (end.has_counters) {
     const CounterSnapshot& a = start.counters;
@@ -62,6 +70,7 @@ Json thread_json(const ThreadObservation& start, const ThreadObservation& end, d
     row["connections"] = b.accepted;
     row["accepts"] = b.accepted - a.accepted;
     if (end.role == "server") {
+      totals.accepts_by_cpus.emplace_back(b.cpus_seen, b.accepted);
       totals.server_accepts.push_back(static_cast<double>(b.accepted - a.accepted));
       totals.accepted_since_start += b.accepted;
       totals.accepts_while_busy += b.accepts_while_busy;
@@ -252,6 +261,20 @@ void add_accept_race(const SideTotals& server, Json& m) {
       static_cast<double>(server.spurious_since_start) / static_cast<double>(server.accepted_since_start);
 }
 
+// SO_INCOMING_CPU's question: did the connections go to the listener on the
+// CPU their client ran on (where loopback processes the SYN)?
+void add_accepts_on_client_cpus(const SideTotals& server, const SideTotals& client, Json& m) {
+  if (server.remote || client.remote || client.cpus_seen.empty() || server.accepted_since_start == 0) return;
+  uint64_t on_client_cpus = 0;
+  for (const auto& [cpus, accepted] : server.accepts_by_cpus) {
+    const bool inside = !cpus.empty() &&
+                        std::all_of(cpus.begin(), cpus.end(), [&](int cpu) { return client.cpus_seen.count(cpu) > 0; });
+    if (inside) on_client_cpus += accepted;
+  }
+  m["accepts_on_client_cpus_share"] =
+      static_cast<double>(on_client_cpus) / static_cast<double>(server.accepted_since_start);
+}
+
 void add_accepts(const SideTotals& server, Json& m) {
   double total = 0, most = 0, least = HUGE_VAL;
   for (double accepts : server.server_accepts) {
@@ -424,6 +447,7 @@ Json compute_metrics(const WindowMeasurement& w) {
   add_connections(w, m);
   add_accepts(server, m);
   if (!server_bytes.empty()) add_accept_race(server, m);
+  if (!server_bytes.empty()) add_accepts_on_client_cpus(server, client, m);
   add_requests(w, m);
   add_memory(w, m);
   m["threads"] = threads;
