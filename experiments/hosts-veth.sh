@@ -20,16 +20,7 @@ make_namespace_hosts || status=$?
 [ $status = 77 ] && { echo "hosts-veth: $skip_reason" >&2; exit 2; }
 [ $status = 0 ] || exit 1
 veth_spec="$hosts_tmp/hosts-veth.json"
-PYTHONPATH=. "$PY" - experiments/hosts-veth.json "$veth_spec" "$net" "$ssh_config" <<'PYEOF'
-import json, sys
-from plot.jsonc import load_jsonc_file
-source, target, net, ssh_config = sys.argv[1:]
-spec = load_jsonc_file(source)
-spec["hosts"] = {"server": "ssh://root@%s.1.2" % net, "clients": ["ssh://root@%s.2.2" % net],
-                 "ssh_options": ["-F", ssh_config]}
-spec["defaults"]["server"]["address"] = "%s.3.1" % net
-json.dump(spec, open(target, "w"), indent=2)
-PYEOF
+PYTHONPATH=. "$PY" experiments/veth_spec.py experiments/hosts-veth.json "$veth_spec" "$net" "$ssh_config"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT/$stamp"
 
