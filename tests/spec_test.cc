@@ -286,7 +286,8 @@ TEST(SpecErrors, PointsAModelCannotRunAtTheKeyThatMakesThem) {
   EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": [\"shared_listener\", \"single_thread\"],\n"
                        " \"server.exclusive\": [true]}}"),
             "t.json:2:23: matrix.server.exclusive[0]: not an option of model single_thread (its options: "
-            "server.listener_trigger, server.accept, server.wait, server.max_events); in point 2 (model=single_thread, "
+            "server.listener_trigger, server.accept, server.wait, server.max_events, server.send); in point 2 "
+            "(model=single_thread, "
             "exclusive=true): exclude it");
   EXPECT_EQ(spec_error("{\"matrix\": {\"server.model\": [\"single_thread\"], \"server.threads\": [1, 4]}}"),
             "t.json:1:70: matrix.server.threads[1]: single_thread takes at most 1 thread(s) but point 2 "
