@@ -28,6 +28,10 @@ CLAIM_METRICS = {
     "claim-read-buffer": "throughput_mb_s",
     "claim-io-uring-echo": "requests_per_s",
     "claim-shared-nothing": "requests_per_s",
+    "claim-reuseport-tail": "latency_us_p99",
+    "claim-zerocopy": "server_cpu_per_gb",
+    "claim-zerocopy-veth": "server_cpu_per_gb",
+    "claim-incoming-cpu": "accepts_on_client_cpus_share",
 }
 
 
