@@ -32,10 +32,19 @@ make_namespace_hosts() {
   ns_tag="el$$"
   nsa="${ns_tag}a"
   nsb="${ns_tag}b"
-  net="10.$((200 + $$ % 50))"
   hosts_tmp=$(mktemp -d /tmp/echolab-hosts-XXXXXX)
   sshd_pids=()
   trap remove_namespace_hosts EXIT
+  # A 10.N prefix no other set of hosts here uses (two tests may make hosts
+  # at once): chosen and its addresses added under a lock.
+  exec 9>/tmp/echolab-namespace-hosts.lock
+  flock 9
+  local n=$((200 + $$ % 50)) tried
+  for tried in $(seq 50); do
+    ip -o -4 addr show | grep -q " 10\.$n\." || break
+    n=$((200 + (n - 199) % 50))
+  done
+  net="10.$n"
   if ! ip netns add "$nsa" 2>"$hosts_tmp/netns.err"; then
     skip_reason="cannot create network namespaces here: $(cat "$hosts_tmp/netns.err")"
     return 77
@@ -55,6 +64,8 @@ make_namespace_hosts() {
   "${b[@]}" ip addr add "$net.3.2/24" dev "${ns_tag}ba"
   for link in "${ns_tag}a1" "${ns_tag}ab" lo; do "${a[@]}" ip link set "$link" up; done
   for link in "${ns_tag}b2" "${ns_tag}ba" lo; do "${b[@]}" ip link set "$link" up; done
+  flock -u 9
+  exec 9>&-
 
   ssh-keygen -q -t ed25519 -N '' -f "$hosts_tmp/host_key"
   ssh-keygen -q -t ed25519 -N '' -f "$hosts_tmp/id"
