@@ -108,7 +108,10 @@ ssize_t ZeroCopyOutput::send_from(int fd, Chunk& chunk, ThreadCounters& counters
 }
 
 bool ZeroCopyOutput::flush(int fd, ThreadCounters& counters) {
-  for (auto& chunk : chunks_) {
+  // Chunks before first_unsent_ are sent and only wait for completions:
+  // not walked again (thousands may wait with 1 KiB chunks).
+  for (size_t i = first_unsent_; i < chunks_.size(); ++i) {
+    Chunk* chunk = chunks_[i].get();
     while (chunk->sent < chunk->filled) {
       ssize_t n = send_from(fd, *chunk, counters);
       if (n > 0) {
@@ -123,6 +126,8 @@ bool ZeroCopyOutput::flush(int fd, ThreadCounters& counters) {
         return false;
       }
     }
+    // The newest chunk may still be filled further: it stays unsent-capable.
+    if (i + 1 < chunks_.size()) first_unsent_ = i + 1;
   }
   recycle();
   return true;
@@ -146,23 +151,27 @@ bool ZeroCopyOutput::read_completions(int fd, ThreadCounters& counters) {
       sock_extended_err error;
       std::memcpy(&error, CMSG_DATA(c), sizeof error);
       if (error.ee_origin != SO_EE_ORIGIN_ZEROCOPY || error.ee_errno != 0) return false;
-      // Sends ee_info .. ee_data (inclusive, wrapping) are complete.
-      const uint32_t first = error.ee_info;
-      const uint32_t span = error.ee_data - first;
-      const bool copied = (error.ee_code & SO_EE_CODE_ZEROCOPY_COPIED) != 0;
-      for (auto& send : in_flight_) {
-        if (send.chunk && static_cast<uint32_t>(send.id - first) <= span) {
-          --send.chunk->sends_outstanding;
-          send.chunk = nullptr;
-          bump(counters.zerocopy_completed);
-          if (copied) bump(counters.zerocopy_copied);
-        }
-      }
+      complete_range(error.ee_info, error.ee_data, (error.ee_code & SO_EE_CODE_ZEROCOPY_COPIED) != 0, counters);
     }
   }
-  while (!in_flight_.empty() && !in_flight_.front().chunk) in_flight_.pop_front();
   recycle();
   return true;
+}
+
+void ZeroCopyOutput::complete_range(uint32_t first, uint32_t last, bool copied, ThreadCounters& counters) {
+  // Sends first .. last (inclusive, wrapping) are complete. in_flight_ is in
+  // id order and TCP completes in order, so the range starts near the front
+  // and the walk stops at the first id past it: O(range), not O(in flight).
+  const uint32_t span = last - first;
+  for (auto& send : in_flight_) {
+    if (static_cast<int32_t>(send.id - last) > 0) break;
+    if (!send.chunk || static_cast<uint32_t>(send.id - first) > span) continue;
+    --send.chunk->sends_outstanding;
+    send.chunk = nullptr;
+    bump(counters.zerocopy_completed);
+    if (copied) bump(counters.zerocopy_copied);
+  }
+  while (!in_flight_.empty() && !in_flight_.front().chunk) in_flight_.pop_front();
 }
 
 void ZeroCopyOutput::recycle() {
@@ -175,6 +184,7 @@ void ZeroCopyOutput::recycle() {
     head.filled = head.sent = 0;
     free_.push_back(std::move(chunks_.front()));
     chunks_.pop_front();
+    if (first_unsent_ > 0) --first_unsent_;
   }
   // A lone chunk fully sent and completed starts over from its beginning.
   if (chunks_.size() == 1) {

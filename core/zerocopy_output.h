@@ -68,6 +68,9 @@ class ZeroCopyOutput {
   };
 
   std::span<char> reserve(size_t chunk_limit);
+  /// Marks the sends with ids first .. last (the kernel's inclusive,
+  /// wrapping range) complete.
+  void complete_range(uint32_t first, uint32_t last, bool copied, ThreadCounters& counters);
   /// Frees leading chunks that are fully sent and completed into the pool.
   void recycle();
   ssize_t send_from(int fd, Chunk& chunk, ThreadCounters& counters);
@@ -76,6 +79,7 @@ class ZeroCopyOutput {
   size_t max_chunks_;
   std::deque<std::unique_ptr<Chunk>> chunks_;  // in stream order
   std::vector<std::unique_ptr<Chunk>> free_;   // recycled, reused before allocating
+  size_t first_unsent_ = 0;                    // chunks_ before this index are wholly sent
   std::deque<Send> in_flight_;
   uint32_t next_send_id_ = 0;
   size_t pending_ = 0;
