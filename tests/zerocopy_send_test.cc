@@ -154,7 +154,7 @@ nlohmann::json send_trial(const std::string& model, const std::string& send, con
   return nlohmann::json::parse(
       testing::run_echolab({"trial", "--model", model, "--threads", std::to_string(threads), "--workload", workload,
                             "--message-bytes", workload == "stream" ? "65536" : "1000", "--connections", "4",
-                            "--duration", "0.3", "--warmup", "0.1", "--server.send", send, "--json"})
+                            "--duration", "0.2", "--warmup", "0.05", "--server.send", send, "--json"})
           .out,
       nullptr, false);
 }
