@@ -25,7 +25,7 @@ CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOL
 generator  = $(if $(wildcard $(1)/CMakeCache.txt),,-G Ninja)
 SPEC       ?= experiments/forum-threadpool.json
 
-.PHONY: fresh-check all deps build test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build fuzz-configure run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
+.PHONY: fresh-check all deps build build-asan build-tsan test test-fast test-asan test-tsan test-fuzz test-soak soak fuzz fuzz-build fuzz-configure run claims speed speed-latency hosts-veth mio-peer micro plot compare sweep clean format
 
 all: build
 
@@ -92,17 +92,23 @@ fuzz-configure: deps
 	@$(call need,clang++,clang)
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) $(call generator,$(FUZZ_BUILD_DIR)) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_FUZZ=ON >/dev/null
 
-# test-asan builds all of build-fuzz, the fuzzers too (test-fuzz then finds
+# build-asan builds all of build-fuzz, the fuzzers too (test-fuzz then finds
 # them built): one build -j fills both cores, where the tests' last batch
-# would otherwise compile alone.
-test-asan: fuzz-configure
+# would otherwise compile alone. `make test` starts build-asan and
+# build-tsan niced beside test-fast (tests/run_stages.sh), so they use the
+# CPU its tests leave idle; the sanitizer stages then build what is left.
+build-asan: fuzz-configure
 	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS)
+
+build-tsan: deps
+	@cmake -S . -B build-tsan $(call generator,build-tsan) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread -DECHOLAB_WERROR=OFF >/dev/null
+	@cmake --build build-tsan -j$(JOBS) --target echolab_tests
+
+test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run_gtest_shards.sh $(FUZZ_BUILD_DIR)/echolab_tests $(SANITIZER_SHARDS) $(JOBS) '$(NOT_UNDER_SANITIZERS)'
 
-test-tsan: deps
-	@cmake -S . -B build-tsan $(call generator,build-tsan) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread -DECHOLAB_WERROR=OFF >/dev/null
-	@cmake --build build-tsan -j$(JOBS) --target echolab_tests
+test-tsan: build-tsan
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  tests/run_gtest_shards.sh build-tsan/echolab_tests $(SANITIZER_SHARDS) $(JOBS) '$(NOT_UNDER_SANITIZERS)'
 
