@@ -16,7 +16,8 @@ logs=build-stages
 mkdir -p "$logs"
 allowed=tests/skips-allowed.txt
 
-declare -a seconds codes
+seconds=()
+codes=()
 skips=()
 
 # The sanitizer stages' builds start now, niced (nice 19: they take only
@@ -100,6 +101,10 @@ for skip in "${skips[@]}"; do
     unexplained=$((unexplained + 1))
   fi
 done
+if [ ${#codes[@]} -eq 0 ]; then
+  echo "make test: no stage ran"
+  failed=1
+fi
 if [ "${CI:-}" = true ] && [ $unexplained -gt 0 ]; then
   echo "make test: $unexplained skip(s) not explained in $allowed: under CI=true a skip is a failure"
   failed=1
