@@ -32,10 +32,14 @@ builds_pid=""
 first_start=$(date +%s)  # the package installation counts in the first stage's time
 if [ ${#background_builds[@]} -gt 0 ] && [ "${stages[0]}" = test-fast ]; then
   "$make" --no-print-directory deps || exit $?
-  # A session of its own, so that a failed or interrupted run stops the
-  # compilers too (kill the process group).
-  setsid nice -n 19 "$make" --no-print-directory "${background_builds[@]}" >"$logs/background-builds.log" 2>&1 &
+  # A process group of its own (job control on for this one job), so that
+  # a failed or interrupted run stops the compilers too; not a session of
+  # its own: with autogroup scheduling a new session is a new group that
+  # shares the CPU equally whatever its nice value (it took half of it).
+  set -m
+  nice -n 19 "$make" --no-print-directory "${background_builds[@]}" >"$logs/background-builds.log" 2>&1 &
   builds_pid=$!
+  set +m
   trap '[ -z "$builds_pid" ] || kill -- -"$builds_pid" 2>/dev/null' EXIT
 fi
 
