@@ -94,9 +94,9 @@ fuzz-configure: deps
 
 # build-asan builds all of build-fuzz, the fuzzers too (test-fuzz then finds
 # them built): one build -j fills both cores, where the tests' last batch
-# would otherwise compile alone. `make test` starts build-asan and
-# build-tsan niced beside test-fast (tests/run_stages.sh), so they use the
-# CPU its tests leave idle; the sanitizer stages then build what is left.
+# would otherwise compile alone. (Starting build-asan and build-tsan at
+# nice 19 beside test-fast was tried: the tests slowed by what the builds
+# gained, 765 s in all.)
 build-asan: fuzz-configure
 	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS)
 

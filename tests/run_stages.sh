@@ -20,37 +20,8 @@ seconds=()
 codes=()
 skips=()
 
-# The sanitizer stages' builds start now, niced (nice 19: they take only
-# the CPU test-fast's tests leave idle), after the packages are installed
-# (two apt-get at once would fight over its lock); each sanitizer stage
-# first waits for them, and its time includes that wait.
-background_builds=()
-for stage in "${stages[@]}"; do
-  case $stage in test-asan) background_builds+=(build-asan) ;; test-tsan) background_builds+=(build-tsan) ;; esac
-done
-builds_pid=""
-first_start=$(date +%s)  # the package installation counts in the first stage's time
-if [ ${#background_builds[@]} -gt 0 ] && [ "${stages[0]}" = test-fast ]; then
-  "$make" --no-print-directory deps || exit $?
-  # A process group of its own (job control on for this one job), so that
-  # a failed or interrupted run stops the compilers too; not a session of
-  # its own: with autogroup scheduling a new session is a new group that
-  # shares the CPU equally whatever its nice value (it took half of it).
-  set -m
-  nice -n 19 "$make" --no-print-directory "${background_builds[@]}" >"$logs/background-builds.log" 2>&1 &
-  builds_pid=$!
-  set +m
-  trap '[ -z "$builds_pid" ] || kill -- -"$builds_pid" 2>/dev/null' EXIT
-fi
-
 for stage in "${stages[@]}"; do
   start=$(date +%s)
-  [ ${#codes[@]} -gt 0 ] || start=$first_start
-  if [ -n "$builds_pid" ] && [[ $stage == test-asan || $stage == test-tsan ]]; then
-    # A failed background build is built again by the stage, which shows the error.
-    wait "$builds_pid" || echo "make test: the background sanitizer builds failed (see $logs/background-builds.log); the stage builds again"
-    builds_pid=""
-  fi
   # The stage's output goes to the terminal as before and to its log.
   "$make" --no-print-directory "$stage" 2>&1 | tee "$logs/$stage.log"
   codes+=("${PIPESTATUS[0]}")
@@ -67,7 +38,6 @@ for stage in "${stages[@]}"; do
   done < <(sed -n 's/^soak: \([a-z_]*\) *skipped.*/\1/p' "$logs/$stage.log")
   [ "${codes[-1]}" = 0 ] || break  # as make would: no later stage after a failure
 done
-# A failed stage leaves no build running behind it (the EXIT trap).
 
 echo
 echo "make test: stage times"
@@ -81,8 +51,6 @@ for i in "${!codes[@]}"; do
   total=$((total + seconds[i]))
 done
 printf '  %-12s %8d\n' total "$total"
-[ ${#background_builds[@]} -eq 0 ] || [ "${stages[0]}" != test-fast ] ||
-  echo "  (${background_builds[*]} ran niced beside test-fast; the sanitizer stages include the rest of them)"
 
 unexplained=0
 echo "make test: ${#skips[@]} test(s) skipped"
