@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/event_loop.h"
 #include "core/poller.h"
 #include "core/request_work.h"
 
@@ -29,7 +30,7 @@ struct EchoOptions {
   /// How the serving loops wait for events (server.wait), and how many
   /// events each epoll_wait fetches at most (server.max_events).
   LoopWait wait = LoopWait::kBlock;
-  int max_events = 256;
+  int max_events = EventLoop::kDefaultMaxEvents;
   /// Register with EPOLLONESHOT and re-arm after each event (dispatch_pool).
   bool oneshot = false;
   /// Work done per request before its echo (every built-in model).

@@ -26,8 +26,13 @@ void enable_zerocopy(int fd) {
 bool kernel_takes_zerocopy() {
   static const bool takes = [] {
     UniqueFd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    int one = 1;
-    return probe.valid() && setsockopt(probe.get(), SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) == 0;
+    if (!probe.valid()) return false;
+    try {
+      enable_zerocopy(probe.get());
+      return true;
+    } catch (const std::system_error&) {
+      return false;
+    }
   }();
   return takes;
 }
@@ -175,21 +180,15 @@ void ZeroCopyOutput::complete_range(uint32_t first, uint32_t last, bool copied, 
 }
 
 void ZeroCopyOutput::recycle() {
+  // A partly filled newest chunk goes too once done: reserve() takes it back
+  // from the free list and fills it from its start.
   while (!chunks_.empty()) {
     Chunk& head = *chunks_.front();
-    const bool sent_and_completed = head.sent == head.filled && head.sends_outstanding == 0;
-    // The newest chunk stays while it has room: reads keep filling it.
-    const bool still_filling = chunks_.size() == 1 && head.filled < chunk_bytes_;
-    if (!sent_and_completed || still_filling) break;
+    if (head.sent != head.filled || head.sends_outstanding > 0) break;
     head.filled = head.sent = 0;
     free_.push_back(std::move(chunks_.front()));
     chunks_.pop_front();
     if (first_unsent_ > 0) --first_unsent_;
-  }
-  // A lone chunk fully sent and completed starts over from its beginning.
-  if (chunks_.size() == 1) {
-    Chunk& only = *chunks_.front();
-    if (only.sent == only.filled && only.sends_outstanding == 0) only.filled = only.sent = 0;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "models/registry.h"
 
+#include "core/event_loop.h"
 #include "models/acceptor_workers.h"
 #include "models/blocking_pool.h"
 #include "models/dispatch_pool.h"
@@ -43,9 +44,13 @@ const OptionSpec kSend{
     "copied anyway)",
     {"copy", "zerocopy"}};
 
-const OptionSpec kMaxEvents{
-    "max_events", OptionType::kInt, 256LL, "events fetched per epoll_wait (frevib's epoll echo server: 10)", {}, 1,
-    1024};
+const OptionSpec kMaxEvents{"max_events",
+                            OptionType::kInt,
+                            static_cast<long long>(EventLoop::kDefaultMaxEvents),
+                            "events fetched per epoll_wait (frevib's epoll echo server: 10)",
+                            {},
+                            1,
+                            EventLoop::kMaxEvents};
 
 }  // namespace
 
