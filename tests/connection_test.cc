@@ -19,10 +19,10 @@ class ConnectionHarness {
   explicit ConnectionHarness(EchoOptions options) : options_(options), scratch_(options.read_buffer) {
     int pair[2];
     if (options.send == SendMode::kZeroCopy) {
-      UniqueFd listener = listen_tcp(SocketAddress::from_host_port("127.0.0.1", 0), {16, false, false});
-      peer_ = connect_tcp(local_address(listener.get()));
-      pair[0] = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      EXPECT_GE(pair[0], 0);
+      testing::LoopbackTcpPair tcp;
+      EXPECT_TRUE(tcp.accepted.valid());
+      peer_ = std::move(tcp.client);
+      pair[0] = tcp.accepted.release();
     } else {
       EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair), 0);
       peer_.reset(pair[1]);
@@ -184,26 +184,20 @@ INSTANTIATE_TEST_SUITE_P(CopyAndZeroCopy, ConnectionSend, ::testing::Values(Send
 
 TEST(Connection, PeerResetClosesAndCountsAnError) {
   // RST needs TCP: build a loopback pair.
-  UniqueFd listener = listen_tcp(SocketAddress::from_host_port("127.0.0.1", 0), {});
-  UniqueFd client = connect_tcp(local_address(listener.get()));
-  UniqueFd accepted;
-  ASSERT_TRUE(testing::wait_until([&] {
-    int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK);
-    if (fd >= 0) accepted.reset(fd);
-    return accepted.valid();
-  }));
+  testing::LoopbackTcpPair tcp;
+  ASSERT_TRUE(tcp.accepted.valid());
   EventLoop loop;
   ThreadCounters counters;
   std::vector<char> scratch(4096);
   bool closed = false;
-  Connection connection(loop, std::move(accepted),
+  Connection connection(loop, std::move(tcp.accepted),
                         small_options(Trigger::kEdge, ReadMode::kDrain, WriteInterest::kOnDemand),
                         [&](Connection*) { closed = true; });
   connection.bind_thread(&counters, scratch);
   connection.start();
-  ASSERT_EQ(::send(client.get(), "hello", 5, MSG_NOSIGNAL), 5);
-  set_linger_reset(client.get());
-  client.reset();
+  ASSERT_EQ(::send(tcp.client.get(), "hello", 5, MSG_NOSIGNAL), 5);
+  set_linger_reset(tcp.client.get());
+  tcp.client.reset();
   EXPECT_TRUE(testing::wait_until([&] {
     loop.run_once(1);
     return closed;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -120,6 +121,29 @@ void on_pu(int pu, Work work) {
   thread.join();
 }
 
+/// Connects `per_pu` times from the first usable PU, then from the second;
+/// after each round every listener of the 2-thread `server` has taken
+/// exactly the connections made from the PUs `listener_of(pu)` names it for.
+void expect_connections_by_pu(const ReuseportServer& server, const std::vector<int>& pus, int per_pu,
+                              const std::function<size_t(int pu)>& listener_of) {
+  std::vector<UniqueFd> clients;
+  uint64_t expected[2] = {0, 0};
+  for (int round = 0; round < 2; ++round) {
+    const int pu = pus[static_cast<size_t>(round)];
+    on_pu(pu, [&] {
+      for (int i = 0; i < per_pu; ++i) clients.push_back(connect_tcp(server.address()));
+    });
+    expected[listener_of(pu)] += static_cast<uint64_t>(per_pu);
+    ASSERT_TRUE(testing::wait_until([&] { return testing::accepted(server) == clients.size(); }));
+    const auto threads = server.threads();
+    ASSERT_EQ(threads.size(), 2u);
+    for (size_t listener = 0; listener < 2; ++listener) {
+      EXPECT_EQ(threads[listener].counters.accepted, expected[listener])
+          << "listener " << listener << " after " << per_pu << " connections from PU " << pu;
+    }
+  }
+}
+
 TEST(ReuseportSteer, EachConnectionGoesToTheListenerOfTheCpuThatReceivedIt) {
   const auto pus = Topology::system().usable_pus();
   if (pus.size() < 2) GTEST_SKIP() << "needs 2 usable PUs";
@@ -129,22 +153,7 @@ TEST(ReuseportSteer, EachConnectionGoesToTheListenerOfTheCpuThatReceivedIt) {
   server.start(config, CpuPlan{});
   // On loopback a SYN is received on the CPU that sent it: the steering
   // program picks listener (receiving CPU mod 2).
-  std::vector<UniqueFd> clients;
-  uint64_t expected[2] = {0, 0};
-  for (int round = 0; round < 2; ++round) {
-    const int pu = pus[static_cast<size_t>(round)];
-    on_pu(pu, [&] {
-      for (int i = 0; i < 5; ++i) clients.push_back(connect_tcp(server.address()));
-    });
-    expected[pu % 2] += 5;
-    ASSERT_TRUE(testing::wait_until([&] { return testing::accepted(server) == clients.size(); }));
-    const auto threads = server.threads();
-    ASSERT_EQ(threads.size(), 2u);
-    for (size_t listener = 0; listener < 2; ++listener) {
-      EXPECT_EQ(threads[listener].counters.accepted, expected[listener])
-          << "listener " << listener << " after 5 connections from PU " << pu;
-    }
-  }
+  expect_connections_by_pu(server, pus, 5, [](int pu) { return static_cast<size_t>(pu % 2); });
   server.stop();
 }
 
@@ -160,22 +169,7 @@ TEST(ReuseportIncomingCpu, EachConnectionGoesToTheListenerWhoseThreadIsOnTheCpuT
   plan.set("server", 0, {pus[1]});
   plan.set("server", 1, {pus[0]});
   server.start(config, plan);
-  std::vector<UniqueFd> clients;
-  uint64_t expected[2] = {0, 0};
-  for (int round = 0; round < 2; ++round) {
-    const int pu = pus[static_cast<size_t>(round)];
-    on_pu(pu, [&] {
-      for (int i = 0; i < 20; ++i) clients.push_back(connect_tcp(server.address()));
-    });
-    expected[pu == pus[0] ? 1 : 0] += 20;
-    ASSERT_TRUE(testing::wait_until([&] { return testing::accepted(server) == clients.size(); }));
-    const auto threads = server.threads();
-    ASSERT_EQ(threads.size(), 2u);
-    for (size_t listener = 0; listener < 2; ++listener) {
-      EXPECT_EQ(threads[listener].counters.accepted, expected[listener])
-          << "listener " << listener << " after 20 connections from PU " << pu;
-    }
-  }
+  expect_connections_by_pu(server, pus, 20, [&](int pu) { return pu == pus[0] ? size_t{1} : size_t{0}; });
   server.stop();
   // A thread not placed on exactly one PU has no CPU to name.
   ReuseportServer unplaced;

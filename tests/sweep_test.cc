@@ -1,8 +1,8 @@
 // `echolab plan` and `echolab run` as a user runs them: bad specs exit 2
 // with file:line:column and write nothing; failed, crashed and hung trials
 // are recorded and the sweep goes on; a SIGKILLed sweep resumes with exactly
-// one line per trial; Ctrl-C stops cleanly; no process a trial started
-// outlives it; experiments/quick.json runs.
+// one line per trial; Ctrl-C stops cleanly; experiments/quick.json runs
+// (no process a trial started outlives it: sweep_processes_test.cc).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -19,102 +19,25 @@
 #include "harness/config/config_keys.h"
 #include "harness/sweep/spec.h"
 #include "harness/sweep/sweep_runner.h"
+#include "tests/sweep_support.h"
 #include "tests/test_support.h"
 
 namespace echolab {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::complete_lines;
+using testing::read_text;
+using testing::read_trials;
+using testing::run_dir_under;
 using testing::run_echolab;
+using testing::ScopedEnv;
+using testing::spawn_echolab;
+using testing::TempDir;
+using testing::tiny_spec;
+using testing::wait_exit_code;
 using testing::wait_until;
-
-/// Owns a fresh temporary directory and removes it with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "echolab-sweep-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-/// Sets an environment variable for the lifetime of the object (the
-/// echolab processes a test starts inherit it).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) { ::setenv(name, value.c_str(), 1); }
-  ~ScopedEnv() { ::unsetenv(name_); }
-
- private:
-  const char* name_;
-};
-
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<Json> read_trials(const std::string& run_dir) {
-  std::vector<Json> trials;
-  std::istringstream lines(read_text(run_dir + "/trials.jsonl"));
-  std::string line;
-  while (std::getline(lines, line)) trials.push_back(Json::parse(line));
-  return trials;
-}
-
-size_t complete_lines(const std::string& path) {
-  const std::string text = read_text(path);
-  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-// The one run directory under `parent` (what `latest` names).
-std::string run_dir_under(const std::string& parent) { return fs::canonical(parent + "/latest").string(); }
-
-// A tiny sweep: `points` single_thread points (read_buffer varies), trials
-// of 0.2 s without warm-up.
-std::string tiny_spec(int points, int repetitions) {
-  std::string buffers;
-  for (int i = 0; i < points; ++i) buffers += (i ? ", " : "") + std::to_string(4096 << i);
-  return "// test sweep\n{\"name\": \"tiny\",\n \"defaults\": {\"timing\": {\"warmup_s\": 0, \"duration_s\": 0.2, "
-         "\"interval_ms\": 50}, \"repetitions\": " +
-         std::to_string(repetitions) + "},\n \"matrix\": {\"server.read_buffer\": [" + buffers + "]}}\n";
-}
-
-// Starts echolab in the background, output to files in `dir`; returns its pid.
-pid_t spawn_echolab(const std::vector<std::string>& args, const TempDir& dir) {
-  std::vector<std::string> storage = {ECHOLAB_BINARY};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : storage) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const std::string out = dir / "spawned.out";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execv(ECHOLAB_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit_code(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using testing::write_text;
 
 /// A spec with one mistake and the error it must produce; test data.
 struct BadSpec {
@@ -344,74 +267,6 @@ TEST(SweepRun, CtrlCStopsAfterTheTrialInProgressAndLeavesAResumableRun) {
   const auto resumed = run_echolab({"run", "--resume", run_dir}, 60);  // the spec comes from the run
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(read_trials(run_dir).size(), 4u);
-}
-
-// No process outlives its trial: a spec whose one trial's external server
-// leaves a grandchild that ignores SIGTERM (testing::orphaning_server_command).
-std::string orphaning_spec(const std::string& pid_file, bool freeze, double duration_s) {
-  const Json spec = {
-      {"name", "orphans"},
-      {"defaults",
-       {{"timing", {{"warmup_s", 0}, {"duration_s", duration_s}, {"interval_ms", 100}}},
-        {"repetitions", 1},
-        {"server",
-         {{"threads", 1}, {"command", testing::orphaning_server_command(pid_file, freeze)}, {"start_timeout_s", 1}}}}},
-      {"matrix", {{"server.model", {"external"}}}}};
-  return spec.dump(1);
-}
-
-/// The grandchild whose pid the spec's server wrote; 0 if it wrote none.
-pid_t written_pid(const std::string& pid_file) {
-  std::ifstream in(pid_file);
-  pid_t pid = 0;
-  in >> pid;
-  return pid;
-}
-
-TEST(SweepRun, ATimedOutTrialLeavesNoProcessBehind) {
-  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
-  TempDir dir;
-  write_text(dir / "orphans.json", orphaning_spec(dir / "grandchild.pid", /*freeze=*/true, 0.5));
-  setenv("ECHOLAB_TRIAL_MARGIN_S", "0.5", 1);
-  const auto result = run_echolab({"run", dir / "orphans.json", "--out", dir / "results"}, 60);
-  unsetenv("ECHOLAB_TRIAL_MARGIN_S");
-  const auto trials = read_trials(run_dir_under(dir / "results"));
-  ASSERT_EQ(trials.size(), 1u) << result.out << result.err;
-  EXPECT_EQ(trials[0]["status"], "timeout") << trials[0]["error"];
-  const pid_t grandchild = written_pid(dir / "grandchild.pid");
-  ASSERT_GT(grandchild, 0) << "the server never started its grandchild";
-  EXPECT_TRUE(testing::process_gone(grandchild)) << "pid " << grandchild << " outlived its timed-out trial";
-}
-
-TEST(SweepRun, AnInterruptedTrialLeavesNoProcessBehind) {
-  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
-  TempDir dir;
-  write_text(dir / "orphans.json", orphaning_spec(dir / "grandchild.pid", /*freeze=*/false, 60));
-  const pid_t sweep = spawn_echolab({"run", dir / "orphans.json", "--out", dir / "results"}, dir);
-  ASSERT_TRUE(wait_until([&] { return written_pid(dir / "grandchild.pid") > 0; }, std::chrono::seconds(30)));
-  kill(sweep, SIGINT);
-  // Signals of one kind don't queue: the second only once the first was seen.
-  ASSERT_TRUE(wait_until([&] { return read_text(dir / "spawned.out").find("Ctrl-C") != std::string::npos; },
-                         std::chrono::seconds(10)));
-  kill(sweep, SIGINT);  // the second Ctrl-C kills the trial in progress
-  EXPECT_EQ(wait_exit_code(sweep), 130) << read_text(dir / "spawned.out");
-  const pid_t grandchild = written_pid(dir / "grandchild.pid");
-  EXPECT_TRUE(testing::process_gone(grandchild)) << "pid " << grandchild << " outlived its interrupted trial";
-}
-
-TEST(SweepRun, AKilledSweepLeavesNoProcessBehind) {
-  if (!testing::have_program("socat") || !testing::have_program("setsid")) GTEST_SKIP() << "socat or setsid missing";
-  TempDir dir;
-  write_text(dir / "orphans.json", orphaning_spec(dir / "grandchild.pid", /*freeze=*/false, 60));
-  const pid_t sweep = spawn_echolab({"run", dir / "orphans.json", "--out", dir / "results"}, dir);
-  ASSERT_TRUE(wait_until([&] { return written_pid(dir / "grandchild.pid") > 0; }, std::chrono::seconds(30)));
-  kill(sweep, SIGKILL);
-  EXPECT_EQ(wait_exit_code(sweep), 128 + SIGKILL);
-  // The trial's warden sees the sweep die (its parent-death signal) and
-  // kills what the trial started; that happens after the sweep is gone.
-  const pid_t grandchild = written_pid(dir / "grandchild.pid");
-  EXPECT_TRUE(wait_until([&] { return testing::process_gone(grandchild); }, std::chrono::seconds(10)))
-      << "pid " << grandchild << " outlived its SIGKILLed sweep";
 }
 
 TEST(SweepRun, EachPointsMergedLatencyHistogramIsWrittenAsHdrHistogramText) {

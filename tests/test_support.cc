@@ -55,6 +55,13 @@ bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>
   return true;
 }
 
+LoopbackTcpPair::LoopbackTcpPair() {
+  listener = listen_tcp(SocketAddress::from_host_port("127.0.0.1", 0), {16, false, false});
+  client = connect_tcp(local_address(listener.get()));
+  // connect_tcp returns once connected: the blocking accept takes it at once.
+  accepted.reset(::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+}
+
 std::string check_echo(const SocketAddress& address, const std::vector<size_t>& sizes, uint32_t seed) {
   UniqueFd fd;
   try {

@@ -67,6 +67,14 @@ inline std::vector<char> random_payload(size_t size, uint32_t seed) {
 bool echo_round_trip(int fd, const std::vector<char>& payload, std::vector<char>& received,
                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+/// A connected loopback TCP pair made on the calling thread: `client`
+/// connected to `listener`, `accepted` its non-blocking server side. TCP
+/// where a socketpair will not do (RST, MSG_ZEROCOPY).
+struct LoopbackTcpPair {
+  UniqueFd listener, client, accepted;
+  LoopbackTcpPair();
+};
+
 /// Connects to `address` and checks a random payload of each size comes back
 /// byte-exact; returns "" or a description of the first mismatch.
 std::string check_echo(const SocketAddress& address, const std::vector<size_t>& sizes, uint32_t seed);

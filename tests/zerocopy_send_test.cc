@@ -18,16 +18,6 @@
 namespace echolab {
 namespace {
 
-/// A connected loopback TCP pair: `sender` is the accepted side.
-struct TcpPair {
-  UniqueFd listener, receiver, sender;
-  TcpPair() {
-    listener = listen_tcp(SocketAddress::parse("127.0.0.1:0"), {16, false, false});
-    receiver = connect_tcp(local_address(listener.get()));
-    sender = UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-  }
-};
-
 // Reads whatever the receiver has (non-blocking) into `out`.
 void drain(int fd, std::vector<char>& out) {
   char buffer[65536];
@@ -38,12 +28,34 @@ void drain(int fd, std::vector<char>& out) {
   }
 }
 
-TEST(ZeroCopyOutput, SendsEveryByteInOrderAndFreesEachChunkOnceItsCompletionArrives) {
-  if (!kernel_takes_zerocopy()) GTEST_SKIP() << "this kernel refuses SO_ZEROCOPY";
-  TcpPair pair;
-  ASSERT_TRUE(pair.sender.valid());
-  enable_zerocopy(pair.sender.get());
-  ThreadCounters counters;
+/// A loopback pair whose accepted side sends with SO_ZEROCOPY, and that
+/// side's counters; skipped where the kernel refuses SO_ZEROCOPY.
+class ZeroCopyOutputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!kernel_takes_zerocopy()) GTEST_SKIP() << "this kernel refuses SO_ZEROCOPY";
+    ASSERT_TRUE(pair_.accepted.valid());
+    enable_zerocopy(sender());
+  }
+  int sender() const { return pair_.accepted.get(); }
+  int receiver() const { return pair_.client.get(); }
+
+  /// The receiver reads (into `received`) while `output` sends what it
+  /// holds and reads its completions, until nothing is pending or in flight.
+  bool completes(ZeroCopyOutput& output, std::vector<char>& received) {
+    return testing::wait_until([&] {
+      drain(receiver(), received);
+      EXPECT_TRUE(output.flush(sender(), counters_));
+      EXPECT_TRUE(output.read_completions(sender(), counters_));
+      return output.pending_bytes() == 0 && output.sends_in_flight() == 0;
+    });
+  }
+
+  testing::LoopbackTcpPair pair_;
+  ThreadCounters counters_;
+};
+
+TEST_F(ZeroCopyOutputTest, SendsEveryByteInOrderAndFreesEachChunkOnceItsCompletionArrives) {
   ZeroCopyOutput output(4096, 8);
   const std::vector<char> payload = testing::random_payload(20000, 7);
   std::vector<char> received;
@@ -55,31 +67,22 @@ TEST(ZeroCopyOutput, SendsEveryByteInOrderAndFreesEachChunkOnceItsCompletionArri
     std::copy_n(payload.data() + offset, n, room.data());
     output.commit(n);
     offset += n;
-    ASSERT_TRUE(output.flush(pair.sender.get(), counters));
+    ASSERT_TRUE(output.flush(sender(), counters_));
   }
   EXPECT_EQ(output.pending_bytes(), 0u);
-  EXPECT_GT(counters.zerocopy_sends.load(), 0u);
-  EXPECT_EQ(counters.bytes_out.load(), payload.size());
+  EXPECT_GT(counters_.zerocopy_sends.load(), 0u);
+  EXPECT_EQ(counters_.bytes_out.load(), payload.size());
   // Completions come once the receiver's ACKs free the packets.
-  ASSERT_TRUE(testing::wait_until([&] {
-    drain(pair.receiver.get(), received);
-    EXPECT_TRUE(output.read_completions(pair.sender.get(), counters));
-    return output.sends_in_flight() == 0;
-  }));
+  ASSERT_TRUE(completes(output, received));
   EXPECT_EQ(received, payload);
-  EXPECT_EQ(counters.zerocopy_completed.load(), counters.zerocopy_sends.load());
+  EXPECT_EQ(counters_.zerocopy_completed.load(), counters_.zerocopy_sends.load());
   // Loopback delivers to a local socket, which copies (msg_zerocopy.rst):
   // every completion says so.
-  EXPECT_EQ(counters.zerocopy_copied.load(), counters.zerocopy_completed.load());
+  EXPECT_EQ(counters_.zerocopy_copied.load(), counters_.zerocopy_completed.load());
   EXPECT_TRUE(output.has_room());
 }
 
-TEST(ZeroCopyOutput, NeverHandsOutAChunkWhoseSendsHaveNotCompleted) {
-  if (!kernel_takes_zerocopy()) GTEST_SKIP() << "this kernel refuses SO_ZEROCOPY";
-  TcpPair pair;
-  ASSERT_TRUE(pair.sender.valid());
-  enable_zerocopy(pair.sender.get());
-  ThreadCounters counters;
+TEST_F(ZeroCopyOutputTest, NeverHandsOutAChunkWhoseSendsHaveNotCompleted) {
   constexpr size_t kChunk = 4096;
   ZeroCopyOutput output(kChunk, 8);
   // Fill and send whole chunks without reading completions: the kernel may
@@ -95,28 +98,19 @@ TEST(ZeroCopyOutput, NeverHandsOutAChunkWhoseSendsHaveNotCompleted) {
     in_flight.push_back(room.data());
     std::fill(room.begin(), room.end(), static_cast<char>('a' + i));
     output.commit(kChunk);
-    ASSERT_TRUE(output.flush(pair.sender.get(), counters));
+    ASSERT_TRUE(output.flush(sender(), counters_));
   }
   EXPECT_EQ(output.pending_bytes(), 0u);
   EXPECT_GE(output.sends_in_flight(), 8u);
   EXPECT_TRUE(output.reserve().empty()) << "8 chunks in flight: the pool is full";
   // The completions free them all.
   std::vector<char> received;
-  ASSERT_TRUE(testing::wait_until([&] {
-    drain(pair.receiver.get(), received);
-    EXPECT_TRUE(output.read_completions(pair.sender.get(), counters));
-    return output.sends_in_flight() == 0;
-  }));
+  ASSERT_TRUE(completes(output, received));
   EXPECT_EQ(received.size(), 8 * kChunk);
   EXPECT_EQ(output.reserve().size(), kChunk);
 }
 
-TEST(ZeroCopyOutput, StopsOfferingRoomWhenItsChunksWaitForAPeerThatDoesNotRead) {
-  if (!kernel_takes_zerocopy()) GTEST_SKIP() << "this kernel refuses SO_ZEROCOPY";
-  TcpPair pair;
-  ASSERT_TRUE(pair.sender.valid());
-  enable_zerocopy(pair.sender.get());
-  ThreadCounters counters;
+TEST_F(ZeroCopyOutputTest, StopsOfferingRoomWhenItsChunksWaitForAPeerThatDoesNotRead) {
   constexpr size_t kChunk = 65536, kChunks = 4;
   ZeroCopyOutput output(kChunk, kChunks);
   size_t committed = 0;
@@ -128,8 +122,8 @@ TEST(ZeroCopyOutput, StopsOfferingRoomWhenItsChunksWaitForAPeerThatDoesNotRead) 
     std::fill(room.begin(), room.end(), 'x');
     output.commit(room.size());
     committed += room.size();
-    ASSERT_TRUE(output.flush(pair.sender.get(), counters));
-    ASSERT_TRUE(output.read_completions(pair.sender.get(), counters));
+    ASSERT_TRUE(output.flush(sender(), counters_));
+    ASSERT_TRUE(output.read_completions(sender(), counters_));
   }
   EXPECT_FALSE(output.has_room());
   EXPECT_TRUE(output.reserve().empty());
@@ -137,12 +131,8 @@ TEST(ZeroCopyOutput, StopsOfferingRoomWhenItsChunksWaitForAPeerThatDoesNotRead) 
   EXPECT_LT(committed, 1000 * kChunk) << "room was offered without bound";
   // Once the peer reads, the completions free the chunks and room returns.
   std::vector<char> received;
-  ASSERT_TRUE(testing::wait_until([&] {
-    drain(pair.receiver.get(), received);
-    EXPECT_TRUE(output.flush(pair.sender.get(), counters));
-    EXPECT_TRUE(output.read_completions(pair.sender.get(), counters));
-    return output.has_room() && output.sends_in_flight() == 0;
-  }));
+  ASSERT_TRUE(completes(output, received));
+  EXPECT_TRUE(output.has_room());
   EXPECT_EQ(received.size(), committed);
 }
 
