@@ -15,12 +15,7 @@ OUT=${2:-results/hosts-veth}
 BIN=$(readlink -f build/echolab)
 PY=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
 . tests/hosts/namespace_hosts.sh
-status=0
-make_namespace_hosts || status=$?
-[ $status = 77 ] && { echo "hosts-veth: $skip_reason" >&2; exit 2; }
-[ $status = 0 ] || exit 1
-veth_spec="$hosts_tmp/hosts-veth.json"
-PYTHONPATH=. "$PY" experiments/veth_spec.py experiments/hosts-veth.json "$veth_spec" "$net" "$ssh_config"
+veth_spec_across_namespace_hosts hosts-veth experiments/hosts-veth.json
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT/$stamp"
 

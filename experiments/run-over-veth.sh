@@ -14,12 +14,6 @@ SPEC=$1
 [ -f "$SPEC" ] || { echo "run-over-veth: no spec $SPEC" >&2; exit 2; }
 BIN=$(readlink -f build/echolab)
 [ -x "$BIN" ] || { echo "run-over-veth: build/echolab is missing: run make build" >&2; exit 2; }
-PY=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
 . tests/hosts/namespace_hosts.sh
-status=0
-make_namespace_hosts || status=$?
-[ $status = 77 ] && { echo "run-over-veth: $skip_reason" >&2; exit 2; }
-[ $status = 0 ] || exit 1
-veth_spec="$hosts_tmp/$(basename "$SPEC")"
-PYTHONPATH=. "$PY" experiments/veth_spec.py "$SPEC" "$veth_spec" "$net" "$ssh_config" -veth
+veth_spec_across_namespace_hosts run-over-veth "$SPEC" -veth
 "$BIN" run "$veth_spec" --plot "${@:2}"

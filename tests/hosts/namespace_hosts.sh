@@ -118,3 +118,18 @@ echolabs_in() {
   for pid in $(ip netns pids "$1"); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = echolab ] && echo "$pid"; done
   true
 }
+
+# For the experiment scripts (experiments/hosts-veth.sh, run-over-veth.sh):
+# makes the hosts and writes SPEC, rewritten to run across them
+# (experiments/veth_spec.py), to $veth_spec; where this machine can't make
+# them, exits 2 with the reason, prefixed with SCRIPT.
+# usage: veth_spec_across_namespace_hosts SCRIPT SPEC [NAME_SUFFIX]
+veth_spec_across_namespace_hosts() {
+  local script=$1 spec=$2 status=0 python
+  python=$(for p in /usr/bin/python3 python3; do command -v $p >/dev/null && { command -v $p; break; }; done)
+  make_namespace_hosts || status=$?
+  [ $status = 77 ] && { echo "$script: $skip_reason" >&2; exit 2; }
+  [ $status = 0 ] || exit 1
+  veth_spec="$hosts_tmp/$(basename "$spec")"
+  PYTHONPATH=. "$python" experiments/veth_spec.py "$spec" "$veth_spec" "$net" "$ssh_config" ${3:+"$3"}
+}
