@@ -16,7 +16,7 @@ NEED_PY    = test -n "$(PYTHON)" || { echo "$@: no python3 that imports matplotl
 need       = command -v $(1) >/dev/null 2>&1 || { echo "$@: installing $(2) (for $(1))"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; } || { echo "$@: $(1) is missing and could not be installed: apt-get install $(2)"; exit 1; }
 DEBS       := cmake ninja-build g++ make pkg-config libhwloc-dev hwloc nlohmann-json3-dev libbenchmark-dev \
               libgtest-dev liburing-dev python3-matplotlib python3-scipy socat clang libclang-rt-14-dev \
-              nodejs procps \
+              nodejs procps ccache \
               iproute2 openssh-client openssh-server cargo rustc librust-mio-0.6-dev
 CMAKE_ARGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(filter true,$(CI)),-DECHOLAB_WERROR=ON)
 # $(call generator,DIR): Ninja for a new build directory (it starts a target's

@@ -122,7 +122,8 @@ TEST(Cli, EveryMetricATrialWritesIsInTheCatalogue) {
 // measurement of 0 MB/s with a warning, not a failure.
 TEST(Cli, AStalledServerIsMeasuredAsZeroWithAWarning) {
   if (!testing::have_program("python3")) GTEST_SKIP() << "python3 not installed";
-  const auto result = external_trial("python3 " ECHOLAB_SOURCE_DIR "/tests/peers/sink_server.py {port}", "0.3");
+  const auto result =
+      external_trial("python3 " + testing::source_path("tests/peers/sink_server.py") + " {port}", "0.3");
   EXPECT_EQ(result["status"], "ok") << result.dump();
   EXPECT_EQ(result["metrics"]["throughput_mb_s"].get<double>(), 0);
   EXPECT_NE(result.value("warning", "").find("stalled"), std::string::npos) << result.dump();
@@ -147,12 +148,13 @@ class ServeProcess {
     if (pid_ == 0) {
       dup2(out[1], 1);
       close(out[0]);
-      std::vector<std::string> args = {ECHOLAB_BINARY, "serve", "--server-cpus", "all", "--server.bind", "set"};
+      std::vector<std::string> args = {testing::kEcholabBinary, "serve", "--server-cpus", "all",
+                                       "--server.bind",         "set"};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
       for (auto& arg : args) argv.push_back(arg.data());
       argv.push_back(nullptr);
-      execv(ECHOLAB_BINARY, argv.data());
+      execv(testing::kEcholabBinary, argv.data());
       _exit(127);
     }
     close(out[1]);
@@ -207,14 +209,14 @@ TEST(Cli, ServeAndLoadWorkAsAPair) {
 TEST(Cli, ServeEchoesForAThirdPartyClient) {
   if (!testing::have_program("python3")) GTEST_SKIP() << "python3 not installed";
   ServeProcess serve({"--model", "shared_listener", "--threads", "2"});
-  std::string command = "python3 " ECHOLAB_SOURCE_DIR "/tests/peers/echo_client.py " + serve.address();
+  std::string command = "python3 " + testing::source_path("tests/peers/echo_client.py") + " " + serve.address();
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 
 TEST(Cli, LoadDrivesAThirdPartyServer) {
   if (!testing::have_program("node")) GTEST_SKIP() << "node not installed";
   // Node's echo server run through the external model, then through load.
-  const auto result = external_trial("node " ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js {port}", "0.5");
+  const auto result = external_trial("node " + testing::source_path("tests/peers/node_echo.js") + " {port}", "0.5");
   EXPECT_EQ(result["status"], "ok") << result.dump();
   EXPECT_GT(result["metrics"]["throughput_mb_s"].get<double>(), 0);
   EXPECT_GT(result["metrics"]["server_cpu_s"].get<double>(), 0);

@@ -28,7 +28,7 @@ ServerConfig external(std::vector<std::string> command, double timeout_s = 10) {
 TEST(ExternalServer, NodeEchoServerEchoesAndEchoLabLoadDrivesIt) {
   if (!testing::have_program("node")) GTEST_SKIP() << "node not installed";
   ExternalServer server;
-  server.start(external({"node", ECHOLAB_SOURCE_DIR "/tests/peers/node_echo.js", "{port}"}), CpuPlan{});
+  server.start(external({"node", testing::source_path("tests/peers/node_echo.js"), "{port}"}), CpuPlan{});
   EXPECT_EQ(testing::check_echo(server.address(), {1, 4096, 262144}, 5), "");
   auto load = testing::run_echolab({"load", "--target", server.address().to_string(), "--client-cpus", "all",
                                     "--load.bind", "set", "--duration", "0.5", "--warmup", "0.1", "--json"});

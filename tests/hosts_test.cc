@@ -264,7 +264,7 @@ TEST(ChildProcessTest, AMissingProgramSaysSo) {
 }
 
 TEST(ControlProtocol, AControlledServerExitsWhenItsControllerGoesAway) {
-  ChildProcess server({ECHOLAB_BINARY, "serve", "--control"});
+  ChildProcess server({testing::kEcholabBinary, "serve", "--control"});
   Json config = default_config();
   config["server"]["threads"] = 1;
   ASSERT_TRUE(server.write_line("config " + config.dump()));
@@ -286,7 +286,7 @@ void expect_no_grandchild_left(bool terminate) {
   char dir_template[] = "/tmp/echolab-orphan-XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
   const std::string pid_file = std::string(dir_template) + "/grandchild.pid";
-  ChildProcess server({ECHOLAB_BINARY, "serve", "--control"});
+  ChildProcess server({testing::kEcholabBinary, "serve", "--control"});
   Json config = default_config();
   config["server"]["model"] = "external";
   config["server"]["command"] = testing::orphaning_server_command(pid_file);
@@ -320,7 +320,7 @@ TEST(ControlProtocol, AControlledServerLeavesNoProcessWhenTerminated) {
 
 TEST(HostsTrial, ServerAndClientAsControlledProcessesMergeIntoOneResult) {
   HostsConfig hosts;  // "local" for both: the same orders as over ssh
-  hosts.echolab = ECHOLAB_BINARY;
+  hosts.echolab = testing::kEcholabBinary;
   const HostSessions sessions(hosts);
   Json config = default_config();
   config["server"]["model"] = "single_thread";
@@ -352,7 +352,7 @@ TEST(HostsTrial, ServerAndClientAsControlledProcessesMergeIntoOneResult) {
 
 TEST(HostsTrial, AServerThatCannotStartFailsTheTrialWithItsReason) {
   HostsConfig hosts;
-  hosts.echolab = ECHOLAB_BINARY;
+  hosts.echolab = testing::kEcholabBinary;
   const HostSessions sessions(hosts);
   Json config = default_config();
   config["server"]["address"] = "192.0.2.1";  // TEST-NET: no interface here has it

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/topology.h"
+#include "tests/test_support.h"
 
 namespace echolab {
 namespace {
@@ -45,8 +46,8 @@ std::string temp_path(const std::string& what) {
 /// Runs echolab-micro with `args` (shell words, no quoting needed).
 MicroRun run_micro(const std::string& args) {
   const std::string base = temp_path("run");
-  const std::string command =
-      "timeout 120 '" ECHOLAB_MICRO_BINARY "' " + args + " >'" + base + ".out' 2>'" + base + ".err' </dev/null";
+  const std::string command = std::string("timeout 120 '") + testing::kMicroBinary + "' " + args + " >'" + base +
+                              ".out' 2>'" + base + ".err' </dev/null";
   const int status = std::system(command.c_str());
   MicroRun run;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;

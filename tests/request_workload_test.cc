@@ -327,7 +327,7 @@ TEST(RequestWorkloads, AServerThatStopsAnsweringShowsInTheTailAsUnansweredReques
   // The server answers for 0.6 s after the connect, then never again: the
   // window's last ~0.7 s of requests stay unanswered and count with their
   // age at the window's end, instead of vanishing from the percentiles.
-  const std::string server = std::string("python3 ") + ECHOLAB_SOURCE_DIR + "/tests/peers/bad_echo.py stall {port}";
+  const std::string server = "python3 " + testing::source_path("tests/peers/bad_echo.py") + " stall {port}";
   auto run = run_echolab({"trial", "--model", "external", "--server.command", server, "--workload", "open",
                           "--load.rate", "2000", "--connections", "2", "--message-bytes", "64", "--duration", "1.2",
                           "--warmup", "0.1", "--json"});

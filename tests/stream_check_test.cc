@@ -13,8 +13,7 @@ namespace echolab {
 namespace {
 
 testing::CommandResult stream_against(const std::string& mode, int client_threads) {
-  const std::string server =
-      std::string("python3 ") + ECHOLAB_SOURCE_DIR + "/tests/peers/bad_echo.py " + mode + " {port}";
+  const std::string server = "python3 " + testing::source_path("tests/peers/bad_echo.py") + " " + mode + " {port}";
   return testing::run_echolab({"trial", "--model", "external", "--server.command", server, "--workload", "stream",
                                "--connections", "2", "--client-threads", std::to_string(client_threads), "--warmup",
                                "0.2", "--duration", "0.5"});

@@ -87,7 +87,7 @@ inline std::string tiny_spec(int points, int repetitions) {
 
 // Starts echolab in the background, output to files in `dir`; returns its pid.
 inline pid_t spawn_echolab(const std::vector<std::string>& args, const TempDir& dir) {
-  std::vector<std::string> storage = {ECHOLAB_BINARY};
+  std::vector<std::string> storage = {kEcholabBinary};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& arg : storage) argv.push_back(arg.data());
@@ -98,7 +98,7 @@ inline pid_t spawn_echolab(const std::vector<std::string>& args, const TempDir& 
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    execv(ECHOLAB_BINARY, argv.data());
+    execv(kEcholabBinary, argv.data());
     _exit(127);
   }
   return pid;

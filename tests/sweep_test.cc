@@ -91,7 +91,7 @@ TEST(SweepCli, BadSpecsExitTwoWithFileLineColumnAndCreateNothing) {
 
 TEST(SweepCli, PlanAndDryRunShowPointsTrialsDurationAndPlacementWithoutRunning) {
   TempDir dir;
-  const std::string spec = std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json";
+  const std::string spec = testing::source_path("experiments/quick.json");
   const auto plan = run_echolab({"plan", spec, "--topology", "pack:1 core:4 pu:2"});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_NE(plan.out.find("3 points x 2 repetitions = 6 trials, about "), std::string::npos) << plan.out;
@@ -316,7 +316,7 @@ TEST(SweepRun, EachPointsMergedLatencyHistogramIsWrittenAsHdrHistogramText) {
 
 TEST(SweepRun, QuickExperimentRunsEndToEnd) {
   TempDir dir;
-  const std::string quick = std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json";
+  const std::string quick = testing::source_path("experiments/quick.json");
   const auto result = run_echolab({"run", quick, "--out", dir / "quick", "--seed", "7"}, 60);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   const std::string run_dir = run_dir_under(dir / "quick");
@@ -339,7 +339,7 @@ TEST(SweepRun, QuickExperimentRunsEndToEnd) {
     EXPECT_EQ(trials[i]["repetition"], planned[i].repetition);
     EXPECT_EQ(trials[i]["config_id"], planned[i].point->config_id) << "trial " << i;
   }
-  EXPECT_EQ(read_text(run_dir + "/spec.json"), read_text(std::string(ECHOLAB_SOURCE_DIR) + "/experiments/quick.json"));
+  EXPECT_EQ(read_text(run_dir + "/spec.json"), read_text(testing::source_path("experiments/quick.json")));
   const Json meta = Json::parse(read_text(run_dir + "/meta.json"));
   for (const char* key : {"host", "cpu_model", "kernel", "topology", "compiler", "compiler_flags", "build_type",
                           "git_commit", "git_dirty", "echolab_version", "start_time", "end_time", "command_line",

@@ -81,7 +81,7 @@ std::string check_echo(const SocketAddress& address, const std::vector<size_t>& 
 }
 
 CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s) {
-  std::vector<std::string> argv_storage = {"timeout", std::to_string(timeout_s), ECHOLAB_BINARY};
+  std::vector<std::string> argv_storage = {"timeout", std::to_string(timeout_s), kEcholabBinary};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& arg : argv_storage) argv.push_back(arg.data());

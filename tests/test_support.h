@@ -122,6 +122,15 @@ struct CommandResult {
 };
 CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s = 60);
 
+/// Paths fixed when the tests were built. Only tests/build_paths.cc is
+/// compiled with them, so every other test compiles the same from any clone
+/// (and a compiler cache shares it).
+extern const char* const kEcholabBinary;  ///< build/echolab
+extern const char* const kMicroBinary;    ///< build/echolab-micro
+extern const char* const kSourceDir;      ///< the source tree
+/// kSourceDir + "/" + relative.
+std::string source_path(const std::string& relative);
+
 /// `echolab trial --json` of an rr ping-pong (64 B, 0.1 s warm-up, 0.4 s
 /// window) against `model`, with `extra` arguments appended; the trial
 /// record, or a failure (and a non-object) when the output is not JSON.

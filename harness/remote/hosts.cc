@@ -18,6 +18,7 @@
 #include "core/monotonic_clock.h"
 #include "core/proc_stats.h"
 #include "core/socket_util.h"
+#include "harness/sweep/build_info.h"
 #include "harness/sweep/run_meta.h"
 #include "harness/trial/trial_result.h"
 
@@ -261,10 +262,11 @@ void HostSessions::warn_if_another_build(const std::string& role, const HostAddr
   const std::string their_commit = text("git_commit"), our_commit = build_git_commit();
   const std::string their_version = text("echolab_version");
   const bool other_commit = !their_commit.empty() && !our_commit.empty() && their_commit != our_commit;
-  if (their_version == ECHOLAB_VERSION && !other_commit) return;
+  if (their_version == build_info().version && !other_commit) return;
   std::cerr << "warning: hosts." << role << " " << host.url << ": its echolab is " << their_version << " (commit "
-            << (their_commit.empty() ? "unknown" : their_commit) << "), this one " << ECHOLAB_VERSION << " (commit "
-            << (our_commit.empty() ? "unknown" : our_commit) << "): the trial's parts run different code\n";
+            << (their_commit.empty() ? "unknown" : their_commit) << "), this one " << build_info().version
+            << " (commit " << (our_commit.empty() ? "unknown" : our_commit)
+            << "): the trial's parts run different code\n";
 }
 
 std::vector<Json> HostSessions::connect(double timeout_s) {
@@ -294,7 +296,7 @@ std::vector<Json> HostSessions::connect(double timeout_s) {
     if (schema != kResultSchema) {
       throw HostError("hosts." + role + " " + host.url + ": its echolab (" +
                       description.value("echolab_version", std::string("?")) + ", results schema " +
-                      std::to_string(schema) + ") differs from this one (" + ECHOLAB_VERSION + ", schema " +
+                      std::to_string(schema) + ") differs from this one (" + build_info().version + ", schema " +
                       std::to_string(kResultSchema) + "); install the same version there or set hosts.echolab");
     }
     warn_if_another_build(role, host, description);

@@ -11,13 +11,9 @@
 
 #include "core/proc_stats.h"
 #include "core/request_work.h"
-#include "echolab_git_commit.h"  // generated at build time (cmake/git_commit.cmake)
 #include "harness/remote/child_process.h"
+#include "harness/sweep/build_info.h"
 #include "harness/sweep/results_dir.h"
-
-#ifndef ECHOLAB_CXX_FLAGS
-#define ECHOLAB_CXX_FLAGS ""
-#endif
 
 namespace echolab {
 namespace {
@@ -53,11 +49,11 @@ std::string cpu_model() {
 }
 
 Json git_state() {
-  Json state = {{"git_commit", ECHOLAB_GIT_COMMIT},
-                {"git_dirty_at_build", ECHOLAB_GIT_DIRTY_AT_BUILD},
+  Json state = {{"git_commit", build_info().git_commit},
+                {"git_dirty_at_build", build_info().git_dirty_at_build},
                 {"git_head_at_run", nullptr},
                 {"git_dirty", nullptr}};
-  const std::string source = ECHOLAB_SOURCE_DIR;
+  const std::string source = build_info().source_dir;
   if (!std::filesystem::exists(source + "/.git")) return state;
   const std::string git = "git -C " + shell_quote(source) + " ";
   if (auto head = command_output(git + "rev-parse --short=12 HEAD 2>/dev/null")) {
@@ -72,7 +68,7 @@ Json git_state() {
 
 }  // namespace
 
-std::string build_git_commit() { return ECHOLAB_GIT_COMMIT; }
+std::string build_git_commit() { return build_info().git_commit; }
 
 Json collect_run_meta(const Topology& topology, const std::vector<std::string>& command_line) {
   char host[256] = {};
@@ -100,10 +96,10 @@ Json collect_run_meta(const Topology& topology, const std::vector<std::string>& 
 #else
       {"compiler", std::string("g++ ") + __VERSION__},
 #endif
-      {"compiler_flags", ECHOLAB_CXX_FLAGS},
-      {"build_type", ECHOLAB_BUILD_TYPE},
-      {"sanitizer", ECHOLAB_SANITIZE_MODE},
-      {"echolab_version", ECHOLAB_VERSION},
+      {"compiler_flags", build_info().cxx_flags},
+      {"build_type", build_info().build_type},
+      {"sanitizer", build_info().sanitizer},
+      {"echolab_version", build_info().version},
   };
   meta["cpu_mhz_source"] = cpu_mhz_source();
   // server.work_cpu_us's loop: iterations per microsecond on this machine,
@@ -152,8 +148,9 @@ std::string plot_script_path(const std::string& script) {
   const std::string relative = "plot/" + script;
   std::error_code error;
   const auto here = std::filesystem::current_path(error);
-  if (!error && std::filesystem::equivalent(here, ECHOLAB_SOURCE_DIR, error)) return relative;
-  return std::string(ECHOLAB_SOURCE_DIR) + "/" + relative;
+  const std::string source = build_info().source_dir;
+  if (!error && std::filesystem::equivalent(here, source, error)) return relative;
+  return source + "/" + relative;
 }
 
 }  // namespace echolab
