@@ -20,6 +20,15 @@ seconds=()
 codes=()
 skips=()
 
+# Compiles the compiler cache answered and compiles it did not, so far
+# (CMakeLists.txt compiles through ccache where it is installed).
+ccache_counts() {
+  ccache --print-stats 2>/dev/null |
+    awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { hits += $2 }
+         $1 == "cache_miss" { misses += $2 } END { print hits + 0, misses + 0 }'
+}
+read -r hits_before misses_before < <(ccache_counts)
+
 for stage in "${stages[@]}"; do
   start=$(date +%s)
   # The stage's output goes to the terminal as before and to its log.
@@ -51,6 +60,11 @@ for i in "${!codes[@]}"; do
   total=$((total + seconds[i]))
 done
 printf '  %-12s %8d\n' total "$total"
+if command -v ccache >/dev/null; then
+  read -r hits_after misses_after < <(ccache_counts)
+  hits=$((hits_after - hits_before))
+  echo "make test: compiler cache (ccache): $hits of $((hits + misses_after - misses_before)) compiles found in the cache"
+fi
 
 unexplained=0
 echo "make test: ${#skips[@]} test(s) skipped"
