@@ -102,7 +102,7 @@ build-asan: fuzz-configure
 
 build-tsan: deps
 	@cmake -S . -B build-tsan $(call generator,build-tsan) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECHOLAB_SANITIZE=thread -DECHOLAB_WERROR=OFF >/dev/null
-	@cmake --build build-tsan -j$(JOBS) --target echolab_tests
+	@cmake --build build-tsan -j$(JOBS) --target echolab_test_programs
 
 test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
