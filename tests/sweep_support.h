@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "harness/config/config_keys.h"  // Json: ordered, as the harness writes it
+#include "tests/test_support.h"          // kEcholabBinary
 
 namespace echolab::testing {
 

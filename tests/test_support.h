@@ -127,8 +127,7 @@ CommandResult run_echolab(const std::vector<std::string>& args, int timeout_s = 
 /// (and a compiler cache shares it).
 extern const char* const kEcholabBinary;  ///< build/echolab
 extern const char* const kMicroBinary;    ///< build/echolab-micro
-extern const char* const kSourceDir;      ///< the source tree
-/// kSourceDir + "/" + relative.
+/// The source tree (build_info().source_dir) + "/" + relative.
 std::string source_path(const std::string& relative);
 
 /// `echolab trial --json` of an rr ping-pong (64 B, 0.1 s warm-up, 0.4 s
