@@ -245,7 +245,10 @@ std::vector<double> ping_pong_syscalls_per_request(int connections, int threads,
   for (const Json& row : result["metrics"]["threads"]) {
     if (row["role"] != "client") continue;
     const double requests = row["bytes"].get<double>() / message_bytes;
-    EXPECT_GT(requests, 20) << row.dump();
+    // Enough round trips to show the ping-pong goes on; under TSan, beside
+    // another shard, the 1 MiB ping-pong made 11 in its 0.5 s window (every
+    // echoed byte is checked, each check instrumented).
+    EXPECT_GT(requests, testing::kSanitized ? 5 : 20) << row.dump();
     const double syscalls = row["wakeups"].get<double>() + row["reads"].get<double>() + row["writes"].get<double>();
     per_request.push_back(syscalls / std::max(requests, 1.0));
   }
